@@ -1,0 +1,1 @@
+"""Compute Atlas analysis layer: data access, models and figure builders (no streamlit)."""

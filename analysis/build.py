@@ -1,0 +1,316 @@
+"""Build the figure database from datasets/: load the CSVs, validate them, write DuckDB atomically."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from analysis import paths
+from analysis.schema import (
+    SPLIT_TOLERANCE_PERCENT,
+    SPLIT_TOTAL_PERCENT,
+    SQL_TYPES,
+    TABLES,
+    TABLES_BY_NAME,
+    Column,
+    Table,
+)
+
+PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$|^(\d{4})-(\d{4})$")
+TRUE_WORDS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: column '{self.column}': {self.reason}" if self.column else f"{where}: {self.reason}"
+
+
+class BuildError(ValueError):
+    """The datasets failed validation; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        shown = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} problem(s) in datasets/:\n{shown}{more}")
+
+
+@dataclass
+class LoadedTable:
+    spec: Table
+    rows: list[tuple[int, dict[str, str]]]  # (line number in the file, raw cells)
+    typed: list[dict[str, object]]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    path: Path
+    datasets_hash: str
+    row_counts: dict[str, int]
+
+
+def datasets_hash(datasets_dir: Path | None = None) -> str:
+    """Content hash of every CSV in datasets/, so the app can tell a stale database."""
+    datasets_dir = Path(datasets_dir or paths.datasets_dir())
+    digest = hashlib.sha256()
+    for csv_path in sorted(datasets_dir.glob("*.csv")):
+        digest.update(csv_path.name.encode())
+        digest.update(csv_path.read_bytes())
+    return digest.hexdigest()
+
+
+def read_table(spec: Table, datasets_dir: Path, problems: list[Problem]) -> LoadedTable | None:
+    path = datasets_dir / spec.file_name
+    if not path.exists():
+        if not spec.optional_file:
+            problems.append(Problem(spec.file_name, None, None, "file is missing"))
+        return None
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            rows = [(reader.line_num, row) for row in reader]
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(spec.file_name, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+        return None
+    except csv.Error as exc:
+        problems.append(Problem(spec.file_name, None, None, f"not valid CSV: {exc}"))
+        return None
+    missing = [c for c in spec.column_names if c not in header]
+    extra = [c for c in header if c not in spec.column_names]
+    if missing:
+        problems.append(Problem(spec.file_name, 1, None, f"missing column(s): {', '.join(missing)}"))
+    if extra:
+        problems.append(Problem(spec.file_name, 1, None, f"unexpected column(s): {', '.join(map(str, extra))}"))
+    if missing or extra:
+        return None
+    return LoadedTable(spec, rows, [])
+
+
+def parse_cell(column: Column, raw: str | None) -> tuple[object, str | None]:
+    """Return (typed value, error reason or None)."""
+    if raw is None:
+        return None, "row has fewer cells than the header"
+    text = raw.strip()
+    if text == "":
+        return None, ("is required but empty" if column.required else None)
+    if text[0] in "=+@" and column.type == "text" and not text[1:2].isdigit():
+        return None, f"looks like a spreadsheet formula: {text!r}"
+    if column.choices and text not in column.choices:
+        return None, f"unknown value {text!r} (allowed: {', '.join(column.choices)})"
+    if column.type == "text":
+        return text, None
+    if column.type == "bool":
+        if text.lower() not in TRUE_WORDS:
+            return None, f"not true/false: {text!r}"
+        return TRUE_WORDS[text.lower()], None
+    try:
+        number = float(text) if column.type == "float" else int(text)
+    except ValueError:
+        kind = "a number" if column.type == "float" else "an integer"
+        return None, f"not {kind}: {text!r}"
+    if isinstance(number, float) and not math.isfinite(number):
+        return None, f"not a finite number: {text!r}"
+    if column.min_value is not None and number < column.min_value:
+        return None, f"{number} is below the minimum {column.min_value}"
+    if column.max_value is not None and number > column.max_value:
+        return None, f"{number} is above the maximum {column.max_value}"
+    return number, None
+
+
+def type_rows(table: LoadedTable, problems: list[Problem]) -> None:
+    for line, raw in table.rows:
+        if None in raw:  # csv.DictReader collects surplus cells under the key None
+            problems.append(Problem(table.spec.file_name, line, None, "row has more cells than the header"))
+        typed: dict[str, object] = {"_line": line}
+        for column in table.spec.columns:
+            value, reason = parse_cell(column, raw.get(column.name))
+            if reason:
+                problems.append(Problem(table.spec.file_name, line, column.name, reason))
+            typed[column.name] = value
+        table.typed.append(typed)
+
+
+def check_keys(table: LoadedTable, problems: list[Problem]) -> None:
+    key_columns = (table.spec.key,) if table.spec.key else table.spec.unique_together
+    if not key_columns:
+        return
+    first_seen: dict[tuple, int] = {}
+    for row in table.typed:
+        key = tuple(row[c] for c in key_columns)
+        if None in key:
+            continue
+        if key in first_seen:
+            label = ", ".join(map(str, key))
+            problems.append(
+                Problem(table.spec.file_name, row["_line"], key_columns[0], f"duplicate key {label!r} (first on line {first_seen[key]})")
+            )
+        else:
+            first_seen[key] = row["_line"]
+
+
+def check_references(tables: dict[str, LoadedTable], problems: list[Problem]) -> None:
+    for table in tables.values():
+        for column in table.spec.columns:
+            if not column.references:
+                continue
+            target_name, target_column = column.references.split(".")
+            target = tables.get(target_name)
+            if target is None:
+                continue
+            known = {r[target_column] for r in target.typed}
+            for row in table.typed:
+                value = row[column.name]
+                if value is not None and value not in known:
+                    problems.append(
+                        Problem(table.spec.file_name, row["_line"], column.name, f"unknown {target_name[:-1] if target_name.endswith('s') else target_name} {value!r}")
+                    )
+
+
+def check_figures(tables: dict[str, LoadedTable], problems: list[Problem]) -> None:
+    figures, metrics, units = tables.get("figures"), tables.get("metrics"), tables.get("units")
+    if not (figures and metrics and units):
+        return
+    file_name = figures.spec.file_name
+    dimension = {u["unit_id"]: u["dimension"] for u in units.typed}
+    metric_by_id = {m["metric_id"]: m for m in metrics.typed}
+    for row in figures.typed:
+        line, value, low, high = row["_line"], row["value"], row["value_low"], row["value_high"]
+        if value is None and (low is None or high is None):
+            problems.append(Problem(file_name, line, "value", "needs a value, or both value_low and value_high"))
+        if (low is None) != (high is None):
+            problems.append(Problem(file_name, line, "value_low", "value_low and value_high must be given together"))
+        if low is not None and high is not None and low > high:
+            problems.append(Problem(file_name, line, "value_low", f"value_low {low} is above value_high {high}"))
+        period = row["period"]
+        if period:
+            match = PERIOD_PATTERN.match(period)
+            if not match:
+                problems.append(Problem(file_name, line, "period", f"not a year, YYYY-MM or YYYY-YYYY range: {period!r}"))
+            elif match.group(3) and int(match.group(3)) >= int(match.group(4)):
+                problems.append(Problem(file_name, line, "period", f"range must run forwards: {period!r}"))
+        metric = metric_by_id.get(row["metric"])
+        if metric and row["unit"] in dimension and metric["unit"] in dimension:
+            if dimension[row["unit"]] != dimension[metric["unit"]]:
+                problems.append(
+                    Problem(
+                        file_name,
+                        line,
+                        "unit",
+                        f"unit {row['unit']!r} measures {dimension[row['unit']]}, but metric {row['metric']!r} is in {dimension[metric['unit']]}",
+                    )
+                )
+    check_splits(figures, metric_by_id, problems)
+
+
+def check_splits(figures: LoadedTable, metric_by_id: dict, problems: list[Problem]) -> None:
+    """Shares of a split (e.g. training + inference) must add up to 100 within a tolerance."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in figures.typed:
+        metric = metric_by_id.get(row["metric"])
+        if metric and metric["sums_to_100"] and row["value"] is not None:
+            groups[(row["metric"], row["entity"], row["period"], row["source_id"])].append(row)
+    for (metric, entity, period, _), rows in groups.items():
+        total = sum(r["value"] for r in rows)
+        if abs(total - SPLIT_TOTAL_PERCENT) > SPLIT_TOLERANCE_PERCENT:
+            lines = ", ".join(str(r["_line"]) for r in rows)
+            problems.append(
+                Problem(
+                    figures.spec.file_name,
+                    rows[0]["_line"],
+                    "value",
+                    f"split {metric} for {entity} {period} sums to {total:g}, not 100 (±{SPLIT_TOLERANCE_PERCENT}); rows on lines {lines}",
+                )
+            )
+
+
+def check_sources_and_places(tables: dict[str, LoadedTable], problems: list[Problem]) -> None:
+    sources = tables.get("sources")
+    if sources:
+        for row in sources.typed:
+            if row["origin"] == "report" and not row["report_section"]:
+                problems.append(Problem(sources.spec.file_name, row["_line"], "report_section", "a report source must name the section it appears in"))
+    for name in ("dsxs_nodes", "computing_centres", "icc_cities"):
+        table = tables.get(name)
+        if not table:
+            continue
+        for row in table.typed:
+            if (row["lat"] is None) != (row["lon"] is None):
+                problems.append(Problem(table.spec.file_name, row["_line"], "lat", "lat and lon must be given together"))
+            if row["lat"] is not None and not row["coord_source_id"]:
+                problems.append(Problem(table.spec.file_name, row["_line"], "coord_source_id", "coordinates need their own source"))
+
+
+def load_and_validate(datasets_dir: Path | None = None) -> dict[str, LoadedTable]:
+    """Read every table and run every check; raise BuildError listing all problems."""
+    datasets_dir = Path(datasets_dir or paths.datasets_dir())
+    problems: list[Problem] = []
+    tables: dict[str, LoadedTable] = {}
+    for spec in TABLES:
+        table = read_table(spec, datasets_dir, problems)
+        if table is not None:
+            type_rows(table, problems)
+            check_keys(table, problems)
+            tables[spec.name] = table
+    check_references(tables, problems)
+    check_figures(tables, problems)
+    check_sources_and_places(tables, problems)
+    if problems:
+        raise BuildError(problems)
+    return tables
+
+
+def write_database(tables: dict[str, LoadedTable], db_path: Path, content_hash: str) -> None:
+    """Write to a temporary file beside the target, then rename: a failure leaves the old file intact."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+    tmp_path.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(tmp_path))
+        try:
+            for name, table in tables.items():
+                spec = TABLES_BY_NAME[name]
+                columns = ", ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in spec.columns)
+                con.execute(f'CREATE TABLE "{name}" ({columns})')
+                placeholders = ", ".join("?" for _ in spec.columns)
+                values = [[row[c.name] for c in spec.columns] for row in table.typed]
+                if values:
+                    con.executemany(f'INSERT INTO "{name}" VALUES ({placeholders})', values)
+            con.execute("CREATE TABLE build_info (datasets_hash VARCHAR, built_at TIMESTAMP, figure_count INTEGER)")
+            con.execute(
+                "INSERT INTO build_info VALUES (?, ?, ?)",
+                [content_hash, datetime.now(timezone.utc).replace(tzinfo=None), len(tables["figures"].typed)],
+            )
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp_path, db_path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+        Path(f"{tmp_path}.wal").unlink(missing_ok=True)
+
+
+def build(datasets_dir: Path | None = None, db_path: Path | None = None) -> BuildResult:
+    """Load inputs, validate, write the database; return where it went."""
+    datasets_dir = Path(datasets_dir or paths.datasets_dir())
+    db_path = Path(db_path or paths.database_path())
+    content_hash = datasets_hash(datasets_dir)
+    tables = load_and_validate(datasets_dir)
+    write_database(tables, db_path, content_hash)
+    return BuildResult(db_path, content_hash, {name: len(t.typed) for name, t in tables.items()})

@@ -1,0 +1,322 @@
+"""The tables of datasets/: columns, types, keys and allowed values.
+
+One declaration drives CSV validation, the DuckDB DDL and the data dictionary shown in the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("reported", "forecast", "estimate", "derived", "editorial")
+QUALIFIERS = (
+    "none",
+    "approx",
+    "nearly",
+    "more_than",
+    "at_least",
+    "at_most",
+    "up_to",
+    "order_of_magnitude",
+)
+ORIGINS = ("report", "supplementary")
+SPLIT_TOTAL_PERCENT = 100.0
+SPLIT_TOLERANCE_PERCENT = 0.1
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str = "text"  # text | float | int | bool
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    references: str = ""  # "table.column"; empty values are not checked
+    min_value: float | None = None
+    max_value: float | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: str
+    columns: tuple[Column, ...]
+    description: str = ""
+    optional_file: bool = False
+    unique_together: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _text(name, **kw):
+    return Column(name, "text", **kw)
+
+
+def _req(name, **kw):
+    return Column(name, "text", required=True, **kw)
+
+
+def _float(name, **kw):
+    return Column(name, "float", **kw)
+
+
+_LAT = dict(min_value=-90, max_value=90)
+_LON = dict(min_value=-180, max_value=180)
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "units",
+        "unit_id",
+        (
+            _req("unit_id"),
+            _req("dimension"),
+            _req("name_zh"),
+            _req("name_en"),
+            _req("symbol"),
+            _float("to_dimension_base", min_value=0),
+            _text("note"),
+            _req("format_zh"),
+            _req("format_en"),
+            _float("en_scale", required=True, min_value=0),
+        ),
+        "Units of measure, how to convert them and how to print them",
+    ),
+    Table(
+        "sources",
+        "source_id",
+        (
+            _req("source_id"),
+            _req("producer_zh"),
+            _req("producer_en"),
+            _req("title"),
+            _text("report_section"),
+            Column("published_year", "int", required=True, min_value=1990, max_value=2100),
+            _req("origin", choices=ORIGINS),
+            _req("citation"),
+            _text("accessed"),
+            _text("note"),
+        ),
+        "Who produced each figure and where the report prints it",
+    ),
+    Table(
+        "metrics",
+        "metric_id",
+        (
+            _req("metric_id"),
+            _req("name_zh"),
+            _req("name_en"),
+            _req("unit", references="units.unit_id"),
+            Column("sums_to_100", "bool", required=True),
+            _req("definition_zh"),
+            _req("definition_en"),
+        ),
+        "The metric dictionary",
+    ),
+    Table(
+        "entities",
+        "entity_id",
+        (
+            _req("entity_id"),
+            _req("entity_type"),
+            _req("name_zh"),
+            _req("name_en"),
+            _text("note"),
+        ),
+        "Regions, companies, models and products the figures describe",
+    ),
+    Table(
+        "figures",
+        "figure_id",
+        (
+            _req("figure_id"),
+            _req("metric", references="metrics.metric_id"),
+            _req("entity", references="entities.entity_id"),
+            _text("segment"),
+            _text("period"),
+            _float("value"),
+            _float("value_low"),
+            _float("value_high"),
+            _req("unit", references="units.unit_id"),
+            _req("qualifier", choices=QUALIFIERS),
+            _req("printed"),
+            _req("kind", choices=KINDS),
+            _req("source_id", references="sources.source_id"),
+            _text("note"),
+        ),
+        "Every quantitative figure of the report, one row per number",
+    ),
+    Table(
+        "dsxs_nodes",
+        "node_id",
+        (
+            _req("node_id"),
+            _req("node_type", choices=("hub", "cluster")),
+            _req("name_zh"),
+            _req("name_en"),
+            _text("parent_hub_id", references="dsxs_nodes.node_id"),
+            _text("parent_source_id", references="sources.source_id"),
+            _text("province_zh"),
+            _text("province_en"),
+            _text("region_group", choices=("east", "west")),
+            _text("region_group_source_id", references="sources.source_id"),
+            _float("lat", **_LAT),
+            _float("lon", **_LON),
+            _text("coord_source_id", references="sources.source_id"),
+            _req("source_id", references="sources.source_id"),
+            _text("note"),
+        ),
+        "East-Data-West-Computing (东数西算) hubs and clusters",
+    ),
+    Table(
+        "computing_centres",
+        "centre_id",
+        (
+            _req("centre_id"),
+            _req("name_zh"),
+            _req("name_en"),
+            _text("operator_zh"),
+            _text("operator_en"),
+            _text("operator_source_id", references="sources.source_id"),
+            _text("city_zh"),
+            _text("city_en"),
+            _text("province_zh"),
+            _text("province_en"),
+            _text("location_source_id", references="sources.source_id"),
+            _float("lat", **_LAT),
+            _float("lon", **_LON),
+            _text("coord_source_id", references="sources.source_id"),
+            _req("source_id", references="sources.source_id"),
+            _text("note"),
+        ),
+        "Intelligent computing centres named in the report",
+    ),
+    Table(
+        "icc_cities",
+        "city_id",
+        (
+            _req("city_id"),
+            Column("list_order", "int", required=True, min_value=1),
+            _req("name_zh"),
+            _req("name_en"),
+            _text("admin_level_as_printed"),
+            _text("province_zh"),
+            _text("province_en"),
+            _float("lat", **_LAT),
+            _float("lon", **_LON),
+            _text("coord_source_id", references="sources.source_id"),
+            _req("source_id", references="sources.source_id"),
+            _text("note"),
+        ),
+        "Places listed as hosting intelligent computing centres",
+    ),
+    Table(
+        "value_chain",
+        "node_id",
+        (
+            _req("node_id"),
+            _text("parent_id", references="value_chain.node_id"),
+            Column("level", "int", required=True, min_value=1, max_value=5),
+            Column("sort_order", "int", required=True),
+            _req("name_zh"),
+            _req("name_en"),
+            _req("node_type"),
+            _text("company_zh"),
+            _text("company_en"),
+            _text("company_source_id", references="sources.source_id"),
+            _req("source_id", references="sources.source_id"),
+            _text("note"),
+        ),
+        "The industry value chain (产业全景图) as a tree",
+    ),
+    Table(
+        "chip_routes",
+        "",
+        (
+            _req("route_id", choices=("gpu", "asic")),
+            _req("aspect"),
+            Column("item_order", "int", required=True),
+            _req("text_zh"),
+            _req("text_en"),
+            _req("source_id", references="sources.source_id"),
+            _text("note"),
+        ),
+        "GPU (general) vs ASIC (specialised) chip routes",
+        unique_together=("route_id", "aspect", "item_order"),
+    ),
+    Table(
+        "new_architectures",
+        "arch_id",
+        (
+            _req("arch_id"),
+            _req("level"),
+            _text("player_type_zh"),
+            _text("player_type_en"),
+            _req("name_zh"),
+            _req("name_en"),
+            _text("mechanism_zh"),
+            _text("mechanism_en"),
+            _text("companies_zh"),
+            _text("companies_en"),
+            _req("source_id", references="sources.source_id"),
+            _text("note"),
+        ),
+        "Newer compute architectures and the companies named for each",
+    ),
+    Table(
+        "trends",
+        "trend_no",
+        (
+            Column("trend_no", "int", required=True, min_value=1),
+            _req("title_zh"),
+            _req("title_en"),
+            _req("short_zh"),
+            _req("short_en"),
+            _text("companies_zh"),
+            _text("companies_en"),
+            _req("source_id", references="sources.source_id"),
+            _text("note"),
+        ),
+        "The report's five trends",
+    ),
+    Table(
+        "phases",
+        "phase_id",
+        (
+            _req("phase_id"),
+            Column("phase_order", "int", required=True, min_value=1),
+            _req("name_zh"),
+            _req("name_en"),
+            _req("years_as_printed"),
+            Column("start_year", "int", min_value=2000, max_value=2100),
+            Column("end_year", "int", min_value=2000, max_value=2100),
+            _text("horizon_as_printed"),
+            _text("horizon_note_as_printed"),
+            _req("source_id", references="sources.source_id"),
+            _text("note"),
+        ),
+        "The three phases of the AIGC compute cycle",
+    ),
+    Table(
+        "phase_items",
+        "",
+        (
+            _req("phase_id", references="phases.phase_id"),
+            _req("item_type"),
+            Column("item_order", "int", required=True),
+            _req("text_zh"),
+            _req("text_en"),
+            _req("source_id", references="sources.source_id"),
+            _text("note"),
+        ),
+        "Beneficiaries, key points and competitive factors of each phase",
+        unique_together=("phase_id", "item_type", "item_order"),
+    ),
+)
+
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+SQL_TYPES = {"text": "VARCHAR", "float": "DOUBLE", "int": "INTEGER", "bool": "BOOLEAN"}
