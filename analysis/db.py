@@ -1,0 +1,77 @@
+"""Read access to the figure database: one read-only connection per process, a cursor per query."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analysis import paths
+from analysis.build import BuildError, build, datasets_hash
+
+_build_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class DatabaseStatus:
+    """What `ensure_database` found and did; `problem` is set when datasets/ failed to build."""
+
+    path: Path
+    datasets_hash: str
+    rebuilt: bool
+    problem: BuildError | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.problem is not None
+
+
+def stored_hash(db_path: Path) -> str | None:
+    if not db_path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+        try:
+            row = con.execute("SELECT datasets_hash FROM build_info").fetchone()
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
+
+
+def ensure_database(datasets_dir: Path | None = None, db_path: Path | None = None) -> DatabaseStatus:
+    """Build the database when it is missing or older than datasets/ (by content hash).
+
+    A failed build keeps the previous database; the status carries the problem so the app can say so.
+    """
+    datasets_dir = Path(datasets_dir or paths.datasets_dir())
+    db_path = Path(db_path or paths.database_path())
+    with _build_lock:
+        current = datasets_hash(datasets_dir)
+        if stored_hash(db_path) == current:
+            return DatabaseStatus(db_path, current, rebuilt=False)
+        try:
+            result = build(datasets_dir, db_path)
+        except BuildError as exc:
+            if not db_path.exists():
+                raise
+            return DatabaseStatus(db_path, stored_hash(db_path) or "", rebuilt=False, problem=exc)
+        return DatabaseStatus(db_path, result.datasets_hash, rebuilt=True)
+
+
+def connect_readonly(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the figure database read-only; share it, but query through `query` (a cursor each)."""
+    return duckdb.connect(str(db_path or paths.database_path()), read_only=True)
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
+    """Run one parameterised query on its own cursor, so sessions can read concurrently."""
+    cursor = con.cursor()
+    try:
+        return cursor.execute(sql, params or []).df()
+    finally:
+        cursor.close()

@@ -1,0 +1,37 @@
+"""The translation lookup: one catalog per language, every UI string goes through `t`."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+LANG_NAMES = {"zh": "中文", "en": "English"}
+_LOCALES_DIR = Path(__file__).with_name("locales")
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGS)}")
+    return json.loads((_LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def normalize_lang(value: object) -> str:
+    """Map anything (a URL parameter, a session value) to a supported language."""
+    return value if isinstance(value, str) and value in LANGS else DEFAULT_LANG
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """Translate `key`; a missing key shows as ⟦key⟧ so it is visible, and the catalog test catches it."""
+    text = catalog(normalize_lang(lang)).get(key)
+    if text is None:
+        return f"⟦{key}⟧"
+    return text.format(**values) if values else text
+
+
+def localized(row, base: str, lang: str):
+    """Pick `base_zh` or `base_en` from a row or mapping."""
+    return row[f"{base}_{normalize_lang(lang)}"]

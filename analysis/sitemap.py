@@ -1,0 +1,34 @@
+"""The pages of the app: one entry per file, used by the sidebar, the home page and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    page_id: str
+    file: str  # relative to the project root
+    icon: str
+
+    @property
+    def title_key(self) -> str:
+        return f"page.{self.page_id}.title"
+
+    @property
+    def summary_key(self) -> str:
+        return f"page.{self.page_id}.summary"
+
+    @property
+    def url_path(self) -> str:
+        """The path Streamlit serves the page at (file stem for pages/, root for the home page)."""
+        return "" if self.file == "app.py" else self.file.removeprefix("pages/").removesuffix(".py")
+
+
+PAGES: tuple[Page, ...] = (
+    Page("home", "app.py", ":material/home:"),
+    Page("figures", "pages/figures.py", ":material/table_chart:"),
+    Page("sources", "pages/sources.py", ":material/menu_book:"),
+)
+
+PAGES_BY_ID = {p.page_id: p for p in PAGES}

@@ -1,0 +1,123 @@
+"""Display tables: filter and label query results for people, in zh or en."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from analysis.format import format_figure
+from analysis.i18n import t
+
+
+def figure_label(row, lang: str) -> str:
+    """'AI server market size · Global · 2025' — metric, entity, segment and period as present."""
+    parts = [row[f"metric_{lang}"], row[f"entity_{lang}"]]
+    segment, period = row.get("segment"), row.get("period")
+    if not is_blank(segment):
+        parts.append(t(f"segment.{segment}", lang) if _has_segment_name(segment, lang) else segment)
+    if not is_blank(period):
+        parts.append(period)
+    return " · ".join(str(p) for p in parts)
+
+
+def is_blank(value) -> bool:
+    """Empty CSV cells arrive as None or NaN; both mean 'not given'."""
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
+def _has_segment_name(segment: str, lang: str) -> bool:
+    return not t(f"segment.{segment}", lang).startswith("⟦")
+
+
+def filter_figures(
+    figures: pd.DataFrame,
+    *,
+    metrics: list[str] | None = None,
+    kinds: list[str] | None = None,
+    origins: list[str] | None = None,
+    source_ids: list[str] | None = None,
+    search: str = "",
+) -> pd.DataFrame:
+    """Each filter narrows the rows when given; search matches ids, names, printed text and notes."""
+    mask = pd.Series(True, index=figures.index)
+    for column, values in (("metric", metrics), ("kind", kinds), ("origin", origins), ("source_id", source_ids)):
+        if values:
+            mask &= figures[column].isin(values)
+    needle = search.strip().lower()
+    if needle:
+        haystack = figures[["figure_id", "metric_zh", "metric_en", "entity_zh", "entity_en", "printed", "note"]].fillna("")
+        mask &= haystack.apply(lambda col: col.str.lower().str.contains(needle, regex=False)).any(axis=1)
+    return figures[mask]
+
+
+def figures_display(figures: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Human columns: label, value as read, as printed, kind, source and note."""
+    records = figures.to_dict("records")
+    return pd.DataFrame(
+        {
+            t("column.figure_id", lang): [r["figure_id"] for r in records],
+            t("column.figure", lang): [figure_label(r, lang) for r in records],
+            t("column.value", lang): [format_figure(r, r, lang) for r in records],
+            t("column.printed", lang): [r["printed"] for r in records],
+            t("column.kind", lang): [t(f"kind.{r['kind']}", lang) for r in records],
+            t("column.source", lang): [_source_cell(r, lang) for r in records],
+            t("column.note", lang): ["" if is_blank(r["note"]) else r["note"] for r in records],
+        }
+    )
+
+
+def _source_cell(row, lang: str) -> str:
+    producer = row[f"producer_{lang}"]
+    if row["origin"] == "report":
+        return f"{producer} ·「{row['report_section']}」"
+    return f"{producer} · {t('origin.supplementary', lang)}"
+
+
+def figures_export(figures: pd.DataFrame) -> pd.DataFrame:
+    """The machine-readable columns, as in datasets/figures.csv plus the source citation."""
+    columns = [
+        "figure_id", "metric", "entity", "segment", "period", "value", "value_low", "value_high",
+        "unit", "qualifier", "printed", "kind", "source_id", "origin", "citation", "note",
+    ]  # fmt: skip
+    return figures[columns]
+
+
+def sources_display(sources: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("column.source_id", lang): sources["source_id"],
+            t("column.producer", lang): sources[f"producer_{lang}"],
+            t("column.title", lang): sources["title"],
+            t("column.report_section", lang): sources["report_section"].fillna(""),
+            t("column.year", lang): sources["published_year"],
+            t("column.origin", lang): [t(f"origin.{o}", lang) for o in sources["origin"]],
+            t("column.figure_count", lang): sources["figure_count"],
+            t("column.note", lang): sources["note"].fillna(""),
+        }
+    )
+
+
+def metrics_display(metrics: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.DataFrame:
+    unit_names = dict(zip(units["unit_id"], units[f"name_{lang}"]))
+    return pd.DataFrame(
+        {
+            t("column.metric_id", lang): metrics["metric_id"],
+            t("column.metric", lang): metrics[f"name_{lang}"],
+            t("column.unit", lang): [f"{unit_names.get(u, u)} ({u})" for u in metrics["unit"]],
+            t("column.definition", lang): metrics[f"definition_{lang}"],
+            t("column.figure_count", lang): metrics["figure_count"],
+        }
+    )
+
+
+def units_display(units: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("column.unit_id", lang): units["unit_id"],
+            t("column.unit", lang): units[f"name_{lang}"],
+            t("column.symbol", lang): units["symbol"],
+            t("column.dimension", lang): units["dimension"],
+            t("column.note", lang): units["note"].fillna(""),
+        }
+    )

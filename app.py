@@ -1,0 +1,48 @@
+"""Home: headline figures with their sources, the workload chart and a map of the product."""
+
+import streamlit as st
+
+from analysis.charts import workload_split_figure, workload_split_table
+from analysis.format import format_figure
+from analysis.sitemap import PAGES
+from analysis.tables import figure_label, is_blank
+from ui.frame import frame_load, page_frame
+from ui.widgets import show_chart
+
+CARDS_PER_ROW = 4
+
+frame = page_frame("home")
+st.title(frame.t("home.title"))
+st.markdown(frame.t("home.intro"))
+
+st.subheader(frame.t("home.headlines"))
+headlines = frame_load(frame, "headline_figures").to_dict("records")
+for start in range(0, len(headlines), CARDS_PER_ROW):
+    for column, row in zip(st.columns(CARDS_PER_ROW), headlines[start : start + CARDS_PER_ROW]):
+        with column:
+            st.metric(
+                figure_label(row, frame.lang),
+                format_figure(row, row, frame.lang),
+                help=None if is_blank(row["note"]) else row["note"],
+                border=True,
+            )
+            producer = row[f"producer_{frame.lang}"]
+            st.caption(frame.t("home.card_source", producer=producer, kind=frame.t(f"kind.{row['kind']}")))
+
+st.subheader(frame.t("home.chart_heading"))
+split = frame_load(frame, "workload_split")
+source_line = frame_load(frame, "source_line", source_ids=sorted(set(split["source_id"])), lang=frame.lang)
+show_chart(
+    frame,
+    workload_split_figure(split, source_line=source_line, lang=frame.lang),
+    workload_split_table(split, frame.lang),
+    slug="workload-split",
+    source_line=source_line,
+)
+st.caption(frame.t("home.chart_note"))
+
+st.subheader(frame.t("home.map"))
+for page in PAGES[1:]:
+    with st.container(border=True):
+        st.page_link(page.file, label=frame.t(page.title_key), icon=page.icon, query_params=frame.nav_params)
+        st.caption(frame.t(page.summary_key))

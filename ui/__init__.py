@@ -1,0 +1,1 @@
+"""Streamlit glue shared by every page: the frame, cached data access and chart display."""

@@ -1,0 +1,128 @@
+"""The frame every page calls first: page config, language switch, sidebar navigation, data status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from analysis import data
+from analysis.build import BuildError
+from analysis.db import DatabaseStatus, connect_readonly, ensure_database
+from analysis.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, normalize_lang, t
+from analysis.sitemap import PAGES, PAGES_BY_ID
+
+LANG_KEY = "lang"
+LANG_WIDGET_KEY = "lang_switch"
+STATUS_CHECK_SECONDS = 30  # how soon an edit to datasets/ reaches a running app
+
+
+@dataclass(frozen=True)
+class Frame:
+    lang: str
+    status: DatabaseStatus
+
+    def t(self, key: str, **values) -> str:
+        return t(key, self.lang, **values)
+
+    @property
+    def nav_params(self) -> dict:
+        """Query parameters that carry the language to another page."""
+        return _nav_params(self.lang)
+
+
+@st.cache_data(ttl=STATUS_CHECK_SECONDS, show_spinner=False)
+def database_status() -> DatabaseStatus:
+    return ensure_database()
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(db_path: str, datasets_hash: str):
+    # Keyed by content hash: a rebuilt database gets a fresh connection, the old one is left to readers.
+    return connect_readonly(db_path)
+
+
+def connection(status: DatabaseStatus):
+    return _connection(str(status.path), status.datasets_hash)
+
+
+@st.cache_data(show_spinner=False)
+def load(query_name: str, datasets_hash: str, db_path: str, **params):
+    """Cached result of `analysis.data.<query_name>`; the hash in the key drops stale results."""
+    return getattr(data, query_name)(_connection(db_path, datasets_hash), **params)
+
+
+def current_lang() -> str:
+    """The language in the URL; an unknown value is dropped from the URL with a notice."""
+    raw = st.query_params.get(LANG_KEY)
+    if raw is not None and raw not in LANGS:
+        del st.query_params[LANG_KEY]
+        st.toast(t("frame.bad_lang", DEFAULT_LANG, value=raw[:20]))
+    return normalize_lang(raw)
+
+
+def _sync_lang_to_url() -> None:
+    chosen = normalize_lang(st.session_state.get(LANG_WIDGET_KEY))
+    if chosen == DEFAULT_LANG:
+        st.query_params.pop(LANG_KEY, None)
+    else:
+        st.query_params[LANG_KEY] = chosen
+
+
+def _language_switch(lang: str) -> str:
+    # Kept in the URL by hand: a bound widget would write the display label ("English"), not "en".
+    if st.session_state.get(LANG_WIDGET_KEY) not in LANGS:
+        st.session_state[LANG_WIDGET_KEY] = lang
+    chosen = st.segmented_control(
+        t("frame.language", lang),
+        options=list(LANGS),
+        format_func=LANG_NAMES.get,
+        required=True,
+        key=LANG_WIDGET_KEY,
+        on_change=_sync_lang_to_url,
+        help=t("frame.language_help", lang),
+    )
+    return normalize_lang(chosen)
+
+
+def _nav_params(lang: str) -> dict:
+    return {} if lang == DEFAULT_LANG else {LANG_KEY: lang}
+
+
+def page_frame(page_id: str) -> Frame:
+    """Set up the page and the sidebar; stop with a message (never a traceback) if there is no data."""
+    page = PAGES_BY_ID[page_id]
+    lang = current_lang()
+    st.set_page_config(page_title=f"{t(page.title_key, lang)} · {t('app.name', lang)}", page_icon="📊", layout="wide")
+    with st.sidebar:
+        st.markdown(f"### {t('app.name', lang)}")
+        st.caption(t("app.tagline", lang))
+        lang = _language_switch(lang)
+        st.divider()
+        for target in PAGES:
+            st.page_link(target.file, label=t(target.title_key, lang), icon=target.icon, query_params=_nav_params(lang))
+    try:
+        status = database_status()
+    except BuildError as exc:
+        st.error(t("frame.no_database", lang))
+        _show_problems(exc, lang)
+        st.stop()
+    if status.problem is not None:
+        st.warning(t("frame.stale_database", lang))
+        _show_problems(status.problem, lang)
+    frame = Frame(lang, status)
+    with st.sidebar:
+        info = load("build_info", status.datasets_hash, str(status.path))
+        st.divider()
+        st.caption(t("frame.data_status", lang, count=int(info["figure_count"]), built=str(info["built_at"])[:16]))
+        st.caption(t("frame.report_credit", lang))
+    return frame
+
+
+def _show_problems(error: BuildError, lang: str) -> None:
+    with st.expander(t("frame.problems", lang, count=len(error.problems))):
+        st.code("\n".join(str(p) for p in error.problems), language=None)
+
+
+def frame_load(frame: Frame, query_name: str, **params):
+    return load(query_name, frame.status.datasets_hash, str(frame.status.path), **params)

@@ -1,0 +1,29 @@
+"""Chart display: the figure, its source line and its own data as CSV, always together."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analysis.charts import chart_file_name, full_source_text, plotly_config
+from ui.frame import Frame
+
+
+def csv_bytes(frame_df: pd.DataFrame) -> bytes:
+    # utf-8-sig so Excel opens Chinese headers correctly.
+    return frame_df.to_csv(index=False).encode("utf-8-sig")
+
+
+def show_chart(frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: str, source_line: str) -> None:
+    st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=f"chart-{slug}")
+    st.caption(full_source_text(source_line, frame.lang))
+    st.download_button(
+        frame.t("chart.download_csv"),
+        data=csv_bytes(chart_data),
+        file_name=f"{chart_file_name(slug, frame.lang)}.csv",
+        mime="text/csv",
+        key=f"csv-{slug}",
+        icon=":material/download:",
+        help=frame.t("chart.download_csv_help"),
+    )
