@@ -19,15 +19,11 @@ st.subheader(frame.t("home.headlines"))
 headlines = frame_load(frame, "headline_figures").to_dict("records")
 for start in range(0, len(headlines), CARDS_PER_ROW):
     for column, row in zip(st.columns(CARDS_PER_ROW), headlines[start : start + CARDS_PER_ROW]):
-        with column:
-            st.metric(
-                figure_label(row, frame.lang),
-                format_figure(row, row, frame.lang),
-                help=None if is_blank(row["note"]) else row["note"],
-                border=True,
-            )
-            producer = row[f"producer_{frame.lang}"]
-            st.caption(frame.t("home.card_source", producer=producer, kind=frame.t(f"kind.{row['kind']}")))
+        with column, st.container(border=True, height="stretch"):
+            st.caption(figure_label(row, frame.lang), help=None if is_blank(row["note"]) else row["note"])
+            st.markdown(f"### {format_figure(row, row, frame.lang)}")
+            kind = frame.t(f"kind.{row['kind']}")
+            st.caption(frame.t("home.card_source", producer=row[f"producer_{frame.lang}"], kind=kind))
 
 st.subheader(frame.t("home.chart_heading"))
 split = frame_load(frame, "workload_split")

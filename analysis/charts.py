@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -19,7 +21,7 @@ PALETTE = {
 SEGMENT_COLOURS = {"training": PALETTE["secondary"], "inference": PALETTE["primary"]}
 FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 PNG_SCALE = 2
-SOURCE_LINE_Y_PAPER = -0.22  # below the x axis title, inside the bottom margin
+SOURCE_LINE_Y_PAPER = -0.2  # below the x axis title, inside the bottom margin
 
 
 def chart_file_name(slug: str, lang: str) -> str:
@@ -36,8 +38,31 @@ def plotly_config(slug: str, lang: str) -> dict:
     }
 
 
+SOURCE_LINE_WRAP_CHARS = 95  # keeps the in-figure source line inside a 1000 px export
+
+
 def full_source_text(source_line: str, lang: str) -> str:
     return t("chart.source_line", lang, sources=source_line)
+
+
+def _display_width(text: str) -> int:
+    # CJK characters take two columns.
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
+def wrap_source_text(text: str, width: int = SOURCE_LINE_WRAP_CHARS) -> str:
+    """Break the source line at separators into <br>-joined lines of about `width` characters."""
+    pieces = re.split(r"(?<=[;；，,])\s*", text)
+    lines, current = [], ""
+    for piece in pieces:
+        if current and _display_width(current) + _display_width(piece) > width:
+            lines.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}".strip() if current and current[-1] in ";," else current + piece
+    if current:
+        lines.append(current)
+    return "<br>".join(lines)
 
 
 def apply_house_style(fig: go.Figure, *, title: str, source_line: str, lang: str) -> go.Figure:
@@ -54,7 +79,7 @@ def apply_house_style(fig: go.Figure, *, title: str, source_line: str, lang: str
     fig.update_xaxes(showgrid=False, linecolor=PALETTE["muted"], ticks="outside", tickcolor=PALETTE["muted"])
     fig.update_yaxes(gridcolor=PALETTE["grid"], zeroline=False)
     fig.add_annotation(
-        text=full_source_text(source_line, lang),
+        text=wrap_source_text(full_source_text(source_line, lang)),
         xref="paper",
         yref="paper",
         x=0,

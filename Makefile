@@ -1,0 +1,51 @@
+# Compute Atlas — `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8501
+BIN := $(VENV)/bin
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup build run test test-fast browser-deps lint format clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+setup: $(BIN)/.installed ## Create .venv and install the pinned requirements
+
+build: setup ## Validate datasets/ and build the figure database (build/atlas.duckdb)
+	$(BIN)/python -m analysis build
+
+run: build ## Set up, build and start the app on http://localhost:$(PORT)
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+
+browser-deps: ## Install Debian's Chromium and CJK fonts for the browser tests (apt)
+	@if [ -x "$(CHROMIUM)" ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+		echo "Chromium and CJK fonts present"; \
+	else \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk; \
+	fi
+
+test: setup browser-deps ## Set up and run every test tier: unit, AppTest and browser
+	$(BIN)/python -m pytest
+
+test-fast: setup ## Unit and AppTest tiers only (no browser)
+	$(BIN)/python -m pytest -m "not browser"
+
+lint: setup ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup ## Apply ruff formatting
+	$(BIN)/ruff format .
+
+clean: ## Remove the rebuildable database (user data in var/ is kept)
+	rm -rf build
