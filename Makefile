@@ -34,7 +34,8 @@ browser-deps: ## Install Debian's Chromium and CJK fonts for the browser tests (
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk; \
 	fi
 
-test: setup browser-deps ## Set up and run every test tier: unit, AppTest and browser
+test: setup browser-deps ## Set up and run every test tier (unit, AppTest, browser) and the linter
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 test-fast: setup ## Unit and AppTest tiers only (no browser)

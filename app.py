@@ -18,7 +18,7 @@ st.markdown(frame.t("home.intro"))
 st.subheader(frame.t("home.headlines"))
 headlines = frame_load(frame, "headline_figures").to_dict("records")
 for start in range(0, len(headlines), CARDS_PER_ROW):
-    for column, row in zip(st.columns(CARDS_PER_ROW), headlines[start : start + CARDS_PER_ROW]):
+    for column, row in zip(st.columns(CARDS_PER_ROW), headlines[start : start + CARDS_PER_ROW], strict=False):
         with column, st.container(border=True, height="stretch"):
             st.caption(figure_label(row, frame.lang), help=None if is_blank(row["note"]) else row["note"])
             st.markdown(f"### {format_figure(row, row, frame.lang)}")

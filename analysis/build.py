@@ -9,7 +9,7 @@ import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -159,7 +159,12 @@ def check_keys(table: LoadedTable, problems: list[Problem]) -> None:
         if key in first_seen:
             label = ", ".join(map(str, key))
             problems.append(
-                Problem(table.spec.file_name, row["_line"], key_columns[0], f"duplicate key {label!r} (first on line {first_seen[key]})")
+                Problem(
+                    table.spec.file_name,
+                    row["_line"],
+                    key_columns[0],
+                    f"duplicate key {label!r} (first on line {first_seen[key]})",
+                )
             )
         else:
             first_seen[key] = row["_line"]
@@ -179,7 +184,12 @@ def check_references(tables: dict[str, LoadedTable], problems: list[Problem]) ->
                 value = row[column.name]
                 if value is not None and value not in known:
                     problems.append(
-                        Problem(table.spec.file_name, row["_line"], column.name, f"unknown {target_name[:-1] if target_name.endswith('s') else target_name} {value!r}")
+                        Problem(
+                            table.spec.file_name,
+                            row["_line"],
+                            column.name,
+                            f"unknown {target_name[:-1] if target_name.endswith('s') else target_name} {value!r}",
+                        )
                     )
 
 
@@ -245,7 +255,14 @@ def check_sources_and_places(tables: dict[str, LoadedTable], problems: list[Prob
     if sources:
         for row in sources.typed:
             if row["origin"] == "report" and not row["report_section"]:
-                problems.append(Problem(sources.spec.file_name, row["_line"], "report_section", "a report source must name the section it appears in"))
+                problems.append(
+                    Problem(
+                        sources.spec.file_name,
+                        row["_line"],
+                        "report_section",
+                        "a report source must name the section it appears in",
+                    )
+                )
     for name in ("dsxs_nodes", "computing_centres", "icc_cities"):
         table = tables.get(name)
         if not table:
@@ -254,7 +271,9 @@ def check_sources_and_places(tables: dict[str, LoadedTable], problems: list[Prob
             if (row["lat"] is None) != (row["lon"] is None):
                 problems.append(Problem(table.spec.file_name, row["_line"], "lat", "lat and lon must be given together"))
             if row["lat"] is not None and not row["coord_source_id"]:
-                problems.append(Problem(table.spec.file_name, row["_line"], "coord_source_id", "coordinates need their own source"))
+                problems.append(
+                    Problem(table.spec.file_name, row["_line"], "coord_source_id", "coordinates need their own source")
+                )
 
 
 def load_and_validate(datasets_dir: Path | None = None) -> dict[str, LoadedTable]:
@@ -295,7 +314,7 @@ def write_database(tables: dict[str, LoadedTable], db_path: Path, content_hash: 
             con.execute("CREATE TABLE build_info (datasets_hash VARCHAR, built_at TIMESTAMP, figure_count INTEGER)")
             con.execute(
                 "INSERT INTO build_info VALUES (?, ?, ?)",
-                [content_hash, datetime.now(timezone.utc).replace(tzinfo=None), len(tables["figures"].typed)],
+                [content_hash, datetime.now(UTC).replace(tzinfo=None), len(tables["figures"].typed)],
             )
             con.execute("CHECKPOINT")
         finally:

@@ -95,9 +95,9 @@ def apply_house_style(fig: go.Figure, *, title: str, source_line: str, lang: str
 
 def workload_split_figure(split: pd.DataFrame, *, source_line: str, lang: str) -> go.Figure:
     """Stacked area of the training vs inference share of China's AI server workload (percent)."""
-    required = {"year", "segment", "share_percent"}
-    if not required.issubset(split.columns):
-        raise ValueError(f"workload split needs columns {sorted(required)}, got {sorted(split.columns)}")
+    missing = sorted({"year", "segment", "share_percent"} - set(split.columns))
+    if missing:
+        raise ValueError(f"workload split is missing column(s): {', '.join(missing)}")
     fig = go.Figure()
     for segment in ("inference", "training"):
         part = split[split["segment"] == segment].sort_values("year")

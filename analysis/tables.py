@@ -99,7 +99,7 @@ def sources_display(sources: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def metrics_display(metrics: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.DataFrame:
-    unit_names = dict(zip(units["unit_id"], units[f"name_{lang}"]))
+    unit_names = dict(zip(units["unit_id"], units[f"name_{lang}"], strict=False))
     return pd.DataFrame(
         {
             t("column.metric_id", lang): metrics["metric_id"],

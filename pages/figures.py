@@ -12,7 +12,7 @@ st.title(frame.t("page.figures.title"))
 st.caption(frame.t("page.figures.summary"))
 
 all_figures = frame_load(frame, "figures")
-metric_names = dict(zip(all_figures["metric"], all_figures[f"metric_{frame.lang}"]))
+metric_names = dict(zip(all_figures["metric"], all_figures[f"metric_{frame.lang}"], strict=False))
 
 left, middle, right = st.columns([2, 1, 1])
 chosen_metrics = left.multiselect(

@@ -25,7 +25,6 @@ if str(PROJECT_ROOT) not in sys.path:
 
 from analysis.build import BuildError, Problem, build  # noqa: E402
 
-
 # ---------------------------------------------------------------- CSV helpers
 
 
@@ -53,7 +52,7 @@ def row_line(path: Path, key_column: str, key_value: str) -> int:
     """File line number of the row whose key_column equals key_value."""
     header, rows, lines = read_csv(path)
     index = header.index(key_column)
-    for row, line in zip(rows, lines):
+    for row, line in zip(rows, lines, strict=False):
         if row[index] == key_value:
             return line
     raise KeyError(f"{Path(path).name}: no row with {key_column}={key_value!r}")
@@ -76,7 +75,7 @@ def get_row(path: Path, key_column: str, key_value: str) -> dict[str, str]:
     index = header.index(key_column)
     for row in rows:
         if row[index] == key_value:
-            return dict(zip(header, row))
+            return dict(zip(header, row, strict=False))
     raise KeyError(f"{Path(path).name}: no row with {key_column}={key_value!r}")
 
 

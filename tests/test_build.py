@@ -9,8 +9,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from analysis.build import BuildError, build, datasets_hash, load_and_validate
 from conftest import (
     PROJECT_ROOT,
     add_column,
@@ -23,6 +21,8 @@ from conftest import (
     row_line,
     set_cell,
 )
+
+from analysis.build import BuildError, build, datasets_hash, load_and_validate
 
 FIG = "figures.csv"
 
@@ -45,7 +45,12 @@ def _split_no_longer_100(d: Path):
     # 2020 training 48.5 + inference 51.5 = 100 in the report's chart; 49.5 + 51.5 = 101.
     line = set_cell(d / FIG, "figure_id", "cn_ai_server_workload_training_2020", "value", "49.5")
     inference_line = row_line(d / FIG, "figure_id", "cn_ai_server_workload_inference_2020")
-    return FIG, line, "value", f"split ai_server_workload_share for CN 2020 sums to 101, not 100 (±0.1); rows on lines {line}, {inference_line}"
+    return (
+        FIG,
+        line,
+        "value",
+        f"split ai_server_workload_share for CN 2020 sums to 101, not 100 (±0.1); rows on lines {line}, {inference_line}",
+    )
 
 
 def _duplicate_figure_id(d: Path):
@@ -106,11 +111,17 @@ def _lat_without_lon(d: Path):
 
 
 BAD_ROWS = [
-    pytest.param(_figure_cell("gpt3_parameters", "metric", "no_such_metric", "unknown metric 'no_such_metric'"), id="unknown-metric"),
+    pytest.param(
+        _figure_cell("gpt3_parameters", "metric", "no_such_metric", "unknown metric 'no_such_metric'"), id="unknown-metric"
+    ),
     pytest.param(_figure_cell("gpt3_parameters", "unit", "furlongs", "unknown unit 'furlongs'"), id="unknown-unit"),
-    pytest.param(_figure_cell("gpt3_parameters", "kind", "guesswork", "unknown value 'guesswork' (allowed: reported,"), id="unknown-kind"),
+    pytest.param(
+        _figure_cell("gpt3_parameters", "kind", "guesswork", "unknown value 'guesswork' (allowed: reported,"), id="unknown-kind"
+    ),
     pytest.param(_figure_cell("gpt3_parameters", "source_id", "nowhere", "unknown source 'nowhere'"), id="unknown-source"),
-    pytest.param(_figure_cell("gpt3_parameters", "qualifier", "roughly", "unknown value 'roughly' (allowed: none,"), id="unknown-qualifier"),
+    pytest.param(
+        _figure_cell("gpt3_parameters", "qualifier", "roughly", "unknown value 'roughly' (allowed: none,"), id="unknown-qualifier"
+    ),
     pytest.param(_figure_cell("gpt3_parameters", "value", "abc", "not a number: 'abc'"), id="non-numeric-value"),
     pytest.param(_figure_cell("gpt3_parameters", "value", "inf", "not a finite number: 'inf'"), id="non-finite-value"),
     pytest.param(_split_no_longer_100, id="split-not-100"),
@@ -128,8 +139,12 @@ BAD_ROWS = [
         ),
         id="unit-dimension-mismatch",
     ),
-    pytest.param(_figure_cell("gpt3_parameters", "period", "20x6", "not a year, YYYY-MM or YYYY-YYYY range: '20x6'"), id="bad-period"),
-    pytest.param(_figure_cell("gpt3_parameters", "note", "=cmd|' /C calc'!A0", "looks like a spreadsheet formula"), id="formula-cell"),
+    pytest.param(
+        _figure_cell("gpt3_parameters", "period", "20x6", "not a year, YYYY-MM or YYYY-YYYY range: '20x6'"), id="bad-period"
+    ),
+    pytest.param(
+        _figure_cell("gpt3_parameters", "note", "=cmd|' /C calc'!A0", "looks like a spreadsheet formula"), id="formula-cell"
+    ),
     pytest.param(_gbk, id="gbk-encoding"),
     pytest.param(_missing_file, id="missing-file"),
     pytest.param(_too_many_cells, id="too-many-cells"),
@@ -183,7 +198,7 @@ def test_good_build_figures_match_csv_row_for_row(datasets_copy, tmp_path):
     result = build(datasets_copy, out)
     assert result.path == out
     header, rows, _ = read_csv(datasets_copy / FIG)
-    csv_rows = [dict(zip(header, r)) for r in rows]
+    csv_rows = [dict(zip(header, r, strict=False)) for r in rows]
     assert result.row_counts["figures"] == len(csv_rows)
 
     con = duckdb.connect(str(out), read_only=True)

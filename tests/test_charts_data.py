@@ -7,12 +7,12 @@ import csv
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from conftest import DATASETS_DIR
 
 from analysis import data
 from analysis.charts import plotly_config, workload_split_figure
 from analysis.i18n import LANGS, t
 from analysis.tables import filter_figures
-from conftest import DATASETS_DIR
 
 # The report's chart 「中国AI服务器工作负载预测」 (IDC; section 「趋势02——…」), read off the printed labels.
 REPORT_TRAINING = {2020: 48.5, 2021: 42.4, 2022: 41.5, 2023: 40.5, 2024: 39.3, 2025: 38.2, 2026: 37.8}

@@ -22,7 +22,7 @@ def _figure(db_con, figure_id: str) -> dict:
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
     assert len(rows) == 1, f"{figure_id}: {len(rows)} rows"
-    return dict(zip(names, rows[0]))
+    return dict(zip(names, rows[0], strict=False))
 
 
 def test_figures_table_is_not_empty(db_con):
@@ -190,7 +190,9 @@ def test_finetune_cost_note_mentions_currency(db_con):
 
 
 def test_baidu_claim_notes_mention_pairing(db_con):
-    rows = db_con.execute("SELECT figure_id, note FROM figures WHERE figure_id LIKE 'baidu_claim_%' ORDER BY figure_id").fetchall()
+    rows = db_con.execute(
+        "SELECT figure_id, note FROM figures WHERE figure_id LIKE 'baidu_claim_%' ORDER BY figure_id"
+    ).fetchall()
     # The Baidu slide prints 90%+ 100%+ 70%+ and three labels whose pairing is uncertain.
     assert [fid for fid, _ in rows] == ["baidu_claim_100", "baidu_claim_70", "baidu_claim_90"]
     for fid, note in rows:

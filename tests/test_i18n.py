@@ -8,11 +8,11 @@ import string
 from pathlib import Path
 
 import pytest
+from conftest import DATASETS_DIR, PROJECT_ROOT
 
 from analysis.i18n import LANGS, catalog, normalize_lang, t
 from analysis.schema import KINDS, ORIGINS, QUALIFIERS
 from analysis.sitemap import PAGES
-from conftest import DATASETS_DIR, PROJECT_ROOT
 
 # t("a.b") / t('a.b') / frame.t("a.b") with a literal key (f-strings are dynamic families, tested below).
 LITERAL_KEY = re.compile(r"""\bt\(\s*(["'])([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+)\1""")

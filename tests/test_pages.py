@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
+from conftest import PROJECT_ROOT
 from streamlit.testing.v1 import AppTest
 
 from analysis.i18n import LANGS, catalog, t
 from analysis.sitemap import PAGES, PAGES_BY_ID
-from conftest import PROJECT_ROOT
 
 TIMEOUT = 60
 MARKER = "⟦"

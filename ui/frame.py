@@ -14,6 +14,7 @@ from analysis.sitemap import PAGES, PAGES_BY_ID
 
 LANG_KEY = "lang"
 LANG_WIDGET_KEY = "lang_switch"
+SESSION_LANG_KEY = "lang"
 STATUS_CHECK_SECONDS = 30  # how soon an edit to datasets/ reaches a running app
 
 
@@ -53,33 +54,44 @@ def load(query_name: str, datasets_hash: str, db_path: str, **params):
 
 
 def current_lang() -> str:
-    """The language in the URL; an unknown value is dropped from the URL with a notice."""
+    """The URL's language if valid, else this session's last choice, else the default.
+
+    The session copy matters on page switches, where the first run can see no query parameters.
+    """
     raw = st.query_params.get(LANG_KEY)
     if raw is not None and raw not in LANGS:
         del st.query_params[LANG_KEY]
         st.toast(t("frame.bad_lang", DEFAULT_LANG, value=raw[:20]))
-    return normalize_lang(raw)
+        raw = None
+    lang = normalize_lang(raw if raw is not None else st.session_state.get(SESSION_LANG_KEY))
+    st.session_state[SESSION_LANG_KEY] = lang
+    _write_lang_to_url(lang)
+    return lang
 
 
-def _sync_lang_to_url() -> None:
-    chosen = normalize_lang(st.session_state.get(LANG_WIDGET_KEY))
-    if chosen == DEFAULT_LANG:
+def _write_lang_to_url(lang: str) -> None:
+    if lang == DEFAULT_LANG:
         st.query_params.pop(LANG_KEY, None)
-    else:
-        st.query_params[LANG_KEY] = chosen
+    elif st.query_params.get(LANG_KEY) != lang:
+        st.query_params[LANG_KEY] = lang
+
+
+def _on_lang_change() -> None:
+    lang = normalize_lang(st.session_state.get(LANG_WIDGET_KEY))
+    st.session_state[SESSION_LANG_KEY] = lang
+    _write_lang_to_url(lang)
 
 
 def _language_switch(lang: str) -> str:
     # Kept in the URL by hand: a bound widget would write the display label ("English"), not "en".
-    if st.session_state.get(LANG_WIDGET_KEY) not in LANGS:
-        st.session_state[LANG_WIDGET_KEY] = lang
+    st.session_state[LANG_WIDGET_KEY] = lang
     chosen = st.segmented_control(
         t("frame.language", lang),
         options=list(LANGS),
         format_func=LANG_NAMES.get,
         required=True,
         key=LANG_WIDGET_KEY,
-        on_change=_sync_lang_to_url,
+        on_change=_on_lang_change,
         help=t("frame.language_help", lang),
     )
     return normalize_lang(chosen)
