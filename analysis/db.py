@@ -68,6 +68,28 @@ def connect_readonly(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(db_path or paths.database_path()), read_only=True)
 
 
+_shared: dict[str, tuple[str, duckdb.DuckDBPyConnection]] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_connection(db_path: Path, datasets_hash: str) -> duckdb.DuckDBPyConnection:
+    """The process's one read-only connection for this build of the database.
+
+    DuckDB caches open databases by path, so after a rebuild replaced the file a new connect would
+    still see the old one; closing the previous build's connection first makes the new data visible.
+    """
+    key = str(Path(db_path).resolve())
+    with _shared_lock:
+        current = _shared.get(key)
+        if current and current[0] == datasets_hash:
+            return current[1]
+        if current:
+            current[1].close()
+        con = connect_readonly(Path(key))
+        _shared[key] = (datasets_hash, con)
+        return con
+
+
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
     """Run one parameterised query on its own cursor, so sessions can read concurrently."""
     cursor = con.cursor()

@@ -7,12 +7,13 @@ language in the URL query parameter `lang`, as a shared link would carry it.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import streamlit as st
-from conftest import PROJECT_ROOT
+from conftest import DATASETS_DIR, PROJECT_ROOT, set_cell
 from streamlit.testing.v1 import AppTest
 
 from analysis.i18n import LANGS, catalog, t
@@ -199,3 +200,35 @@ def test_language_switch_updates_page_and_url():
 def test_fresh_database_was_built_in_isolation(isolated_database: Path):
     run_page("app.py", "en")
     assert isolated_database.exists(), "the app should build its own database at ATLAS_DB_PATH"
+
+
+def test_broken_row_in_datasets_keeps_last_build_and_warns(tmp_path, monkeypatch):
+    """A bad edit to datasets/ shows a warning naming the row; the pages still work on the last good build."""
+    datasets = tmp_path / "datasets"
+    shutil.copytree(DATASETS_DIR, datasets)
+    monkeypatch.setenv("ATLAS_DATASETS_DIR", str(datasets))
+    monkeypatch.setenv("ATLAS_DB_PATH", str(tmp_path / "atlas.duckdb"))
+    st.cache_data.clear()
+    assert not run_page("app.py", "en").exception  # first run builds the good database
+    line = set_cell(datasets / "figures.csv", "figure_id", "gpt3_parameters", "value", "lots")
+    st.cache_data.clear()
+    at = run_page("pages/figures.py", "en")
+    assert not at.exception
+    assert [w.value for w in at.warning] == [t("frame.stale_database", "en")]
+    assert any(f"figures.csv:{line}" in c.value for c in at.code)
+    assert len(at.dataframe) == 1
+    st.cache_data.clear()
+
+
+def test_broken_datasets_and_no_database_shows_error_not_traceback(tmp_path, monkeypatch):
+    datasets = tmp_path / "datasets"
+    shutil.copytree(DATASETS_DIR, datasets)
+    (datasets / "metrics.csv").unlink()
+    monkeypatch.setenv("ATLAS_DATASETS_DIR", str(datasets))
+    monkeypatch.setenv("ATLAS_DB_PATH", str(tmp_path / "atlas.duckdb"))
+    st.cache_data.clear()
+    at = run_page("app.py", "zh")
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("frame.no_database", "zh")]
+    assert any("metrics.csv: file is missing" in c.value for c in at.code)
+    st.cache_data.clear()

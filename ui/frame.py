@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
 from analysis import data
 from analysis.build import BuildError
-from analysis.db import DatabaseStatus, connect_readonly, ensure_database
+from analysis.db import DatabaseStatus, ensure_database, shared_connection
 from analysis.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, normalize_lang, t
 from analysis.sitemap import PAGES, PAGES_BY_ID
 
@@ -39,8 +40,8 @@ def database_status() -> DatabaseStatus:
 
 @st.cache_resource(show_spinner=False)
 def _connection(db_path: str, datasets_hash: str):
-    # Keyed by content hash: a rebuilt database gets a fresh connection, the old one is left to readers.
-    return connect_readonly(db_path)
+    # Keyed by content hash: a rebuilt database gets a fresh connection.
+    return shared_connection(Path(db_path), datasets_hash)
 
 
 def connection(status: DatabaseStatus):
