@@ -56,13 +56,13 @@ def figures_display(figures: pd.DataFrame, lang: str) -> pd.DataFrame:
     records = figures.to_dict("records")
     return pd.DataFrame(
         {
-            t("column.figure_id", lang): [r["figure_id"] for r in records],
             t("column.figure", lang): [figure_label(r, lang) for r in records],
             t("column.value", lang): [format_figure(r, r, lang) for r in records],
             t("column.printed", lang): [r["printed"] for r in records],
             t("column.kind", lang): [t(f"kind.{r['kind']}", lang) for r in records],
             t("column.source", lang): [_source_cell(r, lang) for r in records],
             t("column.note", lang): ["" if is_blank(r["note"]) else r["note"] for r in records],
+            t("column.figure_id", lang): [r["figure_id"] for r in records],
         }
     )
 
