@@ -213,10 +213,12 @@ def test_broken_row_in_datasets_keeps_last_build_and_warns(tmp_path, monkeypatch
     line = set_cell(datasets / "figures.csv", "figure_id", "gpt3_parameters", "value", "lots")
     st.cache_data.clear()
     at = run_page("pages/figures.py", "en")
-    assert not at.exception
-    assert [w.value for w in at.warning] == [t("frame.stale_database", "en")]
-    assert any(f"figures.csv:{line}" in c.value for c in at.code)
-    assert len(at.dataframe) == 1
+    for _ in range(2):  # the second run reads the status back from st.cache_data (a pickled copy)
+        assert not at.exception
+        assert [w.value for w in at.warning] == [t("frame.stale_database", "en")]
+        assert any(f"figures.csv:{line}" in c.value for c in at.code)
+        assert len(at.dataframe) == 1
+        at.run()
     st.cache_data.clear()
 
 
