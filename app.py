@@ -3,9 +3,9 @@
 import streamlit as st
 
 from analysis.charts import workload_split_figure, workload_split_table
-from analysis.format import format_figure
+from analysis.format import format_figure, is_blank
 from analysis.sitemap import PAGES
-from analysis.tables import figure_label, is_blank
+from analysis.tables import figure_label
 from ui.frame import frame_load, page_frame
 from ui.widgets import show_chart
 

@@ -18,25 +18,30 @@ def _decimal_text(value: float, scale: float = 1.0) -> str:
     return f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
 
 
-def _present(value) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
+def is_blank(value) -> bool:
+    """Empty CSV cells arrive as None, "" or NaN; all mean 'not given'."""
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
+def _scale_and_template(unit_row, lang: str) -> tuple[float, str]:
+    if lang == "en":
+        return float(unit_row["en_scale"]), unit_row["format_en"]
+    return 1.0, unit_row["format_zh"]
 
 
 def format_number(value, unit_row, lang: str) -> str:
-    scale = float(unit_row["en_scale"]) if lang == "en" else 1.0
-    template = unit_row["format_en"] if lang == "en" else unit_row["format_zh"]
+    scale, template = _scale_and_template(unit_row, lang)
     return template.format(v=_decimal_text(float(value), scale))
 
 
 def format_figure(figure, unit_row, lang: str) -> str:
     """`figure` needs value, value_low, value_high, qualifier; `unit_row` a row of units."""
-    if _present(figure["value"]):
-        body = format_number(figure["value"], unit_row, lang)
+    scale, template = _scale_and_template(unit_row, lang)
+    if is_blank(figure["value"]):
+        number = f"{_decimal_text(float(figure['value_low']), scale)}–{_decimal_text(float(figure['value_high']), scale)}"
     else:
-        scale = float(unit_row["en_scale"]) if lang == "en" else 1.0
-        span = f"{_decimal_text(float(figure['value_low']), scale)}–{_decimal_text(float(figure['value_high']), scale)}"
-        template = unit_row["format_en"] if lang == "en" else unit_row["format_zh"]
-        body = template.format(v=span)
+        number = _decimal_text(float(figure["value"]), scale)
+    body = template.format(v=number)
     qualifier = figure["qualifier"]
     if qualifier and qualifier != "none":
         return t(f"qualifier.{qualifier}", lang, value=body)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-from analysis.format import format_figure
+from analysis.format import format_figure, is_blank
 from analysis.i18n import t
 
 
@@ -19,11 +17,6 @@ def figure_label(row, lang: str) -> str:
     if not is_blank(period):
         parts.append(period)
     return " · ".join(str(p) for p in parts)
-
-
-def is_blank(value) -> bool:
-    """Empty CSV cells arrive as None or NaN; both mean 'not given'."""
-    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
 
 
 def _has_segment_name(segment: str, lang: str) -> bool:
