@@ -1,4 +1,8 @@
-"""The translation lookup: one catalog per language, every UI string goes through `t`."""
+"""The translation lookup: one catalog per language, every UI string goes through `t`.
+
+A language's catalog is the union of `locales/<lang>/*.json` (one file per area of the app);
+a key defined in two files is an error, so areas cannot silently override each other.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,14 @@ _LOCALES_DIR = Path(__file__).with_name("locales")
 def catalog(lang: str) -> dict[str, str]:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGS)}")
-    return json.loads((_LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    merged: dict[str, str] = {}
+    for path in sorted((_LOCALES_DIR / lang).glob("*.json")):
+        part = json.loads(path.read_text(encoding="utf-8"))
+        clash = sorted(merged.keys() & part.keys())
+        if clash:
+            raise ValueError(f"{path.name} redefines {len(clash)} key(s) of {lang}: {', '.join(clash[:5])}")
+        merged.update(part)
+    return merged
 
 
 def normalize_lang(value: object) -> str:

@@ -159,3 +159,20 @@ def test_every_sitemap_entry_exists_and_is_unique():
     ids = [p.page_id for p in PAGES]
     files = [p.file for p in PAGES]
     assert len(set(ids)) == len(ids) and len(set(files)) == len(files)
+
+
+def test_a_key_defined_in_two_area_files_is_an_error(tmp_path, monkeypatch):
+    import json
+
+    from analysis import i18n
+
+    (tmp_path / "zh").mkdir()
+    (tmp_path / "zh" / "a.json").write_text(json.dumps({"x.y": "一"}), encoding="utf-8")
+    (tmp_path / "zh" / "b.json").write_text(json.dumps({"x.y": "二"}), encoding="utf-8")
+    monkeypatch.setattr(i18n, "_LOCALES_DIR", tmp_path)
+    i18n.catalog.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="b.json redefines 1 key.*x.y"):
+            i18n.catalog("zh")
+    finally:
+        i18n.catalog.cache_clear()
