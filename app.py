@@ -2,12 +2,11 @@
 
 import streamlit as st
 
-from analysis.charts import workload_split_figure, workload_split_table
 from analysis.format import format_figure, is_blank
 from analysis.sitemap import PAGES
 from analysis.tables import figure_label
-from ui.frame import frame_load, page_frame
-from ui.widgets import show_chart
+from ui.frame import frame_chart, frame_load, page_frame
+from ui.widgets import show_spec
 
 CARDS_PER_ROW = 4
 
@@ -26,15 +25,7 @@ for start in range(0, len(headlines), CARDS_PER_ROW):
             st.caption(frame.t("home.card_source", producer=row[f"producer_{frame.lang}"], kind=kind))
 
 st.subheader(frame.t("home.chart_heading"))
-split = frame_load(frame, "workload_split")
-source_line = frame_load(frame, "source_line", source_ids=sorted(set(split["source_id"])), lang=frame.lang)
-show_chart(
-    frame,
-    workload_split_figure(split, source_line=source_line, lang=frame.lang),
-    workload_split_table(split, frame.lang),
-    slug="workload-split",
-    source_line=source_line,
-)
+show_spec(frame, frame_chart(frame, "workload-split"))
 st.caption(frame.t("home.chart_note"))
 
 st.subheader(frame.t("home.map"))

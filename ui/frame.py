@@ -12,6 +12,7 @@ from analysis.build import BuildError
 from analysis.db import DatabaseStatus, ensure_database, shared_connection
 from analysis.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, normalize_lang, t
 from analysis.sitemap import PAGES, PAGES_BY_ID
+from ui import scenario as scenario_state
 
 LANG_KEY = "lang"
 LANG_WIDGET_KEY = "lang_switch"
@@ -29,8 +30,16 @@ class Frame:
 
     @property
     def nav_params(self) -> dict:
-        """Query parameters that carry the language to another page."""
+        """Query parameters that carry the language and the scenario to another page."""
         return _nav_params(self.lang)
+
+    @property
+    def scenario(self) -> dict[str, object]:
+        return scenario_state.values()
+
+    def param(self, name: str, *, container=None, disabled: bool = False):
+        """Draw scenario parameter `name`'s widget; the value is kept in the session and the URL."""
+        return scenario_state.param_widget(name, self.lang, container=container, disabled=disabled)
 
 
 @st.cache_data(ttl=STATUS_CHECK_SECONDS, show_spinner=False)
@@ -99,18 +108,24 @@ def _language_switch(lang: str) -> str:
 
 
 def _nav_params(lang: str) -> dict:
-    return {} if lang == DEFAULT_LANG else {LANG_KEY: lang}
+    params = scenario_state.query_params()
+    if lang != DEFAULT_LANG:
+        params[LANG_KEY] = lang
+    return params
 
 
 def page_frame(page_id: str) -> Frame:
     """Set up the page and the sidebar; stop with a message (never a traceback) if there is no data."""
     page = PAGES_BY_ID[page_id]
     lang = current_lang()
+    scenario_state.init_from_url()
+    scenario_state.sync_url()
     st.set_page_config(page_title=f"{t(page.title_key, lang)} · {t('app.name', lang)}", page_icon="📊", layout="wide")
     with st.sidebar:
         st.markdown(f"### {t('app.name', lang)}")
         st.caption(t("app.tagline", lang))
         lang = _language_switch(lang)
+        scenario_state.scenario_manager(lang)
         st.divider()
         for target in PAGES:
             st.page_link(target.file, label=t(target.title_key, lang), icon=target.icon, query_params=_nav_params(lang))
@@ -124,6 +139,7 @@ def page_frame(page_id: str) -> Frame:
         st.warning(t("frame.stale_database", lang))
         _show_problems(status.problem, lang)
     frame = Frame(lang, status)
+    scenario_state.show_url_problems(lang)
     with st.sidebar:
         info = load("build_info", status.datasets_hash, str(status.path))
         st.divider()
@@ -139,3 +155,16 @@ def _show_problems(error: BuildError, lang: str) -> None:
 
 def frame_load(frame: Frame, query_name: str, **params):
     return load(query_name, frame.status.datasets_hash, str(frame.status.path), **params)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _chart(slug: str, datasets_hash: str, db_path: str, lang: str, scenario_items: tuple):
+    from analysis.chartspec import chart_def
+
+    return chart_def(slug).build(_connection(db_path, datasets_hash), dict(scenario_items), lang)
+
+
+def frame_chart(frame: Frame, slug: str, scenario: dict | None = None):
+    """The registered chart `slug` for this frame's language and scenario (cached per distinct input)."""
+    values = frame.scenario if scenario is None else scenario
+    return _chart(slug, frame.status.datasets_hash, str(frame.status.path), frame.lang, tuple(sorted(values.items())))

@@ -27,3 +27,8 @@ def show_chart(frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: 
         icon=":material/download:",
         help=frame.t("chart.download_csv_help"),
     )
+
+
+def show_spec(frame: Frame, spec) -> None:
+    """Show a registered chart (`analysis.chartspec.ChartSpec`) with its source line and CSV."""
+    show_chart(frame, spec.figure, spec.data, slug=spec.slug, source_line=spec.source_line)

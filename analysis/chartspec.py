@@ -1,0 +1,84 @@
+"""A chart as the app, the CSV download and the briefing pack all see it.
+
+Every chart of the app is built by a function registered here: (connection, scenario values, lang) in,
+`ChartSpec` out. The page shows it, the briefing pack (issue "Briefing export") renders the same spec
+into a slide, so a chart and its exported copy cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import import_module
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+
+@dataclass(frozen=True)
+class NativeSeries:
+    """A series a PowerPoint chart can hold natively: one value per category (None for a gap)."""
+
+    name: str
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class NativeChart:
+    """What python-pptx needs to draw the chart as an editable chart object.
+
+    kind: "line" | "bar" | "column" | "stacked_column" | "stacked_area" | "area".
+    """
+
+    kind: str
+    categories: tuple[str, ...]
+    series: tuple[NativeSeries, ...]
+    y_title: str = ""
+    number_format: str = "General"
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    slug: str  # stable id, also the file-name stem: compute-atlas_<slug>_<lang>
+    title: str
+    takeaway: str  # one line a briefing slide can carry under the title
+    figure: go.Figure
+    data: pd.DataFrame  # the chart's own data, as downloaded (translated headers)
+    source_line: str  # from analysis.data.source_line
+    assumptions: Mapping[str, str] = field(default_factory=dict)  # label -> formatted value, for footnotes
+    native: NativeChart | None = None  # None: the chart goes into a deck as an image (maps, sunbursts)
+
+
+ChartBuilder = Callable[[duckdb.DuckDBPyConnection, Mapping[str, object], str], ChartSpec]
+
+
+@dataclass(frozen=True)
+class ChartDef:
+    slug: str
+    page_id: str
+    title_key: str
+    build: ChartBuilder
+
+
+# Modules that define a `CHARTS: tuple[ChartDef, ...]`; each area of the app adds its module here.
+CHART_MODULES: tuple[str, ...] = ("analysis.home_charts",)
+
+
+def chart_defs() -> tuple[ChartDef, ...]:
+    """Every registered chart, in page order, then module order."""
+    found: list[ChartDef] = []
+    for name in CHART_MODULES:
+        found.extend(import_module(name).CHARTS)
+    slugs = [c.slug for c in found]
+    duplicates = sorted({s for s in slugs if slugs.count(s) > 1})
+    if duplicates:
+        raise ValueError(f"chart slug(s) registered twice: {', '.join(duplicates)}")
+    return tuple(found)
+
+
+def chart_def(slug: str) -> ChartDef:
+    for chart in chart_defs():
+        if chart.slug == slug:
+            return chart
+    raise ValueError(f"unknown chart {slug!r}")

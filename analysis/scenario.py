@@ -1,0 +1,224 @@
+"""Scenarios: every assumption a user can set, with its default, range and URL form.
+
+A scenario is a plain mapping of parameter name to value. The report's defaults form the fixed
+scenario `baseline`. A scenario travels in the URL (only values that differ from the default),
+in a saved-scenario store (`analysis.userstore`) and in a briefing pack's JSON; all three go
+through `parse_value`, so a bad value is reported and replaced by the default the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import import_module
+
+BASELINE_NAME = "baseline"
+SCENARIO_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Param:
+    """One assumption. `kind` is float | int | bool | choice; `label_key` is a translation key."""
+
+    name: str
+    default: object
+    kind: str = "float"
+    min_value: float | None = None
+    max_value: float | None = None
+    step: float | None = None
+    choices: tuple[str, ...] = ()
+    label_key: str = ""
+    help_key: str = ""
+    unit: str = ""  # shown after the value, e.g. "%", "GPU"
+    page_id: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("float", "int", "bool", "choice"):
+            raise ValueError(f"parameter {self.name}: unknown kind {self.kind!r}")
+        problem = self.check(self.default)
+        if problem:
+            raise ValueError(f"parameter {self.name}: default {self.default!r} {problem}")
+
+    def check(self, value: object) -> str:
+        """'' if `value` is acceptable, else why not (in English, for messages and logs)."""
+        if self.kind == "bool":
+            return "" if isinstance(value, bool) else "is not true/false"
+        if self.kind == "choice":
+            return "" if value in self.choices else f"is not one of {', '.join(self.choices)}"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "is not a number"
+        if self.kind == "int" and value != int(value):
+            return "is not a whole number"
+        if not math.isfinite(value):
+            return "is not a finite number"
+        if self.min_value is not None and value < self.min_value:
+            return f"is below the minimum {self.min_value:g}"
+        if self.max_value is not None and value > self.max_value:
+            return f"is above the maximum {self.max_value:g}"
+        return ""
+
+    def parse(self, raw: object) -> object:
+        """Turn a URL string or JSON value into this parameter's type; ValueError says why not."""
+        value = raw
+        if isinstance(raw, str):
+            text = raw.strip()
+            if self.kind == "bool":
+                lowered = text.lower()
+                if lowered not in ("1", "0", "true", "false"):
+                    raise ValueError("is not true/false")
+                value = lowered in ("1", "true")
+            elif self.kind in ("float", "int"):
+                try:
+                    value = float(text)
+                except ValueError:
+                    raise ValueError("is not a number") from None
+            else:
+                value = text
+        if self.kind == "int" and isinstance(value, float) and not isinstance(value, bool) and value.is_integer():
+            value = int(value)
+        if self.kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        problem = self.check(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    def to_text(self, value: object) -> str:
+        if self.kind == "bool":
+            return "1" if value else "0"
+        if self.kind == "float":
+            return format(float(value), ".10g")
+        return str(value)
+
+
+@dataclass(frozen=True)
+class ValueProblem:
+    """A rejected value: which parameter, what was given, why, and the default used instead."""
+
+    name: str
+    given: str
+    reason: str
+    default: object
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.given!r} {self.reason}; using {self.default!r}"
+
+
+# Modules that define `PARAMS: tuple[Param, ...]`; each area of the app adds its module here.
+PARAM_MODULES: tuple[str, ...] = ()
+
+
+def all_params() -> dict[str, Param]:
+    found: dict[str, Param] = {}
+    for module in PARAM_MODULES:
+        for param in import_module(module).PARAMS:
+            if param.name in found or param.name in RESERVED_NAMES:
+                raise ValueError(f"scenario parameter {param.name!r} is defined twice or reserved")
+            found[param.name] = param
+    return found
+
+
+RESERVED_NAMES = frozenset({"lang", "scenario"})
+
+
+def defaults(params: Mapping[str, Param] | None = None) -> dict[str, object]:
+    params = all_params() if params is None else params
+    return {name: p.default for name, p in params.items()}
+
+
+def parse_values(
+    raw: Mapping[str, object], params: Mapping[str, Param] | None = None
+) -> tuple[dict[str, object], list[ValueProblem]]:
+    """Defaults overlaid with every valid value in `raw`; unknown names are ignored, bad values reported."""
+    params = all_params() if params is None else params
+    values = defaults(params)
+    problems: list[ValueProblem] = []
+    for name, given in raw.items():
+        param = params.get(name)
+        if param is None:
+            continue
+        if isinstance(given, list):  # a repeated URL parameter: the last one wins, as in browsers
+            given = given[-1] if given else ""
+        try:
+            values[name] = param.parse(given)
+        except ValueError as exc:
+            problems.append(ValueProblem(name, str(given)[:40], str(exc), param.default))
+    return values, problems
+
+
+def to_query(values: Mapping[str, object], params: Mapping[str, Param] | None = None) -> dict[str, str]:
+    """The URL form: only parameters that differ from their default, in a stable order."""
+    params = all_params() if params is None else params
+    return {
+        name: params[name].to_text(values[name])
+        for name in sorted(params)
+        if name in values and values[name] != params[name].default
+    }
+
+
+def changed(values: Mapping[str, object], params: Mapping[str, Param] | None = None) -> dict[str, object]:
+    params = all_params() if params is None else params
+    return {n: v for n, v in values.items() if n in params and v != params[n].default}
+
+
+def to_json(name: str, values: Mapping[str, object], params: Mapping[str, Param] | None = None) -> str:
+    params = all_params() if params is None else params
+    body = {
+        "format": "compute-atlas-scenario",
+        "version": SCENARIO_FORMAT_VERSION,
+        "name": name,
+        "values": {n: values[n] for n in sorted(params) if n in values},
+    }
+    return json.dumps(body, ensure_ascii=False, indent=2)
+
+
+def from_json(text: str | bytes, params: Mapping[str, Param] | None = None) -> tuple[str, dict[str, object], list[ValueProblem]]:
+    """Read a scenario file; raises ValueError with a readable message if it is not one."""
+    try:
+        body = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"not a JSON file: {exc}") from None
+    if not isinstance(body, dict) or body.get("format") != "compute-atlas-scenario":
+        raise ValueError("not a Compute Atlas scenario (the 'format' field is missing or different)")
+    if not isinstance(body.get("values"), dict):
+        raise ValueError("the scenario has no 'values' object")
+    values, problems = parse_values(body["values"], params)
+    return str(body.get("name") or ""), values, problems
+
+
+def validate_name(name: str) -> str:
+    """A scenario name as stored; ScenarioNameError.code says why a name cannot be used."""
+    cleaned = " ".join(str(name).split())
+    if not cleaned:
+        raise ScenarioNameError("empty", "a scenario name cannot be empty")
+    if len(cleaned) > MAX_NAME_CHARS:
+        raise ScenarioNameError("too_long", f"a scenario name has at most {MAX_NAME_CHARS} characters")
+    if cleaned.lower() == BASELINE_NAME:
+        raise ScenarioNameError("reserved", f"{BASELINE_NAME!r} is the report's baseline and cannot be overwritten")
+    return cleaned
+
+
+MAX_NAME_CHARS = 60
+
+
+class ScenarioNameError(ValueError):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def params_for_page(page_id: str, params: Mapping[str, Param] | None = None) -> list[Param]:
+    params = all_params() if params is None else params
+    return [p for p in params.values() if p.page_id == page_id]
+
+
+def describe(values: Mapping[str, object], labels: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """label -> value text for the given (name, label) pairs, for footnotes and comparisons."""
+    params = all_params()
+    out = {}
+    for name, label in labels:
+        param = params[name]
+        out[label] = f"{param.to_text(values[name])}{param.unit}"
+    return out

@@ -1,0 +1,35 @@
+"""Every registered chart builds in both languages with its data, source line and a consistent native form."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis import scenario
+from analysis.chartspec import chart_def, chart_defs
+from analysis.i18n import LANGS
+from analysis.sitemap import PAGES_BY_ID
+
+CHARTS = [c.slug for c in chart_defs()]
+
+
+def test_slugs_are_unique_and_pages_exist():
+    defs = chart_defs()
+    assert len({c.slug for c in defs}) == len(defs)
+    assert all(c.page_id in PAGES_BY_ID for c in defs), [c.page_id for c in defs if c.page_id not in PAGES_BY_ID]
+    with pytest.raises(ValueError, match="unknown chart 'nope'"):
+        chart_def("nope")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("slug", CHARTS)
+def test_chart_builds_with_source_and_data(db_con, slug, lang):
+    spec = chart_def(slug).build(db_con, scenario.defaults(), lang)
+    assert spec.slug == slug
+    assert spec.title and "⟦" not in spec.title and "⟦" not in spec.takeaway
+    assert spec.source_line.strip()
+    assert not spec.data.empty
+    assert spec.figure.data, "the figure has no traces"
+    if spec.native is not None:
+        assert spec.native.categories
+        for series in spec.native.series:
+            assert len(series.values) == len(spec.native.categories), series.name

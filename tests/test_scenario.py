@@ -1,0 +1,171 @@
+"""Scenario parameters, their URL and JSON forms, and the saved-scenario store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_ROOT
+
+from analysis import scenario as sc
+from analysis import userstore
+from analysis.userstore import ScenarioStore, StoreError
+
+
+@pytest.fixture(autouse=True)
+def fixture_params(monkeypatch):
+    monkeypatch.setattr(sc, "PARAM_MODULES", ("scenario_params_fixture",))
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [
+        ("t_growth", "25", 25.0),
+        ("t_growth", " 0 ", 0.0),
+        ("t_growth", 80, 80.0),
+        ("t_horizon", "2032", 2032),
+        ("t_horizon", "2031.0", 2031),
+        ("t_bands", "1", True),
+        ("t_bands", "false", False),
+        ("t_mode", "manual", "manual"),
+    ],
+)
+def test_good_values_parse(name, raw, expected):
+    value = sc.all_params()[name].parse(raw)
+    assert value == expected and type(value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "reason"),
+    [
+        ("t_growth", "abc", "not a number"),
+        ("t_growth", "900", "above the maximum 80"),
+        ("t_growth", "-1", "below the minimum 0"),
+        ("t_growth", "nan", "not a finite number"),
+        ("t_growth", "inf", "above the maximum|not a finite"),
+        ("t_horizon", "2030.5", "not a whole number"),
+        ("t_bands", "yes", "not true/false"),
+        ("t_mode", "trend'; DROP TABLE", "not one of trend, manual"),
+        ("t_growth", True, "not a number"),
+    ],
+)
+def test_bad_values_are_refused_with_a_reason(name, raw, reason):
+    with pytest.raises(ValueError, match=reason):
+        sc.all_params()[name].parse(raw)
+
+
+def test_parse_values_reports_bad_values_and_keeps_defaults():
+    values, problems = sc.parse_values({"t_growth": "abc", "t_horizon": "2031", "lang": "en", "unknown": "1"})
+    assert values == {"t_growth": 19.0, "t_horizon": 2031, "t_bands": False, "t_mode": "trend"}
+    assert [(p.name, p.given, p.default) for p in problems] == [("t_growth", "abc", 19.0)]
+
+
+def test_url_form_has_only_changed_values_and_round_trips():
+    values = {**sc.defaults(), "t_growth": 22.5, "t_bands": True}
+    query = sc.to_query(values)
+    assert query == {"t_bands": "1", "t_growth": "22.5"}
+    assert sc.parse_values(query) == (values, [])
+
+
+def test_json_round_trip_and_bad_files():
+    values = {**sc.defaults(), "t_mode": "manual", "t_horizon": 2028}
+    name, loaded, problems = sc.from_json(sc.to_json("快速推理", values))
+    assert (name, loaded, problems) == ("快速推理", values, [])
+    for text, message in (("{", "not a JSON file"), ("[]", "not a Compute Atlas scenario"), ('{"format": "x"}', "not a Compute")):
+        with pytest.raises(ValueError, match=message):
+            sc.from_json(text)
+
+
+def test_a_default_outside_its_range_is_a_programming_error():
+    with pytest.raises(ValueError, match="default 90.0 is above the maximum 80"):
+        sc.Param("x", 90.0, min_value=0, max_value=80)
+
+
+@pytest.mark.parametrize(("raw", "code"), [("", "empty"), ("   ", "empty"), ("x" * 61, "too_long"), ("Baseline", "reserved")])
+def test_bad_names(raw, code):
+    with pytest.raises(sc.ScenarioNameError) as info:
+        sc.validate_name(raw)
+    assert info.value.code == code
+
+
+def test_store_saves_loads_lists_and_deletes(tmp_path):
+    store = ScenarioStore(tmp_path)
+    assert store.names() == ["baseline"]
+    stored = store.save("  Fast   inference ", {**sc.defaults(), "t_growth": 30.0})
+    assert stored == "Fast inference"
+    assert store.names() == ["baseline", "Fast inference"]
+    assert store.load("Fast inference")["t_growth"] == 30.0
+    assert store.load("baseline") == sc.defaults()
+    store.delete("Fast inference")
+    assert store.names() == ["baseline"]
+    with pytest.raises(KeyError):
+        store.load("Fast inference")
+    with pytest.raises(ValueError, match="cannot be deleted"):
+        store.delete("baseline")
+
+
+def test_store_refuses_bad_values_and_leaves_the_file_unchanged(tmp_path):
+    store = ScenarioStore(tmp_path)
+    store.save("a", sc.defaults())
+    before = store.path.read_bytes()
+    with pytest.raises(ValueError, match="t_growth"):
+        store.save("b", {**sc.defaults(), "t_growth": 500.0})
+    assert store.path.read_bytes() == before
+
+
+def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
+    store = ScenarioStore(tmp_path)
+    store.save("a", sc.defaults())
+    before = store.path.read_bytes()
+
+    def broken_replace(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(userstore.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        store.save("b", sc.defaults())
+    assert store.path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenarios.json", "scenarios.json.lock"]
+
+
+def test_an_unreadable_store_is_reported_and_never_overwritten(tmp_path):
+    store = ScenarioStore(tmp_path)
+    store.path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(StoreError, match="cannot read saved scenarios"):
+        store.names()
+    with pytest.raises(StoreError):
+        store.save("a", sc.defaults())
+    assert store.path.read_text(encoding="utf-8") == "{not json"
+
+
+def test_concurrent_saves_from_threads_all_land(tmp_path):
+    store = ScenarioStore(tmp_path)
+    names = [f"s{i}" for i in range(12)]
+    threads = [threading.Thread(target=store.save, args=(n, sc.defaults())) for n in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.names() == ["baseline", *sorted(names)]
+
+
+def test_a_saved_scenario_survives_a_new_process(tmp_path):
+    ScenarioStore(tmp_path).save("持久", {**sc.defaults(), "t_horizon": 2027})
+    code = (
+        "import sys, json; sys.path.insert(0, 'tests');"
+        "from analysis import scenario as sc; sc.PARAM_MODULES = ('scenario_params_fixture',);"
+        "from analysis.userstore import ScenarioStore;"
+        f"print(json.dumps(ScenarioStore(__import__('pathlib').Path({str(tmp_path)!r})).load('持久')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)["t_horizon"] == 2027
+
+
+def test_user_data_lives_outside_the_build_directory():
+    from analysis import paths
+
+    assert not Path(paths.user_data_dir()).resolve().is_relative_to(Path(paths.database_path()).resolve().parent)

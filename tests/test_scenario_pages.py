@@ -1,0 +1,77 @@
+"""AppTest: the scenario travels in the URL, bad link values warn, the sidebar saves and opens scenarios."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from conftest import PROJECT_ROOT
+from streamlit.testing.v1 import AppTest
+
+from analysis import scenario as sc
+from analysis.userstore import ScenarioStore
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    monkeypatch.setattr(sc, "PARAM_MODULES", ("scenario_params_fixture",))
+    monkeypatch.setenv("ATLAS_DB_PATH", str(tmp_path / "atlas.duckdb"))
+    monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(tmp_path / "userdata"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield tmp_path / "userdata"
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_app(**query) -> AppTest:
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def save_button(at: AppTest):
+    return next(b for b in at.sidebar.button if b.key.startswith("FormSubmitter:scenario.save_form"))
+
+
+def test_a_link_with_bad_values_opens_with_a_warning_and_the_defaults():
+    at = open_app(t_growth="abc", t_horizon="900", lang="en")
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "“abc” is invalid; using the default 19" in warning
+    assert "“900” is invalid; using the default 2030" in warning
+    assert at.session_state["scenario.values"]["t_growth"] == 19.0
+    assert "t_growth" not in at.query_params
+
+
+def test_a_good_link_is_kept_in_the_session_and_the_url():
+    at = open_app(t_growth="33")
+    assert not at.exception and not at.warning
+    assert at.session_state["scenario.values"]["t_growth"] == 33.0
+    assert at.query_params["t_growth"] == "33"
+
+
+def test_save_then_open_from_the_sidebar(isolated):
+    at = open_app(t_growth="33", lang="en")
+    at.sidebar.text_input(key="scenario.new_name").input("High growth")
+    save_button(at).click()
+    at.run()
+    assert not at.exception and not at.error
+    assert ScenarioStore(isolated).load("High growth")["t_growth"] == 33.0
+
+    fresh = open_app(lang="en")
+    fresh.sidebar.selectbox(key="scenario.pick").select("High growth")
+    fresh.sidebar.button(key="scenario.open_btn").click()
+    fresh.run()
+    assert not fresh.exception
+    assert fresh.session_state["scenario.values"]["t_growth"] == 33.0
+    assert fresh.query_params["t_growth"] == "33"
+
+
+def test_saving_under_the_baseline_name_is_refused(isolated):
+    at = open_app(lang="en")
+    at.sidebar.text_input(key="scenario.new_name").input("baseline")
+    save_button(at).click()
+    at.run()
+    assert "reserved" in " ".join(e.value for e in at.error)
+    assert not (isolated / "scenarios.json").exists()
