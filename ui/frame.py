@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
 import streamlit as st
@@ -59,8 +60,16 @@ def connection(status: DatabaseStatus):
 
 @st.cache_data(show_spinner=False)
 def load(query_name: str, datasets_hash: str, db_path: str, **params):
-    """Cached result of `analysis.data.<query_name>`; the hash in the key drops stale results."""
-    return getattr(data, query_name)(_connection(db_path, datasets_hash), **params)
+    """Cached result of `analysis.data.<query_name>` (or of `analysis.<module>.<function>` for a dotted name).
+
+    The function takes the connection first; the hash in the key drops stale results.
+    """
+    if "." in query_name:
+        module_name, function_name = query_name.rsplit(".", 1)
+        function = getattr(import_module(f"analysis.{module_name}"), function_name)
+    else:
+        function = getattr(data, query_name)
+    return function(_connection(db_path, datasets_hash), **params)
 
 
 def current_lang() -> str:
