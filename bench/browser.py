@@ -1,0 +1,204 @@
+"""Browser half of the benchmark and the load test: Chromium via Playwright (async), redraw timing in the page.
+
+"Redraw" is timed inside the page, on its own clock (performance.now()), so Playwright's round trips do
+not count: from the key press (a capturing keydown listener) to the later of
+  - the end of the script run it caused (Streamlit's `data-test-script-state` on stApp turning back to
+    `notRunning`), and
+  - the last DOM change inside a plotly chart (`.js-plotly-plot`), when the widget changes a chart.
+A calibration press tells whether the widget changes a chart; if it does not, the run's end alone counts
+(`signal` says which was used).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from dataclasses import dataclass
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+PAGE_READY_MS = 90_000
+REDRAW_TIMEOUT_MS = 60_000
+SETTLE_MS = 150  # trailing chart mutations of the same redraw land within a few frames
+POLL_MS = 20
+# Streamlit's frontend first probes `<page>/_stcore/...` relative to a deep link and gets 404 (see
+# tests/browser/test_deeplinks.py); anything else on the console is a real error.
+BENIGN_CONSOLE = re.compile(r"Failed to load resource: the server responded with a status of 404")
+
+TRACKER_JS = """
+(() => {
+  if (window.__bench) return;
+  const b = window.__bench = {finished: 0, lastFinish: 0, chartMutations: 0, lastChartMutation: 0, lastKey: 0, lastRunStart: 0, state: null};
+  window.addEventListener('keydown', () => { b.lastKey = performance.now(); }, true);
+  const observe = () => {
+    new MutationObserver((records) => {
+      const app = document.querySelector('[data-testid="stApp"]');
+      const state = app ? app.getAttribute('data-test-script-state') : null;
+      let chart = false;
+      for (const r of records) {
+        const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+        if (el && el.closest && el.closest('.js-plotly-plot')) { chart = true; break; }
+      }
+      const now = performance.now();
+      if (chart) { b.chartMutations++; b.lastChartMutation = now; }
+      if (state !== b.state) {
+        if (state === 'notRunning' && b.state !== null) { b.finished++; b.lastFinish = now; }
+        if (state === 'running') { b.lastRunStart = now; }
+        b.state = state;
+      }
+    }).observe(document.documentElement, {subtree: true, childList: true, attributes: true, characterData: true});
+  };
+  if (document.documentElement) observe(); else document.addEventListener('DOMContentLoaded', observe);
+})();
+"""
+
+SNAPSHOT_JS = "() => ({finished: window.__bench.finished, chart: window.__bench.chartMutations})"
+IDLE_JS = """() => { const a = document.querySelector('[data-testid="stApp"]');
+  return !!window.__bench && window.__bench.finished > 0 && a && a.getAttribute('data-test-script-state') === 'notRunning'; }"""
+DONE_JS = """([finished, chart, needChart]) => { const b = window.__bench;
+  const a = document.querySelector('[data-testid="stApp"]');
+  return b.finished > finished && a && a.getAttribute('data-test-script-state') === 'notRunning'
+    && (!needChart || b.chartMutations > chart); }"""
+ELAPSED_JS = """(needChart) => { const b = window.__bench;
+  const end = needChart ? Math.max(b.lastFinish, b.lastChartMutation) : b.lastFinish;
+  return [end - b.lastKey, b.lastRunStart - b.lastKey]; }"""
+
+# How to find a widget of each AppTest type in the DOM, and how to move it by keyboard.
+WIDGET_SELECTORS = {
+    "slider": "[data-testid=stSlider] input[type=range]",
+    "select_slider": "[data-testid=stSlider] input[type=range]",
+    "toggle": "[data-testid=stCheckbox] input",
+    "checkbox": "[data-testid=stCheckbox] input",
+    "text_input": "[data-testid=stTextInput] input",
+}
+AREA_SELECTORS = {"main": "[data-testid=stMain]", "sidebar": "[data-testid=stSidebar]"}
+
+
+def page_url(base: str, url_path: str, lang: str) -> str:
+    query = "" if lang == "zh" else f"?lang={lang}"
+    return f"{base}/{url_path}{query}"
+
+
+async def launch(playwright):
+    if not os.path.exists(CHROMIUM_PATH):
+        raise RuntimeError(f"Chromium not found at {CHROMIUM_PATH}; run `make browser-deps` (installs Debian's chromium)")
+    return await playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+
+
+@dataclass
+class Session:
+    """One browser context (one Streamlit session) with error bookkeeping."""
+
+    context: object
+    page: object
+    console_errors: list
+    page_errors: list
+
+    @classmethod
+    async def open(cls, browser) -> Session:
+        context = await browser.new_context(viewport=VIEWPORT)
+        context.set_default_timeout(PAGE_READY_MS)
+        context.set_default_navigation_timeout(PAGE_READY_MS)
+        await context.add_init_script(TRACKER_JS)
+        page = await context.new_page()
+        session = cls(context, page, [], [])
+        page.on("console", lambda m: session.console_errors.append(m.text) if m.type == "error" and not BENIGN_CONSOLE.search(m.text) else None)
+        page.on("pageerror", lambda e: session.page_errors.append(str(e)))
+        return session
+
+    async def close(self) -> None:
+        await self.context.close()
+
+    async def goto(self, url: str, *, wait_chart: bool = False) -> None:
+        await self.page.goto(url)
+        await self.wait_idle()
+        if wait_chart:
+            await self.page.locator(".js-plotly-plot .main-svg").first.wait_for(state="visible", timeout=PAGE_READY_MS)
+
+    async def wait_idle(self, timeout_ms: int = PAGE_READY_MS) -> None:
+        await self.page.wait_for_function(IDLE_JS, timeout=timeout_ms, polling=POLL_MS)
+
+    async def exception_boxes(self) -> int:
+        return await self.page.locator("[data-testid=stException]").count()
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"console: {m}" for m in self.console_errors] + [f"page error: {m}" for m in self.page_errors]
+
+
+class Mover:
+    """Moves one widget by keyboard, back and forth, and times each redraw."""
+
+    def __init__(self, session: Session, widget_type: str, area: str = "main"):
+        if widget_type not in WIDGET_SELECTORS:
+            raise ValueError(f"no keyboard driver for widget type {widget_type!r}")
+        self.session = session
+        self.type = widget_type
+        self.area = area
+        self.step = 0
+        self.need_chart = False
+        self.signal = "rerun"
+        self.first_key = "ArrowRight"
+
+    @property
+    def locator(self):
+        selector = f"{AREA_SELECTORS[self.area]} {WIDGET_SELECTORS[self.type]}"
+        return self.session.page.locator(selector).filter(visible=True).first
+
+    async def prepare(self) -> None:
+        """Focus the widget, pick the direction, and find out whether moving it changes a chart."""
+        widget = self.locator
+        await widget.wait_for(state="visible", timeout=PAGE_READY_MS)
+        if self.type in ("slider", "select_slider"):
+            now, top = await widget.input_value(), await widget.get_attribute("max")
+            if top is not None and float(now) >= float(top):
+                self.first_key = "ArrowLeft"
+        before = await self.session.page.evaluate(SNAPSHOT_JS)
+        await self._press()
+        await self.session.page.wait_for_function(DONE_JS, arg=[before["finished"], before["chart"], False], timeout=REDRAW_TIMEOUT_MS)
+        await asyncio.sleep(0.5)
+        # Second press: compare chart mutations across a whole redraw (the first press may have been cold).
+        before = await self.session.page.evaluate(SNAPSHOT_JS)
+        await self._press()
+        await self.session.page.wait_for_function(DONE_JS, arg=[before["finished"], before["chart"], False], timeout=REDRAW_TIMEOUT_MS)
+        await asyncio.sleep(0.5)
+        after = await self.session.page.evaluate(SNAPSHOT_JS)
+        self.need_chart = after["chart"] > before["chart"]
+        self.signal = "chart" if self.need_chart else "rerun"
+
+    async def _press(self) -> None:
+        widget = self.locator
+        forward = self.step % 2 == 0
+        self.step += 1
+        if self.type in ("slider", "select_slider"):
+            back = "ArrowLeft" if self.first_key == "ArrowRight" else "ArrowRight"
+            await widget.focus()
+            await self.session.page.keyboard.press(self.first_key if forward else back)
+        elif self.type in ("toggle", "checkbox"):
+            await widget.focus()
+            await self.session.page.keyboard.press("Space")
+        else:  # text_input: add or remove one letter, then Enter commits it
+            await widget.focus()
+            await self.session.page.keyboard.press("End")
+            await self.session.page.keyboard.press("a" if forward else "Backspace")
+            await self.session.page.keyboard.press("Enter")
+
+    async def redraw_s(self) -> tuple[float, float]:
+        """Press once; return (redraw time, time until the script run started) in seconds (page clock)."""
+        page = self.session.page
+        await self.session.wait_idle()
+        before = await page.evaluate(SNAPSHOT_JS)
+        await self._press()
+        await page.wait_for_function(DONE_JS, arg=[before["finished"], before["chart"], self.need_chart], timeout=REDRAW_TIMEOUT_MS, polling=POLL_MS)
+        await asyncio.sleep(SETTLE_MS / 1000)
+        total_ms, start_ms = await page.evaluate(ELAPSED_JS, self.need_chart)
+        return total_ms / 1000, start_ms / 1000
