@@ -80,6 +80,7 @@ WIDGET_SELECTORS = {
     "checkbox": "[data-testid=stCheckbox] input",
     "text_input": "[data-testid=stTextInput] input",
 }
+RERUN = "rerun"  # no widget to move: Streamlit's own "r" shortcut reruns the page
 AREA_SELECTORS = {"main": "[data-testid=stMain]", "sidebar": "[data-testid=stSidebar]"}
 
 
@@ -111,7 +112,10 @@ class Session:
         await context.add_init_script(TRACKER_JS)
         page = await context.new_page()
         session = cls(context, page, [], [])
-        page.on("console", lambda m: session.console_errors.append(m.text) if m.type == "error" and not BENIGN_CONSOLE.search(m.text) else None)
+        page.on(
+            "console",
+            lambda m: session.console_errors.append(m.text) if m.type == "error" and not BENIGN_CONSOLE.search(m.text) else None,
+        )
         page.on("pageerror", lambda e: session.page_errors.append(str(e)))
         return session
 
@@ -139,7 +143,7 @@ class Mover:
     """Moves one widget by keyboard, back and forth, and times each redraw."""
 
     def __init__(self, session: Session, widget_type: str, area: str = "main"):
-        if widget_type not in WIDGET_SELECTORS:
+        if widget_type not in WIDGET_SELECTORS and widget_type != RERUN:
             raise ValueError(f"no keyboard driver for widget type {widget_type!r}")
         self.session = session
         self.type = widget_type
@@ -151,6 +155,8 @@ class Mover:
 
     @property
     def locator(self):
+        if self.type == RERUN:
+            return self.session.page.locator(AREA_SELECTORS[self.area])
         selector = f"{AREA_SELECTORS[self.area]} {WIDGET_SELECTORS[self.type]}"
         return self.session.page.locator(selector).filter(visible=True).first
 
@@ -164,12 +170,16 @@ class Mover:
                 self.first_key = "ArrowLeft"
         before = await self.session.page.evaluate(SNAPSHOT_JS)
         await self._press()
-        await self.session.page.wait_for_function(DONE_JS, arg=[before["finished"], before["chart"], False], timeout=REDRAW_TIMEOUT_MS)
+        await self.session.page.wait_for_function(
+            DONE_JS, arg=[before["finished"], before["chart"], False], timeout=REDRAW_TIMEOUT_MS
+        )
         await asyncio.sleep(0.5)
         # Second press: compare chart mutations across a whole redraw (the first press may have been cold).
         before = await self.session.page.evaluate(SNAPSHOT_JS)
         await self._press()
-        await self.session.page.wait_for_function(DONE_JS, arg=[before["finished"], before["chart"], False], timeout=REDRAW_TIMEOUT_MS)
+        await self.session.page.wait_for_function(
+            DONE_JS, arg=[before["finished"], before["chart"], False], timeout=REDRAW_TIMEOUT_MS
+        )
         await asyncio.sleep(0.5)
         after = await self.session.page.evaluate(SNAPSHOT_JS)
         self.need_chart = after["chart"] > before["chart"]
@@ -179,7 +189,10 @@ class Mover:
         widget = self.locator
         forward = self.step % 2 == 0
         self.step += 1
-        if self.type in ("slider", "select_slider"):
+        if self.type == RERUN:
+            await self.session.page.evaluate("() => document.activeElement && document.activeElement.blur()")
+            await self.session.page.keyboard.press("r")
+        elif self.type in ("slider", "select_slider"):
             back = "ArrowLeft" if self.first_key == "ArrowRight" else "ArrowRight"
             await widget.focus()
             await self.session.page.keyboard.press(self.first_key if forward else back)
@@ -198,7 +211,9 @@ class Mover:
         await self.session.wait_idle()
         before = await page.evaluate(SNAPSHOT_JS)
         await self._press()
-        await page.wait_for_function(DONE_JS, arg=[before["finished"], before["chart"], self.need_chart], timeout=REDRAW_TIMEOUT_MS, polling=POLL_MS)
+        await page.wait_for_function(
+            DONE_JS, arg=[before["finished"], before["chart"], self.need_chart], timeout=REDRAW_TIMEOUT_MS, polling=POLL_MS
+        )
         await asyncio.sleep(SETTLE_MS / 1000)
         total_ms, start_ms = await page.evaluate(ELAPSED_JS, self.need_chart)
         return total_ms / 1000, start_ms / 1000

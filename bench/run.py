@@ -72,7 +72,10 @@ def _pack_arguments(function, con, lang: str, out_dir: Path) -> tuple[dict, str 
             kwargs[name] = [c.slug for c in chart_defs()]
         elif name in OUTPUT_PARAMS:
             kwargs[name] = out_dir / "bench-pack.pptx"
-        elif parameter.default is inspect.Parameter.empty and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+        elif parameter.default is inspect.Parameter.empty and parameter.kind not in (
+            parameter.VAR_POSITIONAL,
+            parameter.VAR_KEYWORD,
+        ):
             return kwargs, name
     return kwargs, None
 
@@ -102,9 +105,20 @@ def time_briefing_pack(db_path: Path, lang: str, out_dir: Path) -> dict:
             start = time.perf_counter()
             function(**kwargs)
             samples.append(time.perf_counter() - start)
-        return {"available": True, "ran": True, "cold_s": round(samples[0], 3), "warm_s": round(samples[1], 3), "arguments": sorted(kwargs)}
+        return {
+            "available": True,
+            "ran": True,
+            "cold_s": round(samples[0], 3),
+            "warm_s": round(samples[1], 3),
+            "arguments": sorted(kwargs),
+        }
     except Exception as exc:
-        return {"available": True, "ran": False, "reason": f"build_pack raised {exc!r}", "traceback": traceback.format_exc()[-2000:]}
+        return {
+            "available": True,
+            "ran": False,
+            "reason": f"build_pack raised {exc!r}",
+            "traceback": traceback.format_exc()[-2000:],
+        }
     finally:
         con.close()
 
@@ -116,20 +130,24 @@ async def browser_phase(pages, reruns, args, work: Path) -> dict:
     from playwright.async_api import async_playwright
 
     from bench import browser as br
-    from bench.widgets import KEYBOARD_TYPES
 
     env = dict(os.environ)
     by_id = {p.page_id: p for p in pages}
     medians = {r.page_id: r.median_s for r in reruns if not r.errors}
-    keyboard = [r for r in reruns if not r.errors and r.perturbation is not None and r.perturbation.type in KEYBOARD_TYPES]
-    heaviest_keyboard = stats.heaviest(medians, [r.page_id for r in keyboard])
-    to_measure = [r for r in keyboard if args.browser_pages == "all" or r.page_id == heaviest_keyboard]
+    measurable = [r for r in reruns if not r.errors]
+    heaviest_page = stats.heaviest(medians)
+    to_measure = [r for r in measurable if args.browser_pages == "all" or r.page_id == heaviest_page]
     chart_page = next((r for r in reruns if r.charts and not r.errors), None) or reruns[0]
-    heaviest_any = stats.heaviest(medians) or pages[0].page_id
-    out: dict = {"pages": {}, "heaviest_keyboard_page": heaviest_keyboard}
+    heaviest_any = heaviest_page or pages[0].page_id
+    out: dict = {"pages": {}, "browser_page": heaviest_page}
 
     app = Server("app.py", free_port(args.port_base), env, work / "app.log")
-    trivial = Server(str(Path("bench") / "trivial_page.py"), free_port(args.port_base + 1 if args.port_base else None), env, work / "trivial.log")
+    trivial = Server(
+        str(Path("bench") / "trivial_page.py"),
+        free_port(args.port_base + 1 if args.port_base else None),
+        env,
+        work / "trivial.log",
+    )
     async with async_playwright() as playwright:
         browser = await br.launch(playwright)
         try:
@@ -137,14 +155,18 @@ async def browser_phase(pages, reruns, args, work: Path) -> dict:
             app.start()
             ready_s = await asyncio.to_thread(app.wait_healthy)
             session = await br.Session.open(browser)
-            await session.goto(br.page_url(app.url, by_id[chart_page.page_id].url_path, args.lang), wait_chart=bool(chart_page.charts))
+            await session.goto(
+                br.page_url(app.url, by_id[chart_page.page_id].url_path, args.lang), wait_chart=bool(chart_page.charts)
+            )
             out["cold_start"] = {
                 "page": chart_page.page_id,
                 "server_ready_s": round(ready_s, 2),
                 "first_chart_s": round(time.perf_counter() - app.started_at, 2),
                 "waited_for": "plotly chart" if chart_page.charts else "script run finished (page has no chart)",
             }
-            log(f"  cold start: server ready {ready_s:.2f} s, first chart {out['cold_start']['first_chart_s']:.2f} s ({chart_page.page_id})")
+            log(
+                f"  cold start: server ready {ready_s:.2f} s, first chart {out['cold_start']['first_chart_s']:.2f} s ({chart_page.page_id})"
+            )
             await session.close()
 
             trivial.start()
@@ -157,7 +179,9 @@ async def browser_phase(pages, reruns, args, work: Path) -> dict:
             app_session = await br.Session.open(browser)
             all_trivial: list[float] = []
             for result in to_measure:
-                out["pages"][result.page_id] = entry = await _measure_redraw(br, app, app_session, by_id[result.page_id], result, trivial_mover, args)
+                out["pages"][result.page_id] = entry = await _measure_redraw(
+                    br, app, app_session, by_id[result.page_id], result, trivial_mover, args
+                )
                 all_trivial += entry.pop("_trivial_samples", [])
                 log(
                     f"  redraw {result.page_id:<21} {stats.fmt((entry.get('redraw') or {}).get('median_ms'), ' ms'):>10}"
@@ -181,12 +205,22 @@ async def browser_phase(pages, reruns, args, work: Path) -> dict:
     return out
 
 
+def browser_widget(perturbation) -> tuple[str, str]:
+    """(driver type, area) for the browser: the AppTest widget when a keyboard can move it, else a plain rerun."""
+    from bench import browser as br
+    from bench.widgets import KEYBOARD_TYPES
+
+    if perturbation is not None and perturbation.type in KEYBOARD_TYPES:
+        return perturbation.type, perturbation.area
+    return br.RERUN, "main"
+
+
 async def _measure_redraw(br, app, session, page, rerun_result, trivial_mover, args) -> dict:
-    widget = rerun_result.perturbation
-    entry: dict = {"widget": widget.describe()}
+    kind, area = browser_widget(rerun_result.perturbation)
+    entry: dict = {"driver": kind, "area": area}
     try:
         await session.goto(br.page_url(app.url, page.url_path, args.lang), wait_chart=bool(rerun_result.charts))
-        mover = br.Mover(session, widget.type, widget.area)
+        mover = br.Mover(session, kind, area)
         await mover.prepare()
         samples, starts, trivial_samples = [], [], []
         for _ in range(args.browser_repeats):
@@ -245,7 +279,7 @@ def assemble(pages, reruns, trivial_samples, browser_out, build_out, pack_out, a
         page_entries[r.page_id] = entry
     medians = {r.page_id: r.median_s for r in reruns if not r.errors}
     heaviest_page = stats.heaviest(medians)
-    browser_page = browser_out.get("heaviest_keyboard_page") if browser_out else None
+    browser_page = browser_out.get("browser_page") if browser_out else None
     browser_ratio = browser_pages.get(browser_page, {}).get("ratio") if browser_page else None
     rerun_ratio = {r.page_id: r.ratio for r in reruns}
     return {
@@ -299,6 +333,7 @@ def render(results: dict) -> str:
                 trivial.get("median_ms"),
                 entry.get("rerun_ratio"),
                 entry.get("rerun_verdict"),
+                browser.get("driver", "—"),
                 (browser.get("redraw") or {}).get("median_ms"),
                 (browser.get("trivial_redraw") or {}).get("median_ms"),
                 browser.get("ratio"),
@@ -312,6 +347,7 @@ def render(results: dict) -> str:
         "trivial ms",
         "ratio",
         f"≤{targets['rerun_ratio_max']:g}×",
+        "browser",
         "redraw ms",
         "trivial ms",
         "ratio",
@@ -334,7 +370,7 @@ def render(results: dict) -> str:
         ["heaviest page (AppTest rerun)", results["heaviest_page"] or "—"],
         [
             "browser_redraw_ratio",
-            f"{stats.fmt(results['browser_redraw_ratio'])} ({results['browser_page'] or 'no page with a keyboard widget'})",
+            f"{stats.fmt(results['browser_redraw_ratio'])} ({results['browser_page'] or 'not measured'})",
         ],
         ["cold start → server ready", stats.fmt((cold or {}).get("server_ready_s"), " s")],
         ["cold start → first chart", f"{stats.fmt((cold or {}).get('first_chart_s'), ' s')} ({(cold or {}).get('page', '—')})"],
@@ -347,8 +383,12 @@ def render(results: dict) -> str:
     if results.get("browser_error"):
         lines.append(f"\nbrowser phase: {results['browser_error']}")
     problems = [f"{p}: {e}" for p, entry in results["pages"].items() for e in entry.get("errors", [])]
-    problems += [f"{p} (browser): {b['error']}" for p, entry in results["pages"].items() if (b := entry.get("browser")) and b.get("error")]
-    problems += [f"{p} (browser): {e}" for p, entry in results["pages"].items() if (b := entry.get("browser")) for e in b.get("errors", [])]
+    problems += [
+        f"{p} (browser): {b['error']}" for p, entry in results["pages"].items() if (b := entry.get("browser")) and b.get("error")
+    ]
+    problems += [
+        f"{p} (browser): {e}" for p, entry in results["pages"].items() if (b := entry.get("browser")) for e in b.get("errors", [])
+    ]
     if problems:
         lines.append("\nProblems:\n" + "\n".join(f"  - {p}" for p in problems))
     return "\n".join(lines)

@@ -101,7 +101,11 @@ def results_problems(results: Mapping) -> list[str]:
     if not isinstance(rerun, Mapping) or not rerun:
         problems.append("rerun_ratio must be a non-empty mapping page → ratio")
     else:
-        problems += [f"rerun_ratio[{page!r}] is {value!r}, not a positive number or null" for page, value in rerun.items() if not _ratio_or_none(value)]
+        problems += [
+            f"rerun_ratio[{page!r}] is {value!r}, not a positive number or null"
+            for page, value in rerun.items()
+            if not _ratio_or_none(value)
+        ]
         missing = sorted(set(results["pages"]) - set(rerun))
         if missing:
             problems.append(f"pages without a rerun_ratio: {missing}")

@@ -51,7 +51,13 @@ class Perturbation:
         return self.widget(at).set_value(self.values[step % 2])
 
     def describe(self) -> dict[str, object]:
-        return {"type": self.type, "label": self.label, "key": self.key, "area": self.area, "keyboard": self.type in KEYBOARD_TYPES}
+        return {
+            "type": self.type,
+            "label": self.label,
+            "key": self.key,
+            "area": self.area,
+            "keyboard": self.type in KEYBOARD_TYPES,
+        }
 
 
 def _children(node) -> list:
