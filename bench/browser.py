@@ -189,6 +189,8 @@ class Mover:
         widget = self.locator
         forward = self.step % 2 == 0
         self.step += 1
+        # Only the front page has keyboard focus; Streamlit's "r" shortcut needs it (widgets take .focus()).
+        await self.session.page.bring_to_front()
         if self.type == RERUN:
             await self.session.page.evaluate("() => document.activeElement && document.activeElement.blur()")
             await self.session.page.keyboard.press("r")
