@@ -2,8 +2,8 @@
 
 "Redraw" is timed inside the page, on its own clock (performance.now()), so Playwright's round trips do
 not count: from the key press (a capturing keydown listener) to the later of
-  - the end of the script run it caused (Streamlit's `data-test-script-state` on stApp turning back to
-    `notRunning`), and
+  - the first frame painted after the end of the script run it caused (Streamlit's `script_finished`
+    message on its WebSocket, then two animation frames), and
   - the last DOM change inside a plotly chart (`.js-plotly-plot`), when the widget changes a chart.
 A calibration press tells whether the widget changes a chart; if it does not, the run's end alone counts
 (`signal` says which was used).
@@ -34,43 +34,91 @@ POLL_MS = 20
 # tests/browser/test_deeplinks.py); anything else on the console is a real error.
 BENIGN_CONSOLE = re.compile(r"Failed to load resource: the server responded with a status of 404")
 
-TRACKER_JS = """
+# Top-level field numbers of Streamlit's ForwardMsg protobuf (streamlit/proto/ForwardMsg.proto), checked
+# against the installed streamlit by tests/test_bench.py.
+FORWARD_MSG_NEW_SESSION = 4  # sent when a script run starts
+FORWARD_MSG_SCRIPT_FINISHED = 6  # sent when it ends; value 2 = FINISHED_EARLY_FOR_RERUN (superseded)
+SCRIPT_FINISHED_EARLY_FOR_RERUN = 2
+
+# Runs in every page before Streamlit's own code. The run's start and end are read from Streamlit's
+# WebSocket messages (a React-rendered "running" attribute can be skipped when a fast run's messages are
+# batched into one render); the end counts after the next two animation frames, i.e. once the browser
+# has painted the result.
+_TRACKER_TEMPLATE = """
 (() => {
   if (window.__bench) return;
-  const b = window.__bench = {finished: 0, lastFinish: 0, chartMutations: 0, lastChartMutation: 0, lastKey: 0, lastRunStart: 0, state: null};
+  const NEW_SESSION = {new_session}, SCRIPT_FINISHED = {script_finished}, EARLY_FOR_RERUN = {early_for_rerun};
+  const b = window.__bench = {started: 0, ended: 0, finished: 0, pending: 0, lastStart: 0, lastFinish: 0,
+                              chartMutations: 0, lastChartMutation: 0, lastKey: 0};
   window.addEventListener('keydown', () => { b.lastKey = performance.now(); }, true);
+  const varint = (bytes, pos) => {
+    let value = 0, shift = 0, byte;
+    do { byte = bytes[pos++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80 && pos < bytes.length);
+    return [value, pos];
+  };
+  const topFields = (buffer) => {
+    const bytes = new Uint8Array(buffer), fields = [];
+    let pos = 0;
+    while (pos < bytes.length) {
+      let key, value = null;
+      [key, pos] = varint(bytes, pos);
+      const wire = key & 7;
+      if (wire === 0) { [value, pos] = varint(bytes, pos); }
+      else if (wire === 2) { let length; [length, pos] = varint(bytes, pos); pos += length; }
+      else if (wire === 1) { pos += 8; } else if (wire === 5) { pos += 4; } else { break; }
+      fields.push([Math.floor(key / 8), value]);
+    }
+    return fields;
+  };
+  const onMessage = (event) => {
+    if (!(event.data instanceof ArrayBuffer)) return;
+    let fields;
+    try { fields = topFields(event.data); } catch (e) { return; }
+    for (const [field, value] of fields) {
+      if (field === NEW_SESSION) { b.started++; b.lastStart = performance.now(); }
+      if (field === SCRIPT_FINISHED) {
+        b.ended++;
+        if (value === EARLY_FOR_RERUN) continue;
+        b.pending++;
+        // After Streamlit's own handler (registered later) has processed the message, then two frames.
+        setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(() => {
+          b.pending--; b.finished++; b.lastFinish = performance.now();
+        })), 0);
+      }
+    }
+  };
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) { super(...args); this.addEventListener('message', onMessage); }
+  };
   const observe = () => {
     new MutationObserver((records) => {
-      const app = document.querySelector('[data-testid="stApp"]');
-      const state = app ? app.getAttribute('data-test-script-state') : null;
-      let chart = false;
       for (const r of records) {
         const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
-        if (el && el.closest && el.closest('.js-plotly-plot')) { chart = true; break; }
-      }
-      const now = performance.now();
-      if (chart) { b.chartMutations++; b.lastChartMutation = now; }
-      if (state !== b.state) {
-        if (state === 'notRunning' && b.state !== null) { b.finished++; b.lastFinish = now; }
-        if (state === 'running') { b.lastRunStart = now; }
-        b.state = state;
+        if (el && el.closest && el.closest('.js-plotly-plot')) {
+          b.chartMutations++; b.lastChartMutation = performance.now(); break;
+        }
       }
     }).observe(document.documentElement, {subtree: true, childList: true, attributes: true, characterData: true});
   };
   if (document.documentElement) observe(); else document.addEventListener('DOMContentLoaded', observe);
 })();
 """
+TRACKER_JS = (
+    _TRACKER_TEMPLATE.replace("{new_session}", str(FORWARD_MSG_NEW_SESSION))
+    .replace("{script_finished}", str(FORWARD_MSG_SCRIPT_FINISHED))
+    .replace("{early_for_rerun}", str(SCRIPT_FINISHED_EARLY_FOR_RERUN))
+)
 
 SNAPSHOT_JS = "() => ({finished: window.__bench.finished, chart: window.__bench.chartMutations})"
-IDLE_JS = """() => { const a = document.querySelector('[data-testid="stApp"]');
-  return !!window.__bench && window.__bench.finished > 0 && a && a.getAttribute('data-test-script-state') === 'notRunning'; }"""
+# Idle: at least one run finished and painted, and every started run has ended.
+IDLE_JS = """() => { const b = window.__bench;
+  return !!b && b.finished > 0 && b.ended >= b.started && b.pending === 0; }"""
 DONE_JS = """([finished, chart, needChart]) => { const b = window.__bench;
-  const a = document.querySelector('[data-testid="stApp"]');
-  return b.finished > finished && a && a.getAttribute('data-test-script-state') === 'notRunning'
-    && (!needChart || b.chartMutations > chart); }"""
+  return b.finished > finished && b.ended >= b.started && b.pending === 0 && (!needChart || b.chartMutations > chart); }"""
 ELAPSED_JS = """(needChart) => { const b = window.__bench;
   const end = needChart ? Math.max(b.lastFinish, b.lastChartMutation) : b.lastFinish;
-  return [end - b.lastKey, b.lastRunStart - b.lastKey]; }"""
+  return [end - b.lastKey, b.lastStart - b.lastKey]; }"""
 
 # How to find a widget of each AppTest type in the DOM, and how to move it by keyboard.
 WIDGET_SELECTORS = {
@@ -189,7 +237,7 @@ class Mover:
         widget = self.locator
         forward = self.step % 2 == 0
         self.step += 1
-        # Only the front page has keyboard focus; Streamlit's "r" shortcut needs it (widgets take .focus()).
+        # Keys go to the focused document; make sure it is this one (several sessions share one browser).
         await self.session.page.bring_to_front()
         if self.type == RERUN:
             await self.session.page.evaluate("() => document.activeElement && document.activeElement.blur()")

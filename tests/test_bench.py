@@ -267,3 +267,16 @@ def test_pack_arguments_report_an_unknown_required_parameter(tmp_path):
     assert inspect.signature(build_pack)
     _, unknown = _pack_arguments(build_pack, "CON", "zh", tmp_path)
     assert unknown == "template_name"
+
+
+def test_tracker_knows_streamlits_message_numbers():
+    # The browser tracker reads run start/end from Streamlit's ForwardMsg by field number.
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from bench import browser
+
+    fields = ForwardMsg.DESCRIPTOR.fields_by_name
+    assert fields["new_session"].number == browser.FORWARD_MSG_NEW_SESSION
+    assert fields["script_finished"].number == browser.FORWARD_MSG_SCRIPT_FINISHED
+    assert ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN") == browser.SCRIPT_FINISHED_EARLY_FOR_RERUN
+    assert f"NEW_SESSION = {fields['new_session'].number}" in browser.TRACKER_JS
