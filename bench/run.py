@@ -152,27 +152,13 @@ async def browser_phase(pages, reruns, args, work: Path) -> dict:
         browser = await br.launch(playwright)
         try:
             # Cold start: server launch → first plotly chart visible (database already built).
-            app.start()
-            ready_s = await asyncio.to_thread(app.wait_healthy)
-            session = await br.Session.open(browser)
-            await session.goto(
-                br.page_url(app.url, by_id[chart_page.page_id].url_path, args.lang), wait_chart=bool(chart_page.charts)
-            )
-            out["cold_start"] = {
-                "page": chart_page.page_id,
-                "server_ready_s": round(ready_s, 2),
-                "first_chart_s": round(time.perf_counter() - app.started_at, 2),
-                "waited_for": "plotly chart" if chart_page.charts else "script run finished (page has no chart)",
-            }
-            log(
-                f"  cold start: server ready {ready_s:.2f} s, first chart {out['cold_start']['first_chart_s']:.2f} s ({chart_page.page_id})"
-            )
+            session, out["cold_start"] = await _cold_start(br, browser, app, by_id[chart_page.page_id].url_path, chart_page, args)
+            out["cold_start"]["page"] = chart_page.page_id
+            log(f"  cold start (app): {out['cold_start']}")
             await session.close()
 
-            trivial.start()
-            await asyncio.to_thread(trivial.wait_healthy)
-            trivial_session = await br.Session.open(browser)
-            await trivial_session.goto(trivial.url, wait_chart=True)
+            trivial_session, out["cold_start_trivial"] = await _cold_start(br, browser, trivial, "", None, args)
+            log(f"  cold start (trivial page): {out['cold_start_trivial']}")
             trivial_mover = br.Mover(trivial_session, "slider")
             await trivial_mover.prepare()
 
@@ -203,6 +189,31 @@ async def browser_phase(pages, reruns, args, work: Path) -> dict:
             app.stop()
             trivial.stop()
     return out
+
+
+async def _cold_start(br, browser, server, url_path: str, rerun_result, args):
+    """Launch `server` and open `url_path` in a new session: seconds from launch to each milestone."""
+    server.start()
+    ready_s = await asyncio.to_thread(server.wait_healthy)
+    session = await br.Session.open(browser)
+    has_chart = rerun_result is None or bool(rerun_result.charts)
+    await session.goto(br.page_url(server.url, url_path, args.lang), wait_chart=has_chart)
+    first_chart_s = time.perf_counter() - server.started_at
+    marks = await session.page.evaluate(
+        "() => ({origin: performance.timeOrigin, start: window.__bench.lastStart, finish: window.__bench.lastFinish})"
+    )
+
+    def since_launch(page_ms: float) -> float:
+        return round((marks["origin"] + page_ms) / 1000 - server.started_wall, 2)
+
+    return session, {
+        "server_ready_s": round(ready_s, 2),
+        "page_requested_s": since_launch(0),
+        "first_run_started_s": since_launch(marks["start"]),
+        "first_run_painted_s": since_launch(marks["finish"]),
+        "first_chart_s": round(first_chart_s, 2),
+        "waited_for": "plotly chart" if has_chart else "script run finished (page has no chart)",
+    }
 
 
 def browser_widget(perturbation) -> tuple[str, str]:
@@ -305,6 +316,7 @@ def assemble(pages, reruns, trivial_samples, browser_out, build_out, pack_out, a
         "browser_redraw_ratio": browser_ratio,
         "browser_redraw_ratio_by_page": {k: v.get("ratio") for k, v in browser_pages.items()},
         "cold_start": browser_out.get("cold_start") if browser_out else None,
+        "cold_start_trivial": browser_out.get("cold_start_trivial") if browser_out else None,
         "database_build": build_out,
         "briefing_pack": pack_out,
         "memory": browser_out.get("memory") if browser_out else None,
@@ -373,7 +385,9 @@ def render(results: dict) -> str:
             f"{stats.fmt(results['browser_redraw_ratio'])} ({results['browser_page'] or 'not measured'})",
         ],
         ["cold start → server ready", stats.fmt((cold or {}).get("server_ready_s"), " s")],
+        ["cold start → first run painted", stats.fmt((cold or {}).get("first_run_painted_s"), " s")],
         ["cold start → first chart", f"{stats.fmt((cold or {}).get('first_chart_s'), ' s')} ({(cold or {}).get('page', '—')})"],
+        ["  trivial page, same milestones", _milestones(results.get("cold_start_trivial"))],
         ["database build (median of runs)", stats.fmt((build or {}).get("median_s"), " s")],
         ["briefing pack", _pack_text(pack)],
         ["server memory, 1 session", stats.fmt((memory or {}).get("sessions_1_mb"), " MB")],
@@ -392,6 +406,14 @@ def render(results: dict) -> str:
     if problems:
         lines.append("\nProblems:\n" + "\n".join(f"  - {p}" for p in problems))
     return "\n".join(lines)
+
+
+def _milestones(cold: dict | None) -> str:
+    if not cold:
+        return "—"
+    return (
+        f"ready {cold['server_ready_s']:.2f} s, painted {cold['first_run_painted_s']:.2f} s, chart {cold['first_chart_s']:.2f} s"
+    )
 
 
 def _pack_text(pack: dict | None) -> str:

@@ -40,7 +40,8 @@ class Server:
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen | None = None
-    started_at: float = 0.0
+    started_at: float = 0.0  # time.perf_counter() at launch
+    started_wall: float = 0.0  # time.time() at launch, to compare with the browser's clock
     ready_after_s: float | None = None
     _log: object = field(default=None, repr=False)
 
@@ -65,6 +66,7 @@ class Server:
             "true",
         ]
         self.started_at = time.perf_counter()
+        self.started_wall = time.time()
         self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         return self
 
