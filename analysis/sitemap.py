@@ -29,6 +29,8 @@ PAGES: tuple[Page, ...] = (
     Page("home", "app.py", ":material/home:"),
     Page("figures", "pages/figures.py", ":material/table_chart:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
+    Page("industry", "pages/industry.py", ":material/account_tree:"),
+    Page("players", "pages/players.py", ":material/factory:"),
 )
 
 PAGES_BY_ID = {p.page_id: p for p in PAGES}
