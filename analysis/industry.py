@@ -155,14 +155,15 @@ def _layer_column(con) -> tuple[list, list]:
 
 
 def filter_player_ids(product_rows: pd.DataFrame, *, layer: str | None = None, route: str | None = None) -> list[str]:
-    """Players with at least one product in `layer` and at least one on `route` (None or "all": no filter)."""
-    ids = list(dict.fromkeys(product_rows.sort_values(["player_order", "product_order"])["player_id"]))
+    """Players with a product in `layer` and on `route` (the same product when both are given; None or "all": no filter)."""
+    ordered = product_rows.sort_values(["player_order", "product_order"])
+    mask = pd.Series(True, index=ordered.index)
     for column, wanted in (("layer_id", layer), ("route_id", route)):
-        if wanted in (None, ALL):
-            continue
-        matching = set(product_rows.loc[product_rows[column] == wanted, "player_id"])
-        ids = [i for i in ids if i in matching]
-    return ids
+        if wanted not in (None, ALL):
+            mask &= ordered[column] == wanted
+    if layer in (None, ALL) and route in (None, ALL):
+        return list(dict.fromkeys(ordered["player_id"]))
+    return list(dict.fromkeys(ordered.loc[mask, "player_id"]))
 
 
 def claims(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -29,41 +29,37 @@ def md(text: str) -> str:
 def url_choice(frame: Frame, key: str, options: dict[str, str], *, label: str, help: str, container=st) -> str:
     """A selectbox whose value is the URL query parameter `key`; the first option is the default and stays out of the URL.
 
-    A value the options do not know is dropped from the URL with a visible warning.
+    The URL is written during the script run (not in a callback), so the browser's address bar follows every change.
+    A link that changes the parameter (deep link, page link) moves the widget; a value the options do not know is
+    dropped from the URL with a visible warning.
     """
-    values = list(options)
+    values, default = list(options), next(iter(options))
     raw = st.query_params.get(key)
     if raw is not None and raw not in options:
         st.warning(frame.t("industry.bad_url_choice", label=label, value=raw[:40]), icon=":material/link_off:")
         del st.query_params[key]
         raw = None
-    wanted = values[0] if raw is None else raw
-    if st.session_state.get(key) != wanted:
-        st.session_state[key] = wanted
-    return container.selectbox(
-        label, values, format_func=options.get, key=key, help=help, on_change=_selectbox_to_url, args=(key, values[0])
-    )
-
-
-def set_choice(key: str, value: str, default: str) -> None:
-    st.session_state[key] = value
-    if value == default:
-        st.query_params.pop(key, None)
-    else:
-        st.query_params[key] = value
-
-
-def _selectbox_to_url(key: str, default: str) -> None:
-    set_choice(key, st.session_state[key], default)
+    from_url = default if raw is None else raw
+    synced = f"{key}.synced"
+    if st.session_state.get(synced) != from_url or st.session_state.get(key) not in options:
+        st.session_state[key] = from_url  # the URL changed outside this page (or first run): it wins
+    value = container.selectbox(label, values, format_func=options.get, key=key, help=help)
+    if value != from_url:
+        if value == default:
+            del st.query_params[key]
+        else:
+            st.query_params[key] = value
+    st.session_state[synced] = value
+    return value
 
 
 def select_from_chart(chart_state_key: str, key: str, options: list[str]) -> None:
-    """on_select callback: a clicked node of a hierarchical chart becomes the choice `key`."""
+    """on_select callback: a clicked node of a hierarchical chart becomes the choice `key` (url_choice writes the URL)."""
     event = st.session_state.get(chart_state_key) or {}
     points = (event.get("selection") or {}).get("points") or []
     clicked = points[0].get("id") if points else None
     if clicked in options:
-        set_choice(key, clicked, options[0])
+        st.session_state[key] = clicked
 
 
 # ---------------------------------------------------------------- cards
