@@ -96,7 +96,7 @@ def value_chain_figure(tree: pd.DataFrame, *, title: str, source_line: str, lang
         )
     )
     fig = apply_house_style(fig, title=title, source_line=source_line, lang=lang)
-    fig.update_layout(height=VALUE_CHAIN_HEIGHT_PX, margin={"l": 8, "r": 8, "t": 56})
+    fig.update_layout(height=VALUE_CHAIN_HEIGHT_PX, margin={"l": 8, "r": 8, "t": 56, "b": 56})
     return pin_source_line(fig)
 
 
