@@ -151,7 +151,8 @@ def scenario_manager(lang: str) -> None:
     if not sc.all_params():
         return
     store = _store()
-    name = current_name() or t("scenario.unsaved", lang)
+    name = current_name()
+    name = t("scenario.baseline", lang) if name == sc.BASELINE_NAME else (name or t("scenario.unsaved", lang))
     with st.expander(t("scenario.heading", lang, name=name), icon=":material/tune:"):
         try:
             names = store.names()
