@@ -239,13 +239,17 @@ def _clean_shares(shares: pd.DataFrame, segment: str) -> pd.DataFrame:
     outside = share[(share <= 0) | (share >= PERCENT)]
     if not outside.empty:
         bad = ", ".join(f"{v:g} in {int(year[i])}" for i, v in outside.items())
-        raise ValueError(f"share_percent must lie strictly between 0 and 100 (the log-odds of 0% or 100% are infinite); got {bad}")
+        raise ValueError(
+            f"share_percent must lie strictly between 0 and 100 (the log-odds of 0% or 100% are infinite); got {bad}"
+        )
     if year.duplicated().any():
         bad = ", ".join(str(int(y)) for y in sorted(set(year[year.duplicated()])))
         raise ValueError(f"year(s) {bad} appear more than once")
     if len(year) < MIN_POINTS:
         raise ValueError(f"need at least {MIN_POINTS} years of shares to fit a trend with an interval; got {len(year)}")
-    ordered = pd.DataFrame({"year": year.astype(int).to_numpy(), "share_percent": share.astype(float).to_numpy()}).sort_values("year")
+    ordered = pd.DataFrame({"year": year.astype(int).to_numpy(), "share_percent": share.astype(float).to_numpy()}).sort_values(
+        "year"
+    )
     return pd.DataFrame({"share_percent": ordered["share_percent"].to_numpy()}, index=annual_index(ordered["year"]))
 
 

@@ -27,6 +27,7 @@ class Page:
 
 PAGES: tuple[Page, ...] = (
     Page("home", "app.py", ":material/home:"),
+    Page("workload", "pages/workload.py", ":material/model_training:"),
     Page("figures", "pages/figures.py", ":material/table_chart:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
 )
