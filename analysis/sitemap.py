@@ -28,9 +28,11 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("home", "app.py", ":material/home:"),
     Page("figures", "pages/figures.py", ":material/table_chart:"),
-    Page("sources", "pages/sources.py", ":material/menu_book:"),
+    Page("workload", "pages/workload.py", ":material/model_training:"),
+    Page("cycle", "pages/cycle.py", ":material/cycle:"),
     Page("industry", "pages/industry.py", ":material/account_tree:"),
     Page("players", "pages/players.py", ":material/factory:"),
+    Page("sources", "pages/sources.py", ":material/menu_book:"),
 )
 
 PAGES_BY_ID = {p.page_id: p for p in PAGES}
