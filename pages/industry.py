@@ -29,8 +29,4 @@ with st.container(border=True):
 
 st.subheader(frame.t("industry.chain_heading"), anchor=False)
 st.caption(frame.t("industry.chain_help"))
-money = frame_chart(frame, "industry-chip-money")
-show_spec(frame, money)
-for label, text in money.assumptions.items():
-    st.caption(f"{label}: {text}")
 show_chain(frame, frame_load(frame, "industry.chain_cards", lang=frame.lang))

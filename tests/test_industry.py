@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 from conftest import PROJECT_ROOT, REPORT_FILE
-from numpy.testing import assert_allclose
 
 from analysis import industry
 from analysis.chartspec import chart_def
 from analysis.i18n import LANGS, catalog
-from analysis.industry_charts import chip_money
 from ui.industry import md
 
 # The report's company section, heading by heading, plus the two worked examples the issue names:
@@ -283,21 +281,6 @@ def test_chain_links_in_the_reports_order(db_con):
     assert "通义千问" in count["printed"] and "混元" in count["printed"]
     chip_values = [c["value"] for c in links[0]["cards"] if c["kind"] == "figure"]
     assert "50–83%" in chip_values
-
-
-def test_chip_money_is_the_market_times_the_printed_share(db_con):
-    money = chip_money(db_con).set_index("item")
-    # IDC 2025 global AI server market 317.9亿美元; IDC 2018 chip share of high-performance server cost 50%～83%.
-    assert_allclose(money["value"].to_numpy(), [317.9, 158.95, 263.857], rtol=0, atol=1e-9)
-    assert list(money["kind"]) == ["forecast", "derived", "derived"]
-
-
-@pytest.mark.parametrize("lang, low, high", [("zh", "159 亿美元", "264 亿美元"), ("en", "USD 15.9 bn", "USD 26.4 bn")])
-def test_chip_money_takeaway_rounds_the_derived_range(db_con, lang, low, high):
-    spec = chart_def("industry-chip-money").build(db_con, {}, lang)
-    assert low in spec.takeaway and high in spec.takeaway
-    assert spec.native is not None and spec.native.kind == "column"
-    assert spec.assumptions
 
 
 # ---------------------------------------------------------------- translations and display

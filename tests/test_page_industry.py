@@ -120,7 +120,7 @@ def test_a_route_without_profiled_companies_names_the_reports_companies():
 @pytest.mark.parametrize("lang", LANGS)
 def test_choosing_a_node_fills_the_detail_panel(con, lang):
     at = run_page(INDUSTRY, lang)
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 1
     at.selectbox(key="ind_node").set_value("cloud_platforms").run()
     assert not at.exception
     detail = industry.node_detail(con, "cloud_platforms", lang)
