@@ -29,6 +29,9 @@ PAGES: tuple[Page, ...] = (
     Page("home", "app.py", ":material/home:"),
     Page("figures", "pages/figures.py", ":material/table_chart:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
+    Page("sql", "pages/sql.py", ":material/terminal:"),
+    Page("imports", "pages/imports.py", ":material/upload_file:"),
+    Page("scorecard", "pages/scorecard.py", ":material/fact_check:"),
 )
 
 PAGES_BY_ID = {p.page_id: p for p in PAGES}
