@@ -133,7 +133,7 @@ def scorecard_display(card: pd.DataFrame, lang: str) -> pd.DataFrame:
                 if pair["origin_forecast"] == "report"
                 else producer,
                 t("scorecard.actual", lang): format_figure(actual, actual, lang),
-                t("scorecard.actual_source", lang): f"{pair['citation_actual']} · {pair['version_name_actual']}",
+                t("scorecard.actual_source", lang): f"{pair['citation_actual']} · {pair['version_name']}",
                 t("scorecard.error", lang): format_difference(pair["error"], forecast, lang),
                 t("scorecard.error_percent", lang): format_percent(pair["error_percent"]),
             }
@@ -148,7 +148,7 @@ _DISPLAY_COLUMNS = ("figure", "forecast", "forecast_source", "actual", "actual_s
 
 
 def _value_and_kind(figure: dict, lang: str) -> str:
-    return f"{format_figure(figure, figure, lang)} ({t('kind.' + figure['kind'], lang)})"
+    return t("imports.value_and_kind", lang, value=format_figure(figure, figure, lang), kind=t("kind." + figure["kind"], lang))
 
 
 def import_diff(con: duckdb.DuckDBPyConnection, check: imports.ImportCheck, lang: str) -> pd.DataFrame:
@@ -178,8 +178,12 @@ def import_diff(con: duckdb.DuckDBPyConnection, check: imports.ImportCheck, lang
         change = "—"
         if len(current) == 1:
             error, percent = _errors(convert(point_value(row), row["unit"], current[0]["unit"], factors), point_value(current[0]))
-            if error is not None:
-                change = f"{format_difference(error, current[0], lang)} ({format_percent(percent)})"
+            if error == 0:
+                change = t("imports.unchanged", lang)
+            elif error is not None:
+                change = t(
+                    "imports.change", lang, difference=format_difference(error, current[0], lang), percent=format_percent(percent)
+                )
         rows.append(
             {
                 t("scorecard.figure", lang): figure_label(row, lang),

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from analysis import imports
-from analysis.explorer import explore, parquet_bytes, source_options, year_options
+from analysis.explorer import explore, metric_definitions, parquet_bytes, source_options, year_options
 from analysis.schema import KINDS, ORIGINS
-from analysis.tables import figures_display, figures_export, metrics_display
+from analysis.tables import figures_display, figures_export
 from ui.frame import frame_load, page_frame
 from ui.widgets import csv_bytes
 
@@ -107,15 +107,11 @@ all_col.download_button(
     key="download-all-parquet",
 )
 
-with st.expander(frame.t("explorer.definitions", count=shown["metric"].nunique()), icon=":material/menu_book:"):
-    metrics = frame_load(frame, "metrics")
-    units = frame_load(frame, "units")
-    in_view = metrics[metrics["metric_id"].isin(shown["metric"])]
-    st.dataframe(metrics_display(in_view, units, frame.lang), hide_index=True, width="stretch")
-    st.page_link(
-        "pages/sources.py",
-        label=frame.t("explorer.dictionary_link"),
-        icon=":material/arrow_forward:",
-        query_params=frame.nav_params,
-    )
+if not shown.empty:
+    with st.expander(frame.t("explorer.definitions", count=shown["metric"].nunique()), icon=":material/menu_book:"):
+        metrics, units = frame_load(frame, "metrics"), frame_load(frame, "units")
+        st.markdown(metric_definitions(metrics[metrics["metric_id"].isin(shown["metric"])], units, frame.lang))
+st.page_link(
+    "pages/sources.py", label=frame.t("explorer.dictionary_link"), icon=":material/arrow_forward:", query_params=frame.nav_params
+)
 st.caption(frame.t("figures.kinds_help"))
