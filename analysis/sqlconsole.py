@@ -1,23 +1,28 @@
 """The SQL console: one read-only query at a time over the figure database, in a sandbox, with a time limit.
 
-The sandbox. Each query runs in a fresh in-memory DuckDB instance that ATTACHes the figure database
-READ_ONLY, then switches external access off (`enable_external_access = false`: no files, no network,
-no ATTACH, COPY … TO, INSTALL or LOAD) and locks the configuration (`lock_configuration = true`: no SET,
-RESET or PRAGMA can lift either) before any user SQL runs. Why not
-`duckdb.connect(path, read_only=True, config=...)`? DuckDB refuses a second connection, in the same
-process, to a file that is already open with another configuration ("Can't open a connection to same
-database file with a different configuration than existing connections"), and the app keeps its shared
-read-only connection to that file open. ATTACH gives the sandbox its own instance instead, and no user
-statement can DETACH or re-ATTACH anything once external access is off.
+The sandbox. Each query opens its own connection with
+`duckdb.connect(copy, read_only=True, config={"enable_external_access": False, "lock_configuration": True, ...})`:
+no files, no network, no ATTACH of anything else, no COPY … TO, INSTALL or LOAD, and no SET, RESET or PRAGMA
+can lift any of it. `copy` is a private copy of the database file, made once per build (`sandbox_copy`),
+because DuckDB refuses, in one process, a second connection to a file that is already open with another
+configuration ("Can't open a connection to same database file with a different configuration than existing
+connections"), and the app keeps its shared read-only connection to the real file open. The copy also
+means the console could not change the app's data even if DuckDB had a hole: it never touches that file.
+(Attaching the real file READ_ONLY into an in-memory sandbox was tried and rejected: once external access
+is off DuckDB still allows re-attaching that path, and a re-attach without READ_ONLY would be writable.)
 
 On top of that: only query statements (SELECT, WITH, DESCRIBE/SHOW/SUMMARIZE, EXPLAIN, PRAGMA, CALL),
 one at a time; a timer thread interrupts the connection after `timeout_s`; at most `max_rows` rows are
 fetched, and the caller learns whether there were more. Errors come back as `SqlError(code, detail)`,
-code for a translated message, detail DuckDB's own words.
+code for a translated message, detail DuckDB's own words. Known limit: DuckDB checks for an interrupt
+between chunks of work, so one enormous scalar call (e.g. repeat('x', 10^9)) finishes before it stops.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -35,7 +40,10 @@ TIMEOUT_SECONDS = 5.0
 DISPLAY_ROWS = 1_000  # shown on the page
 MAX_ROWS = 1_000_000  # fetched and downloadable; a result beyond this is cut and says so
 BATCH_ROWS = 100_000
+SANDBOX_FOLDER = "sql-sandbox"  # beside the database file (build/), so `make clean` removes it too
 SANDBOX_CONFIG = {
+    "enable_external_access": False,
+    "lock_configuration": True,
     "threads": 1,
     "memory_limit": "512MB",
     "max_temp_directory_size": "0KiB",  # nothing spills to disk either
@@ -43,7 +51,6 @@ SANDBOX_CONFIG = {
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
 }
-LOCKDOWN = ("SET enable_external_access = false", "SET lock_configuration = true")
 QUERY_STATEMENTS = frozenset(
     {
         duckdb.StatementType.SELECT,
@@ -52,7 +59,6 @@ QUERY_STATEMENTS = frozenset(
         duckdb.StatementType.CALL,
     }
 )
-DATABASE_ALIAS = "atlas"
 
 # Starting points shown on the page (titles: sql.example.<key>).
 EXAMPLES = {
@@ -106,26 +112,41 @@ class SqlResult:
         return len(self.frame)
 
 
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def sandbox_copy(db_path: Path) -> Path:
+    """The console's private copy of the database file, made on first use after each build.
+
+    Kept in a folder named after the file's inode, size and modification time, which a rebuild
+    (write + rename) changes; copies of earlier builds are removed. The copy keeps the file's name, so
+    queries see the catalog `atlas` as in the app. Key and copy come from one open file, so a rebuild
+    that renames a new file in meanwhile cannot mix two builds.
+    """
+    root = db_path.parent / SANDBOX_FOLDER
+    with open(db_path, "rb") as source:
+        info = os.fstat(source.fileno())
+        folder = root / f"{info.st_ino}-{info.st_size}-{info.st_mtime_ns}"
+        target = folder / db_path.name
+        if target.exists():
+            return target
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".copy.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                shutil.copyfileobj(source, handle)
+            os.replace(tmp_name, target)
+        finally:
+            Path(tmp_name).unlink(missing_ok=True)
+    for old in root.iterdir():
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)  # an open connection keeps reading its file until it closes
+    return target
 
 
 def open_sandbox(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A private, read-only, locked-down connection to the figure database (see the module notes)."""
+    """A private, read-only, locked-down connection to (a copy of) the figure database; see the module notes."""
     path = Path(db_path or paths.database_path())
     if not path.exists():
-        raise SqlError("no_database", str(path.name))
-    con = duckdb.connect(":memory:", config=SANDBOX_CONFIG)
-    try:
-        # The path is ours, not the user's; ATTACH takes no bound parameters, so it is quoted here.
-        con.execute(f"ATTACH {_sql_string(str(path))} AS {DATABASE_ALIAS} (READ_ONLY)")
-        con.execute(f"USE {DATABASE_ALIAS}")
-        for statement in LOCKDOWN:
-            con.execute(statement)
-    except BaseException:
-        con.close()
-        raise
-    return con
+        raise SqlError("no_database", path.name)
+    return duckdb.connect(str(sandbox_copy(path)), read_only=True, config=SANDBOX_CONFIG)
 
 
 def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> None:

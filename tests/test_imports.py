@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from import_rows import apply, csv_bytes, good_file, row
 
 from analysis import imports
 from analysis.build import parse_cell
@@ -17,43 +18,6 @@ from analysis.i18n import LANGS, catalog
 from analysis.imports import IMPORT_COLUMNS, ImportStore, check_import, describe_problem, reason_code
 from analysis.schema import Column
 from analysis.userstore import StoreError
-
-# An actual for a figure the report forecast (TrendForce: global AI server shipments 2023, 120 万台);
-# the value is a test value, not a published one.
-SHIPMENTS = {
-    "figure_id": "test_shipments_2023_actual",
-    "metric": "ai_server_shipments",
-    "entity": "global",
-    "segment": "",
-    "period": "2023",
-    "value": "118.9",
-    "value_low": "",
-    "value_high": "",
-    "unit": "units_10k",
-    "qualifier": "approx",
-    "printed": "约118.9万台",
-    "kind": "reported",
-    "source": "Test source, not a real publication",
-    "note": "",
-}
-
-
-def csv_bytes(rows: list[dict], header: list[str] | None = None, encoding: str = "utf-8") -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    header = header or IMPORT_COLUMNS
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(c, "") for c in header])
-    return out.getvalue().encode(encoding)
-
-
-def row(**changes) -> dict:
-    return SHIPMENTS | changes
-
-
-def good_file(figure_id: str = "test_shipments_2023_actual", value: str = "118.9") -> bytes:
-    return csv_bytes([row(figure_id=figure_id, value=value)])
 
 
 @pytest.fixture
@@ -68,12 +32,6 @@ def store_dir(tmp_path, monkeypatch, built_db) -> Path:
 def snapshot(directory: Path) -> dict[str, bytes]:
     """Every file under the store, byte for byte."""
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-def apply(db_con, payload: bytes, name: str = "test", file_name: str = "actuals.csv"):
-    check = check_import(db_con, payload, file_name)
-    assert check.ok, [str(p) for p in check.problems]
-    return ImportStore().apply(check, name)
 
 
 # ---------------------------------------------------------------- bad files
