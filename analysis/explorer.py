@@ -13,6 +13,7 @@ from analysis import imports
 from analysis.db import query
 from analysis.format import is_blank
 from analysis.i18n import t
+from analysis.imports import escape_markdown
 from analysis.schema import TABLES
 from analysis.tables import filter_figures
 
@@ -75,16 +76,11 @@ def metric_definitions(metrics: pd.DataFrame, units: pd.DataFrame, lang: str) ->
     """A Markdown list: **name** (unit) `metric_id`: definition, one line per metric."""
     unit_names = dict(zip(units["unit_id"], units[f"name_{lang}"], strict=False))
     lines = [
-        f"- **{_plain(m[f'name_{lang}'])}** ({_plain(unit_names.get(m['unit'], m['unit']))}) `{m['metric_id']}`: "
-        f"{_plain(m[f'definition_{lang}'])}"
+        f"- **{escape_markdown(m[f'name_{lang}'])}** ({escape_markdown(unit_names.get(m['unit'], m['unit']))}) `{m['metric_id']}`: "
+        f"{escape_markdown(m[f'definition_{lang}'])}"
         for m in metrics.sort_values(f"name_{lang}").to_dict("records")
     ]
     return "\n".join(lines)
-
-
-def _plain(text: object) -> str:
-    """Text shown as Markdown without being read as Markdown."""
-    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", str(text))
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:

@@ -51,8 +51,10 @@ from analysis.scenario import Param
 from analysis.schema import TABLES_BY_NAME, Column, Table
 from analysis.userstore import StoreError, atomic_write_bytes, locked
 
-MAX_IMPORT_BYTES = 2 * 1024 * 1024  # two thousand times datasets/figures.csv; anything bigger is not a set of figures
-MAX_UPLOAD_MB = 64  # the upload widget's own ceiling; files up to it reach the check above and get its message
+# About a hundred times datasets/figures.csv: anything bigger is not a set of figures. Megabytes of
+# 1024 × 1024 bytes, as Streamlit's uploader counts them; the uploader refuses bigger files itself.
+MAX_IMPORT_MB = 2
+MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1024 * 1024
 MAX_NAME_CHARS = 60
 STORE_FORMAT = "compute-atlas-imports"
 IMPORTED_ORIGIN = "imported"
@@ -173,7 +175,7 @@ def _decode(payload: bytes, file_name: str, problems: list[Problem]) -> str | No
 
 
 def _too_large(file_name: str, size: int) -> Problem:
-    return Problem(file_name, None, None, f"the file is {size / 1e6:.1f} MB; the limit is {MAX_IMPORT_BYTES / 1e6:.1f} MB")
+    return Problem(file_name, None, None, f"the file is {size / 2**20:.1f} MB; the limit is {MAX_IMPORT_MB} MB")
 
 
 def _reference_tables(con: duckdb.DuckDBPyConnection) -> dict[str, LoadedTable]:
@@ -250,6 +252,16 @@ def describe_problem(problem: Problem, lang: str) -> str:
     if problem.column:
         return t("imports.at_line_column", lang, line=problem.line, column=problem.column, reason=reason)
     return t("imports.at_line", lang, line=problem.line, reason=reason)
+
+
+def escape_markdown(text: object) -> str:
+    """Text shown with st.markdown without being read as Markdown (a cell may hold `*`, `[x](…)`, `<b>`)."""
+    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", str(text))
+
+
+def problems_markdown(problems: tuple[Problem, ...], lang: str, limit: int) -> str:
+    """The first `limit` problems as a Markdown list, one translated line each."""
+    return "\n".join(f"- {escape_markdown(describe_problem(p, lang))}" for p in problems[:limit])
 
 
 # ---------------------------------------------------------------- the store

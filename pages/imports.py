@@ -15,7 +15,7 @@ MAX_PROBLEMS_SHOWN = 30
 
 frame = page_frame("imports")
 st.title(frame.t("page.imports.title"))
-st.caption(frame.t("imports.intro", limit=f"{imports.MAX_IMPORT_BYTES / 1e6:.1f}"))
+st.caption(frame.t("imports.intro", limit=imports.MAX_IMPORT_MB))
 store = imports.ImportStore()
 
 left, right, layer_col = st.columns([1, 1, 1], vertical_alignment="bottom")
@@ -50,14 +50,13 @@ uploaded = st.file_uploader(
     type=["csv"],
     key=f"imports.file.{st.session_state.get(ROUND_KEY, 0)}",
     help=frame.t("imports.upload_help"),
-    max_upload_size=imports.MAX_UPLOAD_MB,
+    max_upload_size=imports.MAX_IMPORT_MB,
 )
 if uploaded is not None:
     check = imports.check_import(connection(frame.status), uploaded.getvalue(), uploaded.name)
     if not check.ok:
         st.error(frame.t("imports.rejected", file=uploaded.name, count=len(check.problems)), icon=":material/block:")
-        lines = [imports.describe_problem(p, frame.lang) for p in check.problems[:MAX_PROBLEMS_SHOWN]]
-        st.markdown("\n".join(f"- {line}" for line in lines))
+        st.markdown(imports.problems_markdown(check.problems, frame.lang, MAX_PROBLEMS_SHOWN))
         if len(check.problems) > MAX_PROBLEMS_SHOWN:
             st.caption(frame.t("imports.more_problems", count=len(check.problems) - MAX_PROBLEMS_SHOWN))
     else:

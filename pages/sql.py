@@ -20,7 +20,7 @@ st.caption(frame.t("sql.intro", seconds=f"{sqlconsole.TIMEOUT_SECONDS:g}", rows=
 with st.expander(frame.t("sql.tables"), icon=":material/table_view:"):
     st.dataframe(frame_load(frame, "sqlconsole.table_overview"), hide_index=True, width="stretch")
 
-st.session_state.setdefault(TEXT_KEY, sqlconsole.EXAMPLES["largest"])
+st.session_state.setdefault(TEXT_KEY, sqlconsole.EXAMPLES["forecasts"])
 st.selectbox(
     frame.t("sql.example"),
     options=list(sqlconsole.EXAMPLES),
@@ -44,8 +44,9 @@ if isinstance(outcome, sqlconsole.SqlError):
     if outcome.detail:
         st.code(outcome.detail, language=None, wrap_lines=True)
 elif outcome is not None:
-    shown = min(outcome.row_count, sqlconsole.DISPLAY_ROWS)
-    st.caption(frame.t("sql.summary", rows=f"{outcome.row_count:,}", shown=f"{shown:,}", seconds=f"{outcome.seconds:.2f}"))
+    partial = outcome.row_count > sqlconsole.DISPLAY_ROWS
+    numbers = {"rows": f"{outcome.row_count:,}", "seconds": f"{outcome.seconds:.2f}", "shown": f"{sqlconsole.DISPLAY_ROWS:,}"}
+    st.caption(frame.t("sql.summary_partial" if partial else "sql.summary", **numbers))
     if outcome.truncated:
         st.warning(frame.t("sql.truncated", rows=f"{sqlconsole.MAX_ROWS:,}"), icon=":material/content_cut:")
     st.dataframe(sqlconsole.display_frame(outcome.frame), hide_index=True, width="stretch")

@@ -117,7 +117,7 @@ def test_a_50_mb_file_is_refused_before_it_is_read(db_con, store_dir, tmp_path, 
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} was read"))
     check = imports.check_import_file(db_con, big)
     assert [reason_code(p.reason)[0] for p in check.problems] == ["too_large"]
-    assert "52.4 MB" in describe_problem(check.problems[0], "en")
+    assert "50.0 MB" in describe_problem(check.problems[0], "en")
     assert not store_dir.exists()
 
 
@@ -299,3 +299,10 @@ def test_forecast_template_cannot_be_imported_unfilled_but_can_once_filled(db_co
     filled = check_import(db_con, csv_bytes(rows), "filled.csv")
     assert filled.ok, [str(p) for p in filled.problems]
     assert len(filled.rows) == len(rows)
+
+
+def test_problem_list_cannot_inject_markdown(db_con):
+    check = check_import(db_con, csv_bytes([row(unit="[click](http://example.com)")]), "x.csv")
+    text = imports.problems_markdown(check.problems, "en", 10)
+    assert text.startswith("- Line 2, column unit: ")
+    assert r"\[click\](http://example.com)" in text and "[click](" not in text
