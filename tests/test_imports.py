@@ -306,3 +306,10 @@ def test_problem_list_cannot_inject_markdown(db_con):
     text = imports.problems_markdown(check.problems, "en", 10)
     assert text.startswith("- Line 2, column unit: ")
     assert r"\[click\](http://example.com)" in text and "[click](" not in text
+
+
+def test_an_excel_csv_utf8_file_with_bom_and_crlf_is_accepted(db_con):
+    payload = b"\xef\xbb\xbf" + csv_bytes([row()]).replace(b"\n", b"\r\n")
+    check = check_import(db_con, payload, "excel.csv")
+    assert check.ok, [str(p) for p in check.problems]
+    assert check.rows[0]["figure_id"] == "test_shipments_2023_actual" and check.rows[0]["value"] == 118.9
