@@ -33,6 +33,9 @@ PAGES: tuple[Page, ...] = (
     Page("industry", "pages/industry.py", ":material/account_tree:"),
     Page("players", "pages/players.py", ":material/factory:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
+    Page("sql", "pages/sql.py", ":material/terminal:"),
+    Page("imports", "pages/imports.py", ":material/upload_file:"),
+    Page("scorecard", "pages/scorecard.py", ":material/fact_check:"),
 )
 
 PAGES_BY_ID = {p.page_id: p for p in PAGES}
