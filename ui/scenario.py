@@ -135,7 +135,8 @@ def param_widget(name: str, lang: str, *, container=None, disabled: bool = False
             min_value=number(param.min_value),
             max_value=number(param.max_value),
             step=number(param.step) if param.step is not None else None,
-            format=f"%g{param.unit}" if param.kind == "float" else f"%d{param.unit}",
+            # sprintf-js formats the label: a literal % in the unit must be doubled.
+            format=("%g" if param.kind == "float" else "%d") + param.unit.replace("%", "%%"),
             **common,
         )
     return values()[name]
@@ -150,7 +151,8 @@ def scenario_manager(lang: str) -> None:
     if not sc.all_params():
         return
     store = _store()
-    name = current_name() or t("scenario.unsaved", lang)
+    name = current_name()
+    name = t("scenario.baseline", lang) if name == sc.BASELINE_NAME else (name or t("scenario.unsaved", lang))
     with st.expander(t("scenario.heading", lang, name=name), icon=":material/tune:"):
         try:
             names = store.names()
