@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import stats
-from bench.widgets import Perturbation, count_charts, find_perturbation
+from bench.widgets import Perturbation, clear_formatted_states, count_charts, find_perturbation
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TRIVIAL_PAGE = PROJECT_ROOT / "bench" / "trivial_page.py"
@@ -95,6 +95,7 @@ def trivial_perturbation(at) -> Perturbation:
 
 def measure_page(page, lang: str, repeats: int, trivial_at, trivial_move: Perturbation, trivial_step: list[int]) -> PageRerun:
     result = PageRerun(page.page_id, page.file)
+    clear_formatted_states()
     at = open_page(page.file, lang)
     start = time.perf_counter()
     at.run()

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
 SLIDER_TYPES = ("slider", "select_slider")
 # Widget types we can move to a neighbouring value without knowing the page.
 CHANGEABLE_TYPES = (
@@ -42,13 +44,17 @@ class Perturbation:
     label: str
     key: str | None
     values: tuple[Any, Any]
+    formatted: bool = False  # values are display strings, sent as the browser sends them
 
     def widget(self, at):
         return getattr(at, self.area).get(self.type)[self.ordinal]
 
     def apply(self, at, step: int):
         """Set the widget to values[step % 2] (not yet run)."""
-        return self.widget(at).set_value(self.values[step % 2])
+        widget = self.widget(at)
+        if self.formatted:
+            return with_formatted_state(widget, self.values[step % 2])
+        return widget.set_value(self.values[step % 2])
 
     def describe(self) -> dict[str, object]:
         return {
@@ -135,6 +141,64 @@ def neighbour_value(widget) -> Any:
     return others[0] if others else None
 
 
+# ---------------------------------------------------------------- choices shown through a format_func
+# A selectbox, radio or multiselect whose labels are not its values (translated labels, say) cannot be
+# set by value without knowing the page. The browser sends the chosen *label*, and so can we: the
+# widget's state is rebuilt from the label, exactly as the frontend would send it.
+FORMATTED_TYPES = ("selectbox", "radio", "multiselect")
+
+
+_FORMATTED_STATES: dict[str, WidgetState] = {}  # widget id → the state to send instead of AppTest's own
+
+
+def _install_formatted_states() -> None:
+    """Route AppTest's widget-state serialisation through _FORMATTED_STATES (once per process)."""
+    from streamlit.testing.v1 import element_tree
+
+    original = element_tree.get_widget_state
+    if getattr(original, "_bench", False):
+        return
+
+    def get_widget_state(node):
+        override = _FORMATTED_STATES.get(getattr(node, "id", None))
+        return override if override is not None else original(node)
+
+    get_widget_state._bench = True
+    element_tree.get_widget_state = get_widget_state
+
+
+def clear_formatted_states() -> None:
+    _FORMATTED_STATES.clear()
+
+
+def with_formatted_state(widget, formatted):
+    """Make `widget` report the display label(s) `formatted` as its state on the next runs."""
+    _install_formatted_states()
+    state = WidgetState()
+    state.id = widget.id
+    if widget.type == "multiselect":
+        state.string_array_value.data[:] = list(formatted)
+    else:
+        state.string_value = formatted
+    _FORMATTED_STATES[widget.id] = state
+    return widget
+
+
+def formatted_neighbour(widget) -> tuple[Any, Any] | None:
+    """(another label, the current label) for a choice widget, or None."""
+    options = list(widget.options)
+    if widget.type == "multiselect":
+        current = list(widget.values)
+        if current:
+            return current[:-1], current
+        return ([options[0]], []) if options else None
+    index = widget.index
+    if index is None:
+        return None
+    others = [o for i, o in enumerate(options) if i != index]
+    return (others[0], options[index]) if others else None
+
+
 def _candidates(at):
     """(area, widget) pairs in the order we consider them."""
     for node in walk(at.main):
@@ -149,14 +213,19 @@ def find_perturbation(at) -> Perturbation | None:
     candidates = [(area, node) for area, node in _candidates(at) if getattr(node, "type", "") in CHANGEABLE_TYPES]
     ordered = [c for c in candidates if c[1].type in SLIDER_TYPES] + [c for c in candidates if c[1].type not in SLIDER_TYPES]
     for area, node in ordered:
+        values, formatted = None, False
         try:
             other = neighbour_value(node)
+            if other is not None and other != node.value:
+                values = (other, node.value)
+            elif node.type in FORMATTED_TYPES:
+                values, formatted = formatted_neighbour(node), True
         except Exception:  # an exotic widget value: try the next one
             continue
-        if other is None or other == node.value:
+        if values is None:
             continue
         ordinal = next(i for i, n in enumerate(getattr(at, area).get(node.type)) if n is node)
-        return Perturbation(area, node.type, ordinal, str(getattr(node, "label", "")), node.key, (other, node.value))
+        return Perturbation(area, node.type, ordinal, str(getattr(node, "label", "")), node.key, values, formatted)
     return None
 
 

@@ -16,7 +16,7 @@ from conftest import PROJECT_ROOT
 from bench import stats
 from bench.rerun import PageRerun, open_trivial, trivial_perturbation
 from bench.run import _pack_arguments, assemble, browser_widget, render
-from bench.widgets import Perturbation, find_perturbation, neighbour_value
+from bench.widgets import Perturbation, clear_formatted_states, find_perturbation, neighbour_value
 
 # ---------------------------------------------------------------- statistics
 
@@ -280,3 +280,34 @@ def test_tracker_knows_streamlits_message_numbers():
     assert fields["script_finished"].number == browser.FORWARD_MSG_SCRIPT_FINISHED
     assert ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN") == browser.SCRIPT_FINISHED_EARLY_FOR_RERUN
     assert f"NEW_SESSION = {fields['new_session'].number}" in browser.TRACKER_JS
+
+
+def _labelled_choices_app():
+    import streamlit as st
+
+    labels = {"training": "训练", "inference": "推理", "mixed": "混合"}
+    st.selectbox("Segment", options=list(labels), format_func=labels.get, key="segment")
+    st.multiselect("Kinds", options=["reported", "forecast"], format_func=str.upper, key="kinds")
+    st.write(st.session_state.segment, st.session_state.kinds)
+
+
+def test_choices_with_translated_labels_are_changed_by_label(request):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_labelled_choices_app)
+    at.run()
+    request.addfinalizer(clear_formatted_states)
+    move = find_perturbation(at)
+    assert (move.type, move.formatted, move.values) == ("selectbox", True, ("推理", "训练"))
+    move.apply(at, 0)
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="segment").value == "inference"
+    move.apply(at, 1)
+    at.run()
+    assert at.selectbox(key="segment").value == "training"
+
+    kinds = Perturbation("main", "multiselect", 0, "Kinds", "kinds", (["FORECAST"], []), formatted=True)
+    kinds.apply(at, 0)
+    at.run()
+    assert at.multiselect(key="kinds").value == ["forecast"]
