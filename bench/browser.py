@@ -127,6 +127,7 @@ WIDGET_SELECTORS = {
     "toggle": "[data-testid=stCheckbox] input",
     "checkbox": "[data-testid=stCheckbox] input",
     "text_input": "[data-testid=stTextInput] input",
+    "selectbox": "[data-testid=stSelectbox] input[role=combobox]",
 }
 RERUN = "rerun"  # no widget to move: Streamlit's own "r" shortcut reruns the page
 AREA_SELECTORS = {"main": "[data-testid=stMain]", "sidebar": "[data-testid=stSidebar]"}
@@ -190,11 +191,14 @@ class Session:
 class Mover:
     """Moves one widget by keyboard, back and forth, and times each redraw."""
 
-    def __init__(self, session: Session, widget_type: str, area: str = "main"):
+    def __init__(self, session: Session, widget_type: str, area: str = "main", labels: tuple | None = None):
         if widget_type not in WIDGET_SELECTORS and widget_type != RERUN:
             raise ValueError(f"no keyboard driver for widget type {widget_type!r}")
+        if widget_type == "selectbox" and not labels:
+            raise ValueError("a selectbox is driven by typing option labels: pass two")
         self.session = session
         self.type = widget_type
+        self.labels = labels
         self.area = area
         self.step = 0
         self.need_chart = False
@@ -249,6 +253,11 @@ class Mover:
         elif self.type in ("toggle", "checkbox"):
             await widget.focus()
             await self.session.page.keyboard.press("Space")
+        elif self.type == "selectbox":  # type the option's label into the combobox; Enter picks it
+            await widget.focus()
+            await self.session.page.keyboard.press("ControlOrMeta+a")
+            await self.session.page.keyboard.type(self.labels[0 if forward else 1])
+            await self.session.page.keyboard.press("Enter")
         else:  # text_input: add or remove one letter, then Enter commits it
             await widget.focus()
             await self.session.page.keyboard.press("End")

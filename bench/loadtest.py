@@ -34,8 +34,8 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def discover(pages, lang: str) -> dict[str, tuple[str, str]]:
-    """page_id → (browser driver, area), from one AppTest run of each page."""
+def discover(pages, lang: str) -> dict[str, tuple]:
+    """page_id → (browser driver, area, labels), from one AppTest run of each page."""
     from bench.rerun import open_page
     from bench.run import browser_widget
     from bench.widgets import find_perturbation
@@ -69,14 +69,14 @@ class StartLine:
 async def run_session(index, browser, app, page, driver, args, line: StartLine, record) -> None:
     from bench import browser as br
 
-    kind, area = driver
+    kind, area, labels = driver
     session = await br.Session.open(browser)
     rng = random.Random(index)
     name = f"session {index} ({page.page_id})"
     arrived = False
     try:
         await session.goto(br.page_url(app.url, page.url_path, args.lang))
-        mover = br.Mover(session, kind, area)
+        mover = br.Mover(session, kind, area, labels)
         await mover.prepare()
         line.arrive()
         arrived = True

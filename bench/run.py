@@ -216,22 +216,24 @@ async def _cold_start(br, browser, server, url_path: str, rerun_result, args):
     }
 
 
-def browser_widget(perturbation) -> tuple[str, str]:
-    """(driver type, area) for the browser: the AppTest widget when a keyboard can move it, else a plain rerun."""
+def browser_widget(perturbation) -> tuple[str, str, tuple | None]:
+    """(driver type, area, labels) for the browser: the AppTest widget when a keyboard can move it, else a
+    plain rerun. A selectbox is driven by typing its option labels (the two AppTest alternates between)."""
     from bench import browser as br
     from bench.widgets import KEYBOARD_TYPES
 
     if perturbation is not None and perturbation.type in KEYBOARD_TYPES:
-        return perturbation.type, perturbation.area
-    return br.RERUN, "main"
+        labels = tuple(perturbation.values) if perturbation.type == "selectbox" else None
+        return perturbation.type, perturbation.area, labels
+    return br.RERUN, "main", None
 
 
 async def _measure_redraw(br, app, session, page, rerun_result, trivial_mover, args) -> dict:
-    kind, area = browser_widget(rerun_result.perturbation)
+    kind, area, labels = browser_widget(rerun_result.perturbation)
     entry: dict = {"driver": kind, "area": area}
     try:
         await session.goto(br.page_url(app.url, page.url_path, args.lang), wait_chart=bool(rerun_result.charts))
-        mover = br.Mover(session, kind, area)
+        mover = br.Mover(session, kind, area, labels)
         await mover.prepare()
         samples, starts, trivial_samples = [], [], []
         for _ in range(args.browser_repeats):

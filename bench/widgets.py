@@ -29,7 +29,7 @@ CHANGEABLE_TYPES = (
     "text_input",
 )
 # Widgets the browser half of the benchmark can move by keyboard, by their AppTest type.
-KEYBOARD_TYPES = ("slider", "select_slider", "toggle", "checkbox", "text_input")
+KEYBOARD_TYPES = ("slider", "select_slider", "toggle", "checkbox", "text_input", "selectbox")
 SCENARIO_KEY_PREFIX = "sc."
 TEXT_PROBE = "a"
 
@@ -129,13 +129,12 @@ def neighbour_value(widget) -> Any:
         return not value
     if kind == "text_input":
         return (value or "") + TEXT_PROBE
+    if kind != "button_group":  # selectbox, radio, multiselect: by label, see formatted_neighbour
+        return None
     options = _scenario_choices(widget) or _identity_options(widget)
     if not options:
         return None
-    if kind == "multiselect":
-        current = list(value or [])
-        return current[:-1] if current else [options[0]]
-    if kind == "button_group" and isinstance(value, list):
+    if isinstance(value, list):
         return value[:-1] if value else [options[0]]
     others = [o for o in options if o != value]
     return others[0] if others else None
@@ -213,13 +212,12 @@ def find_perturbation(at) -> Perturbation | None:
     candidates = [(area, node) for area, node in _candidates(at) if getattr(node, "type", "") in CHANGEABLE_TYPES]
     ordered = [c for c in candidates if c[1].type in SLIDER_TYPES] + [c for c in candidates if c[1].type not in SLIDER_TYPES]
     for area, node in ordered:
-        values, formatted = None, False
+        values, formatted = None, node.type in FORMATTED_TYPES
         try:
-            other = neighbour_value(node)
-            if other is not None and other != node.value:
+            if formatted:
+                values = formatted_neighbour(node)
+            elif (other := neighbour_value(node)) is not None and other != node.value:
                 values = (other, node.value)
-            elif node.type in FORMATTED_TYPES:
-                values, formatted = formatted_neighbour(node), True
         except Exception:  # an exotic widget value: try the next one
             continue
         if values is None:

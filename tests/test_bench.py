@@ -16,7 +16,7 @@ from conftest import PROJECT_ROOT
 from bench import stats
 from bench.rerun import PageRerun, open_trivial, trivial_perturbation
 from bench.run import _pack_arguments, assemble, browser_widget, render
-from bench.widgets import Perturbation, clear_formatted_states, find_perturbation, neighbour_value
+from bench.widgets import Perturbation, clear_formatted_states, find_perturbation, formatted_neighbour, neighbour_value
 
 # ---------------------------------------------------------------- statistics
 
@@ -190,14 +190,15 @@ def _widget(kind, value, **attrs):
         (_widget("toggle", False), True),
         (_widget("checkbox", True), False),
         (_widget("text_input", ""), "a"),
-        (_widget("selectbox", "b", options=["a", "b", "c"], format_func=str), "a"),
-        (_widget("multiselect", [], options=["x", "y"], format_func=str), ["x"]),
-        (_widget("multiselect", ["x", "y"], options=["x", "y"], format_func=str), ["x"]),
+        (_widget("button_group", "b", options=["a", "b", "c"], format_func=str), "a"),
+        (_widget("button_group", [], options=["x", "y"], format_func=str), ["x"]),
         # Display labels differ from the values: the benchmark cannot name another value.
         (
-            _widget("selectbox", "training", options=["训练", "推理"], format_func=lambda v: {"training": "训练"}.get(v, "?")),
+            _widget("button_group", "training", options=["训练", "推理"], format_func=lambda v: {"training": "训练"}.get(v, "?")),
             None,
         ),
+        # Choice widgets go by label (formatted_neighbour), not by value.
+        (_widget("selectbox", "b", options=["a", "b", "c"], format_func=str), None),
     ],
 )
 def test_neighbour_value(widget, expected):
@@ -209,17 +210,33 @@ def test_scenario_choice_widget_uses_the_declared_choices(monkeypatch):
 
     param = scenario.Param("bench_mode", "low", kind="choice", choices=("low", "high"), label_key="bench.mode")
     monkeypatch.setattr(scenario, "all_params", lambda: {"bench_mode": param})
-    widget = _widget("selectbox", "low", key="sc.bench_mode", options=["低", "高"], format_func=lambda v: v)
+    widget = _widget("button_group", "low", key="sc.bench_mode", options=["低", "高"], format_func=lambda v: v)
     assert neighbour_value(widget) == "high"
+
+
+@pytest.mark.parametrize(
+    "widget, expected",
+    [
+        (SimpleNamespace(type="selectbox", options=["全部", "MaaS层", "芯片"], index=0), ("MaaS层", "全部")),
+        (SimpleNamespace(type="radio", options=["甲", "乙"], index=1), ("甲", "乙")),
+        (SimpleNamespace(type="selectbox", options=["唯一"], index=0), None),
+        (SimpleNamespace(type="selectbox", options=["a", "b"], index=None), None),
+        (SimpleNamespace(type="multiselect", options=["A", "B"], values=[]), (["A"], [])),
+        (SimpleNamespace(type="multiselect", options=["A", "B"], values=["A", "B"]), (["A"], ["A", "B"])),
+    ],
+)
+def test_formatted_neighbour(widget, expected):
+    assert formatted_neighbour(widget) == expected
 
 
 @pytest.mark.parametrize(
     "perturbation, expected",
     [
-        (None, ("rerun", "main")),
-        (Perturbation("main", "slider", 0, "CAGR", "sc.mkt_cagr", (1, 2)), ("slider", "main")),
-        (Perturbation("sidebar", "toggle", 0, "Bands", "sc.phase_bands", (True, False)), ("toggle", "sidebar")),
-        (Perturbation("main", "multiselect", 0, "Kinds", "kind", ([], ["x"])), ("rerun", "main")),
+        (None, ("rerun", "main", None)),
+        (Perturbation("main", "slider", 0, "CAGR", "sc.mkt_cagr", (1, 2)), ("slider", "main", None)),
+        (Perturbation("sidebar", "toggle", 0, "Bands", "sc.phase_bands", (True, False)), ("toggle", "sidebar", None)),
+        (Perturbation("main", "selectbox", 0, "Layer", "layer", ("芯片", "全部"), True), ("selectbox", "main", ("芯片", "全部"))),
+        (Perturbation("main", "multiselect", 0, "Kinds", "kind", ([], ["x"]), True), ("rerun", "main", None)),
     ],
 )
 def test_browser_widget_falls_back_to_a_rerun(perturbation, expected):
