@@ -16,6 +16,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -30,6 +32,11 @@ PAGE_READY_MS = 90_000
 REDRAW_TIMEOUT_MS = 60_000
 SETTLE_MS = 150  # trailing chart mutations of the same redraw land within a few frames
 POLL_MS = 20
+RUN_START_TIMEOUT_MS = 15_000  # a key press that started no run by then is pressed again (counted as a retry)
+PRESS_ATTEMPTS = 3
+OPTION_TIMEOUT_MS = 5_000
+CHART_GRACE_MS = 3_000  # a chart that has not changed this long after the run's end did not change
+CALIBRATION_SETTLE_S = 0.5
 # Streamlit's frontend first probes `<page>/_stcore/...` relative to a deep link and gets 404 (see
 # tests/browser/test_deeplinks.py); anything else on the console is a real error.
 BENIGN_CONSOLE = re.compile(r"Failed to load resource: the server responded with a status of 404")
@@ -110,7 +117,10 @@ TRACKER_JS = (
     .replace("{early_for_rerun}", str(SCRIPT_FINISHED_EARLY_FOR_RERUN))
 )
 
-SNAPSHOT_JS = "() => ({finished: window.__bench.finished, chart: window.__bench.chartMutations})"
+SNAPSHOT_JS = "() => ({started: window.__bench.started, finished: window.__bench.finished, chart: window.__bench.chartMutations})"
+STARTED_JS = "(started) => window.__bench.started > started"
+CHART_CHANGED_JS = "(chart) => window.__bench.chartMutations > chart"
+TRACKER_STATE_JS = "() => JSON.stringify(window.__bench)"
 # Idle: at least one run finished and painted, and every started run has ended.
 IDLE_JS = """() => { const b = window.__bench;
   return !!b && b.finished > 0 && b.ended >= b.started && b.pending === 0; }"""
@@ -178,7 +188,11 @@ class Session:
             await self.page.locator(".js-plotly-plot .main-svg").first.wait_for(state="visible", timeout=PAGE_READY_MS)
 
     async def wait_idle(self, timeout_ms: int = PAGE_READY_MS) -> None:
-        await self.page.wait_for_function(IDLE_JS, timeout=timeout_ms, polling=POLL_MS)
+        try:
+            await self.page.wait_for_function(IDLE_JS, timeout=timeout_ms, polling=POLL_MS)
+        except PlaywrightTimeoutError:
+            state = await self.page.evaluate("() => window.__bench ? JSON.stringify(window.__bench) : 'no tracker'")
+            raise RuntimeError(f"page not idle within {timeout_ms} ms ({self.page.url}); tracker {state}") from None
 
     async def exception_boxes(self) -> int:
         return await self.page.locator("[data-testid=stException]").count()
@@ -204,6 +218,8 @@ class Mover:
         self.need_chart = False
         self.signal = "rerun"
         self.first_key = "ArrowRight"
+        self.retries = 0
+        self.chart_misses = 0
 
     @property
     def locator(self):
@@ -220,22 +236,48 @@ class Mover:
             now, top = await widget.input_value(), await widget.get_attribute("max")
             if top is not None and float(now) >= float(top):
                 self.first_key = "ArrowLeft"
-        before = await self.session.page.evaluate(SNAPSHOT_JS)
-        await self._press()
-        await self.session.page.wait_for_function(
-            DONE_JS, arg=[before["finished"], before["chart"], False], timeout=REDRAW_TIMEOUT_MS
-        )
-        await asyncio.sleep(0.5)
-        # Second press: compare chart mutations across a whole redraw (the first press may have been cold).
-        before = await self.session.page.evaluate(SNAPSHOT_JS)
-        await self._press()
-        await self.session.page.wait_for_function(
-            DONE_JS, arg=[before["finished"], before["chart"], False], timeout=REDRAW_TIMEOUT_MS
-        )
-        await asyncio.sleep(0.5)
-        after = await self.session.page.evaluate(SNAPSHOT_JS)
-        self.need_chart = after["chart"] > before["chart"]
+        # Two presses (there and back): the widget changes a chart if a chart's DOM changed after each.
+        changed = []
+        for _ in range(2):
+            before = await self.session.page.evaluate(SNAPSHOT_JS)
+            await self._press_and_wait(need_chart=False)
+            await asyncio.sleep(CALIBRATION_SETTLE_S)
+            after = await self.session.page.evaluate(SNAPSHOT_JS)
+            changed.append(after["chart"] > before["chart"])
+        self.need_chart = all(changed)
         self.signal = "chart" if self.need_chart else "rerun"
+
+    async def _press_and_wait(self, *, need_chart: bool) -> bool:
+        """Press, make sure a script run started (else press again), and wait for the run's end to be painted
+        and, if `need_chart`, for a chart to change (up to CHART_GRACE_MS after the end). True if it did."""
+        page = self.session.page
+        before = await page.evaluate(SNAPSHOT_JS)
+        for attempt in range(PRESS_ATTEMPTS):
+            await self._press()
+            try:
+                await page.wait_for_function(STARTED_JS, arg=before["started"], timeout=RUN_START_TIMEOUT_MS, polling=POLL_MS)
+                break
+            except PlaywrightTimeoutError:
+                if attempt == PRESS_ATTEMPTS - 1:
+                    state = await page.evaluate(TRACKER_STATE_JS)
+                    raise RuntimeError(f"{self.type}: no script run after {PRESS_ATTEMPTS} presses; tracker {state}") from None
+                self.retries += 1
+        try:
+            await page.wait_for_function(
+                DONE_JS, arg=[before["finished"], before["chart"], False], timeout=REDRAW_TIMEOUT_MS, polling=POLL_MS
+            )
+        except PlaywrightTimeoutError:
+            state = await page.evaluate(TRACKER_STATE_JS)
+            raise RuntimeError(
+                f"{self.type}: run started but did not end within {REDRAW_TIMEOUT_MS} ms; tracker {state}"
+            ) from None
+        if not need_chart:
+            return False
+        try:
+            await page.wait_for_function(CHART_CHANGED_JS, arg=before["chart"], timeout=CHART_GRACE_MS, polling=POLL_MS)
+            return True
+        except PlaywrightTimeoutError:
+            return False
 
     async def _press(self) -> None:
         widget = self.locator
@@ -256,7 +298,12 @@ class Mover:
         elif self.type == "selectbox":  # type the option's label into the combobox; Enter picks it
             await widget.focus()
             await self.session.page.keyboard.press("ControlOrMeta+a")
-            await self.session.page.keyboard.type(self.labels[0 if forward else 1])
+            label = self.labels[0 if forward else 1]
+            await self.session.page.keyboard.type(label)
+            try:  # Enter picks the highlighted option: wait until the filtered list shows it
+                await self.session.page.get_by_role("option", name=label, exact=True).first.wait_for(timeout=OPTION_TIMEOUT_MS)
+            except PlaywrightTimeoutError:
+                pass  # pressed anyway; a press that starts no run is retried
             await self.session.page.keyboard.press("Enter")
         else:  # text_input: add or remove one letter, then Enter commits it
             await widget.focus()
@@ -268,11 +315,9 @@ class Mover:
         """Press once; return (redraw time, time until the script run started) in seconds (page clock)."""
         page = self.session.page
         await self.session.wait_idle()
-        before = await page.evaluate(SNAPSHOT_JS)
-        await self._press()
-        await page.wait_for_function(
-            DONE_JS, arg=[before["finished"], before["chart"], self.need_chart], timeout=REDRAW_TIMEOUT_MS, polling=POLL_MS
-        )
+        chart_changed = await self._press_and_wait(need_chart=self.need_chart)
+        if self.need_chart and not chart_changed:
+            self.chart_misses += 1  # timed to the run's end alone
         await asyncio.sleep(SETTLE_MS / 1000)
-        total_ms, start_ms = await page.evaluate(ELAPSED_JS, self.need_chart)
+        total_ms, start_ms = await page.evaluate(ELAPSED_JS, chart_changed)
         return total_ms / 1000, start_ms / 1000

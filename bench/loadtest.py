@@ -27,6 +27,7 @@ from bench.server import PROJECT_ROOT, Server, free_port, machine
 LOADTEST_PATH = PROJECT_ROOT / "bench" / "loadtest.json"
 MEMORY_SAMPLE_S = 1.0
 MAX_ERRORS_KEPT = 50
+RETRY_NOTE = "15 s"
 SERVER_LOG_ERRORS = ("Traceback (most recent call last)", "Uncaught app execution", "Uncaught app exception")
 
 
@@ -74,6 +75,7 @@ async def run_session(index, browser, app, page, driver, args, line: StartLine, 
     rng = random.Random(index)
     name = f"session {index} ({page.page_id})"
     arrived = False
+    mover = None
     try:
         await session.goto(br.page_url(app.url, page.url_path, args.lang))
         mover = br.Mover(session, kind, area, labels)
@@ -99,6 +101,9 @@ async def run_session(index, browser, app, page, driver, args, line: StartLine, 
         if not arrived:
             line.arrive()
     finally:
+        if mover is not None:
+            record["retries"] += mover.retries
+            record["chart_misses"] += mover.chart_misses
         record["errors"] += [f"{name}: {e}" for e in session.errors]
         await session.close()
 
@@ -120,7 +125,7 @@ async def load(pages, drivers, args, work: Path) -> dict:
     from bench import browser as br
 
     app = Server("app.py", free_port(args.port_base), dict(os.environ), work / "app.log")
-    record = {"latencies": {}, "errors": [], "exception_boxes": 0}
+    record = {"latencies": {}, "errors": [], "exception_boxes": 0, "retries": 0, "chart_misses": 0}
     memory: list[float] = []
     assignment = [pages[i % len(pages)] for i in range(args.sessions)]
     async with async_playwright() as playwright:
@@ -192,6 +197,8 @@ def report(out: dict, drivers, args, started, machine_info) -> dict:
         "latency_ms": {"p50": summary["median_ms"], "p95": summary["p95_ms"], "max": summary["max_ms"]} if summary else {},
         "pages": per_page,
         "exception_boxes": record["exception_boxes"],
+        "key_press_retries": record["retries"],
+        "chart_misses": record["chart_misses"],
         "error_count": len(errors),
         "errors": errors[:MAX_ERRORS_KEPT],
         "memory_mb": out["memory"],
@@ -210,7 +217,8 @@ def render(result: dict) -> str:
         "",
         f"all pages: {result['redraws']} redraws, p50 {stats.fmt(latency.get('p50'), ' ms')}, p95 {stats.fmt(latency.get('p95'), ' ms')}",
         f"server memory: idle {stats.fmt(memory['idle_mb'], ' MB')}, max {stats.fmt(memory['max_mb'], ' MB')}, end {stats.fmt(memory['end_mb'], ' MB')}",
-        f"exception boxes: {result['exception_boxes']}, errors: {result['error_count']}",
+        f"exception boxes: {result['exception_boxes']}, errors: {result['error_count']},"
+        f" key presses repeated because no run started within {RETRY_NOTE}: {result['key_press_retries']}",
     ]
     lines += [f"  - {e}" for e in result["errors"][:10]]
     lines.append("RESULT: " + ("OK (no error, no exception box)" if result["ok"] else "FAILED"))

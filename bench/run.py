@@ -247,6 +247,8 @@ async def _measure_redraw(br, app, session, page, rerun_result, trivial_mover, a
             run_start=stats.summarize(starts),
             trivial_redraw=stats.summarize(trivial_samples),
             ratio=stats.ratio(stats.median(samples), stats.median(trivial_samples)),
+            key_press_retries=mover.retries,
+            chart_misses=mover.chart_misses,
             _trivial_samples=trivial_samples,
         )
         entry["verdict"] = stats.verdict(entry["ratio"], stats.REDRAW_RATIO_TARGET)
