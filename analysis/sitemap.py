@@ -28,6 +28,7 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("home", "app.py", ":material/home:"),
     Page("figures", "pages/figures.py", ":material/table_chart:"),
+    Page("regions", "pages/regions.py", ":material/map:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
 )
 

@@ -120,7 +120,9 @@ def read_source(tarball: Path | None) -> dict:
         raw = archive.extractfile(SOURCE_MEMBER).read()
     digest = hashlib.sha256(raw).hexdigest()
     if digest != SOURCE_SHA256:
-        raise SystemExit(f"{SOURCE_MEMBER} has SHA-256 {digest}, expected {SOURCE_SHA256}: not the file this script was written for")
+        raise SystemExit(
+            f"{SOURCE_MEMBER} has SHA-256 {digest}, expected {SOURCE_SHA256}: not the file this script was written for"
+        )
     return json.load(io.BytesIO(raw))
 
 
@@ -146,7 +148,9 @@ def decode_polygons(geometry: dict, scale: float) -> list[list[list[list[float]]
     if geometry["type"] == "Polygon":
         return [[decode_ring(ring, offsets[i], scale) for i, ring in enumerate(coordinates)]]
     if geometry["type"] == "MultiPolygon":
-        return [[decode_ring(ring, offsets[j][i], scale) for i, ring in enumerate(polygon)] for j, polygon in enumerate(coordinates)]
+        return [
+            [decode_ring(ring, offsets[j][i], scale) for i, ring in enumerate(polygon)] for j, polygon in enumerate(coordinates)
+        ]
     raise SystemExit(f"unexpected geometry type {geometry['type']!r}")
 
 
@@ -238,7 +242,9 @@ def main(argv: list[str]) -> None:
     text = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
     OUTPUT.write_text(text + "\n", encoding="utf-8")
     points = sum(len(ring) for f in collection["features"] for polygon in f["geometry"]["coordinates"] for ring in polygon)
-    print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(collection['features'])} features, {points} points, {OUTPUT.stat().st_size:,} bytes")
+    print(
+        f"wrote {OUTPUT.relative_to(ROOT)}: {len(collection['features'])} features, {points} points, {OUTPUT.stat().st_size:,} bytes"
+    )
 
 
 if __name__ == "__main__":
