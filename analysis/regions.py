@@ -2,8 +2,8 @@
 the top-five provinces' market shares and the east/west reading of "东数西训", on an offline map.
 
 The map is drawn by MapLibre (plotly's `choroplethmap`/`scattermap`) from a local GeoJSON
-(datasets/geo/, Apache-2.0, see its README) on a style with no sources and no glyphs, so the browser
-requests nothing from the network: no tiles, no fonts, no icons. Markers are circles only (other
+(datasets/geo/, Apache-2.0, see its README) on plotly's "white-bg" style, which has no sources, so the
+browser requests nothing from the network: no tiles, no fonts, no icons. Markers are circles only (other
 symbols would fetch icons) and there are no text labels on the map (they would fetch glyphs).
 """
 
@@ -81,13 +81,11 @@ FILL = {
     "west": _tint(PALETTE["secondary"], 0.55),
     "top5": _tint(PALETTE["quaternary"], 0.35),
 }
-# A MapLibre style with no sources, no glyphs and no sprite: nothing for the browser to fetch.
-OFFLINE_STYLE = {
-    "version": 8,
-    "name": "compute-atlas-offline",
-    "sources": {},
-    "layers": [{"id": "background", "type": "background", "paint": {"background-color": "#ffffff"}}],
-}
+# plotly's "white-bg" style: a white background layer and no sources, so no tiles. It names a glyph URL, which
+# MapLibre fetches only to draw text on the map; this map draws none (hover labels are plotly's own SVG).
+# A custom style without that URL fails in plotly's PNG export ("Map error": a scattermap always declares a
+# text layer, which MapLibre refuses without glyphs), so the built-in style is the offline one.
+MAP_STYLE = "white-bg"
 MAP_VIEW = {"center": {"lon": 104.3, "lat": 36.0}, "zoom": 2.78}  # fits 73–135°E, 17–54°N in a ~680 × 500 px map
 MAP_HEIGHT_PX = 500  # the map itself; legend and source line add their own rows below
 LEGEND_ROW_PX = 20
@@ -501,7 +499,7 @@ def regions_figure(
             )
         )
     fig.update_layout(
-        map={"style": OFFLINE_STYLE, **MAP_VIEW},
+        map={"style": MAP_STYLE, **MAP_VIEW},
         uirevision="regions-map",  # keep the user's pan and zoom when a layer is switched
         clickmode="event+select",
     )
@@ -607,3 +605,17 @@ def metric_cards(metrics: pd.DataFrame, listed_cities: int, lang: str) -> list[d
             }
         )
     return cards
+
+
+MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$"
+
+
+def markdown_escape(text: object) -> str:
+    """Text shown through Markdown exactly as written: every Markdown special character escaped."""
+    return "".join(f"\\{ch}" if ch in MARKDOWN_SPECIALS else ch for ch in str(text))
+
+
+def details_markdown(pairs: list[tuple[str, str]], lang: str) -> str:
+    """The detail panel as a Markdown list: bold label, escaped value."""
+    colon = "：" if normalize_lang(lang) == "zh" else ": "
+    return "\n".join(f"- **{markdown_escape(label)}**{colon}{markdown_escape(value)}" for label, value in pairs)

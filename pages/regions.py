@@ -1,6 +1,5 @@
 """Regions: an offline map of China's compute geography, with layers, site details and the table behind it."""
 
-import pandas as pd
 import streamlit as st
 
 from analysis.regions import (
@@ -8,7 +7,9 @@ from analysis.regions import (
     LAYER_PARAM,
     POINT_LAYERS,
     clicked_site,
+    details_markdown,
     layers_from,
+    markdown_escape,
     metric_cards,
     site_details,
     site_label,
@@ -73,10 +74,8 @@ if chosen:
     hub_names = dict(zip(all_sites["site_id"], all_sites[f"name_{frame.lang}"], strict=True))
     pairs = site_details(site, sources, hub_names, frame.lang)
     with st.container(border=True):
-        st.markdown(f"**{labels[chosen]}**")
-        st.table(
-            pd.DataFrame(pairs, columns=["field", "value"]).set_index("field").rename_axis(None).rename(columns={"value": ""})
-        )
+        st.markdown(f"**{markdown_escape(labels[chosen])}**")
+        st.markdown(details_markdown(pairs, frame.lang))
 elif not site_ids:
     st.info(frame.t("regions.no_sites"))
 

@@ -8,8 +8,9 @@ Steps, in order:
 3. Add the two pieces that ECharts draws in code rather than in the JSON, taken from the same release:
    the 钓鱼岛 (Diaoyu Dao) polygon added to 台湾 (src/coord/geo/fix/diaoyuIsland.js) and the
    南海诸岛 inset map (South China Sea Islands, with the dashed boundary line, src/coord/geo/fix/nanhai.js).
-4. Simplify every ring with Douglas–Peucker (tolerance `TOLERANCE_DEG`), never dropping a ring: a ring
-   that would collapse below four points is kept as it was (small islands, the inset's dashes).
+4. Drop degenerate rings of the source (fewer than four positions: no area), then simplify every ring with
+   Douglas–Peucker (tolerance `TOLERANCE_DEG`) without dropping any: a ring that would collapse below four
+   points is kept as it was (small islands, the inset's dashes).
 5. Round to 3 decimals (about 100 m; the source is quantised at 1/1024° ≈ 0.001° already), name each
    feature in Chinese and English, and write compact JSON.
 
@@ -199,8 +200,17 @@ def simplify_ring(ring: list[list[float]], tolerance: float) -> list[list[float]
     return deduplicated
 
 
+def is_degenerate(ring: list[list[float]]) -> bool:
+    """Fewer than 4 positions cannot enclose an area (the source has a few such slivers, e.g. one of 辽宁's)."""
+    return len(ring) < MIN_RING_POINTS
+
+
 def feature(feature_id: str, properties: dict, polygons: list, tolerance: float) -> dict:
-    simplified = [[simplify_ring(ring, tolerance) for ring in polygon] for polygon in polygons]
+    simplified = [
+        [simplify_ring(ring, tolerance) for ring in polygon if not is_degenerate(ring)]
+        for polygon in polygons
+        if not is_degenerate(polygon[0])  # no exterior, no polygon
+    ]
     return {
         "type": "Feature",
         "id": feature_id,
