@@ -588,7 +588,7 @@ def clicked_site(points: list) -> str | None:
 
 
 def metric_cards(metrics: pd.DataFrame, listed_cities: int, lang: str) -> list[dict]:
-    """The regional numbers as cards (label, value as the app prints figures, help), in REGION_METRIC_IDS order."""
+    """The regional numbers as cards (label, value as the app prints figures, help, source), in REGION_METRIC_IDS order."""
     by_id = {row["figure_id"]: row for row in metrics.to_dict("records")}
     cards = []
     for fid in REGION_METRIC_IDS:
@@ -601,7 +601,7 @@ def metric_cards(metrics: pd.DataFrame, listed_cities: int, lang: str) -> list[d
                 "label": t(f"regions.metric.{fid}", lang, year=row["period"]),
                 "value": format_figure(row, row, lang),
                 "help": t(help_key, lang, listed=listed_cities),
-                "source_id": row["source_id"],
+                "source": t("regions.metric.source", lang, source=row[f"producer_{normalize_lang(lang)}"]),
             }
         )
     return cards

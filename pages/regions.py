@@ -32,11 +32,7 @@ for column, card in zip(st.columns(len(cards)), cards, strict=True):
     with column, st.container(border=True, height="stretch"):
         st.caption(card["label"], help=card["help"])
         st.markdown(f"### {card['value']}")
-        st.caption(
-            frame.t(
-                "regions.metric.source", source=sources.set_index("source_id").loc[card["source_id"], f"producer_{frame.lang}"]
-            )
-        )
+        st.caption(card["source"])
 
 controls, chart_area = st.columns([1, 3], gap="medium")
 with controls:
