@@ -29,6 +29,8 @@ PAGES: tuple[Page, ...] = (
     Page("home", "app.py", ":material/home:"),
     Page("figures", "pages/figures.py", ":material/table_chart:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
+    Page("compute", "pages/compute.py", ":material/calculate:"),
+    Page("compute_audit", "pages/compute_audit.py", ":material/fact_check:"),
 )
 
 PAGES_BY_ID = {p.page_id: p for p in PAGES}
