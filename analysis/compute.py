@@ -323,6 +323,8 @@ def validate_catalogue(frame: pd.DataFrame) -> pd.DataFrame:
             "catalogue", f"the catalogue lacks column(s): {', '.join(missing)}", "catalogue_columns", columns=", ".join(missing)
         )
     clean = frame.copy().reset_index(drop=True)
+    for column in (c for c in clean.columns if c not in CATALOGUE_NUMBERS):  # text: blank is "", as in the CSV
+        clean[column] = [("" if _blank(v) else str(v).strip()) for v in clean[column]]
     problems: list[str] = []
     cells: list[str] = []  # "a100 · peak_dense_fp16_tflops" for the page's message
     seen: dict[str, int] = {}

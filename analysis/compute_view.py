@@ -49,6 +49,8 @@ def formatter(con: duckdb.DuckDBPyConnection, lang: str) -> Formatter:
     def fmt(value: float, unit: str) -> str:
         if unit == "USD" and abs(value) >= (USD_PER_10K if lang == "zh" else USD_PER_MILLION):
             return format_number(rounded(value / USD_PER_10K), units.loc["USD_10k"], lang)
+        if unit == "PF_days" and abs(value) >= 10:  # keep the report's one decimal: 1,350.4 PF-days
+            return format_number(round(value, 1), units.loc[unit], lang)
         return format_number(rounded(value), units.loc[unit], lang)
 
     return fmt
