@@ -28,6 +28,7 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("home", "app.py", ":material/home:"),
     Page("figures", "pages/figures.py", ":material/table_chart:"),
+    Page("cycle", "pages/cycle.py", ":material/cycle:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
     Page("compute", "pages/compute.py", ":material/calculate:"),
     Page("compute_audit", "pages/compute_audit.py", ":material/fact_check:"),
