@@ -155,6 +155,7 @@ PARAMS = (
         label_key="compute.util",
         help_key="compute.util_help",
         page_id="compute",
+        decimals=1,
     ),
     Param(
         "cmp_days",

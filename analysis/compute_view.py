@@ -27,6 +27,7 @@ from analysis.i18n import localized, t
 USD_PER_10K = 1e4  # money is printed in 万美元 (zh) / USD m (en) through the USD_10k unit
 USD_PER_MILLION = 1e6  # below this, English prints whole dollars (USD 37,000, not USD 0.037 m)
 EDITABLE_SPECS = ("peak_dense_fp16_tflops", "peak_sparse_fp16_tflops", "memory_gb")
+DAY_TICKS = (1, 2, 5, 7, 14, 30, 60, 90, 180, 365)
 Formatter = Callable[[float, str], str]
 
 
@@ -180,9 +181,9 @@ def calculator_view(
             t("compute.card.compute_help", lang, flop=scientific(result.flop)),
         ),
         Card(
-            t("compute.card.gpu_days", lang, chip=chip),
+            t("compute.card.gpu_days", lang),
             fmt(result.gpu_days, "GPU_days"),
-            t("compute.card.gpu_days_help", lang, util=util),
+            t("compute.card.gpu_days_help", lang, chip=chip, util=util),
         ),
         Card(t("compute.card.gpus_for_days", lang, days=int(x.days)), fmt(result.gpus_for_days, "GPU_count")),
         Card(t("compute.card.days_for_gpus", lang, gpus=f"{int(x.gpus):,}"), fmt(result.days_for_gpus, "days")),
@@ -205,9 +206,9 @@ def calculator_view(
         ),
         Card(t("compute.card.qps", lang), fmt(result.queries_per_second, "queries_per_s"), t("compute.card.qps_help", lang)),
         Card(
-            t("compute.card.serving_gpus", lang, chip=chip),
+            t("compute.card.serving_gpus", lang),
             fmt(result.inference_gpus, "GPU_count"),
-            t("compute.card.serving_gpus_help", lang),
+            t("compute.card.serving_gpus_help", lang, chip=chip),
         ),
         Card(
             t("compute.card.serving_cost", lang),
@@ -221,9 +222,14 @@ def calculator_view(
         lang=lang,
         result=result,
         job=job_label(scenario, x.pf_days, fmt, lang),
-        job_source=t("compute.job_source", lang, source=source_line(con, job_source_ids, lang))
-        if job_source_ids
-        else t("compute.job_custom", lang),
+        job_source=" ".join(
+            (
+                t("compute.job_chip", lang, chip=chip, util=util),
+                t("compute.job_source", lang, source=source_line(con, job_source_ids, lang))
+                if job_source_ids
+                else t("compute.job_custom", lang),
+            )
+        ),
         training=training,
         inference=inference,
         formulas=FORMULAS,
@@ -328,8 +334,8 @@ def tradeoff_chart(
             marker={"color": PALETTE["tertiary"], "size": 12},
         )
     )
-    fig.update_xaxes(type="log", title_text=t("compute.chart.tradeoff.x", lang))
-    fig.update_yaxes(type="log", title_text=t("compute.chart.tradeoff.y", lang))
+    fig.update_xaxes(type="log", title_text=t("compute.chart.tradeoff.x", lang), tickvals=DAY_TICKS)
+    fig.update_yaxes(type="log", title_text=t("compute.chart.tradeoff.y", lang), dtick=1, tickformat=",")  # one tick a decade
     job = job_label(scenario, x.pf_days, fmt, lang)
     title = t("compute.chart.tradeoff.title", lang, job=job)
     figure_id = cm.PRESET_FIGURES.get(str(scenario["cmp_preset"]))
@@ -474,7 +480,9 @@ def audit_rows(
             t("compute.audit.col.calculator", lang): [
                 "—" if pd.isna(r["value"]) else fmt(r["value"], r["unit"]) for r in records
             ],
-            t("compute.audit.col.gap", lang): [None if pd.isna(r["gap_pct"]) else round(r["gap_pct"], 1) + 0.0 for r in records],
+            t("compute.audit.col.gap", lang): [
+                "—" if pd.isna(r["gap_pct"]) else f"{round(r['gap_pct'], 1) + 0.0:+.1f}%" for r in records
+            ],
             t("compute.audit.col.close", lang): [compute_audit.close_text(r, lang) for r in records],
             t("column.source", lang): [_source_name({**sources.loc[r["source_id"]].to_dict()}, lang) for r in records],
         }
@@ -489,13 +497,22 @@ def audit_gap_chart(
     labels = [t(f"compute.audit.claim.{r}", lang) for r in frame["row_id"]]
     colours = [PALETTE["secondary"] if g > 0 else PALETTE["primary"] for g in frame["gap_pct"]]
     fig = go.Figure(
-        go.Bar(y=labels, x=frame["gap_pct"], orientation="h", marker_color=colours, hovertemplate="%{x:+.1f}%<extra></extra>")
+        go.Bar(
+            y=labels,
+            x=frame["gap_pct"],
+            orientation="h",
+            marker_color=colours,
+            text=[f"{g:+.1f}%" for g in frame["gap_pct"]],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x:+.1f}%<extra></extra>",
+        )
     )
     fig.update_xaxes(title_text=t("compute.chart.gaps.x", lang), ticksuffix="%", zeroline=True, zerolinecolor=PALETTE["ink"])
     title = t("compute.chart.gaps.title", lang)
     sources = source_line(con, sorted(set(frame["source_id"])), lang)
     apply_house_style(fig, title=title, source_line=sources, lang=lang)
-    fig.update_layout(margin={"l": 260}, showlegend=False, height=520)
+    fig.update_layout(margin={"l": 260, "r": 60, "b": 150}, showlegend=False, height=600)
     worst = frame.loc[frame["gap_pct"].abs().idxmax()]
     header = t("compute.audit.col.gap", lang)
     return ChartSpec(

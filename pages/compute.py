@@ -16,7 +16,7 @@ st.title(frame.t("page.compute.title"))
 st.caption(frame.t("page.compute.summary"))
 
 published = frame_load(frame, "compute.catalogue_from_db")
-inputs, outputs = st.columns([1, 2], gap="large")
+inputs, outputs = st.columns([2, 5], gap="large")
 with inputs:
     st.subheader(frame.t("compute.section.training"))
     preset = frame.param("cmp_preset")
@@ -70,8 +70,8 @@ with outputs:
     st.markdown(f"#### {view.job}")
     st.caption(view.job_source)
     st.subheader(frame.t("compute.section.results_training"))
-    for row in (view.training[:3], view.training[3:]):
-        for column, card in zip(st.columns(3), row, strict=True):
+    for row in (view.training[:2], view.training[2:4], view.training[4:]):
+        for column, card in zip(st.columns(2), row, strict=True):
             column.metric(card.label, card.value, help=card.help or None, border=True)
     st.caption(frame.t("compute.dgx_note"))
     st.subheader(frame.t("compute.section.results_inference"))

@@ -31,13 +31,7 @@ except cm.ComputeInputError as error:  # e.g. the A100 peak was blanked in the e
     view = frame_load(frame, VIEW, scenario=frame.scenario, lang=frame.lang, catalogue=None)
     edited = None
 
-gap = frame.t("compute.audit.col.gap")
-st.dataframe(
-    view.table,
-    hide_index=True,
-    width="stretch",
-    column_config={gap: st.column_config.NumberColumn(gap, format="%+.1f%%")},
-)
+st.table(view.table, hide_index=True)  # a static table wraps the long "what closes the gap" text
 show_spec(frame, view.gaps)
 st.caption(frame.t("compute.dgx_note"))
 

@@ -340,3 +340,10 @@ def test_sensitivity_refuses_an_unknown_output(db_con):
     x = cm.compute_scenario(db_con, sc.defaults()).inputs
     with pytest.raises(ValueError, match="unknown output"):
         cm.sensitivity(x, "happiness")
+
+
+def test_utilisation_shows_one_decimal_but_keeps_its_value():
+    param = {p.name: p for p in cm.PARAMS}["cmp_util_pct"]
+    assert param.display(100 / 3) == "33.3%"
+    assert param.parse(param.to_text(100 / 3)) == pytest.approx(100 / 3, rel=1e-9)  # the URL keeps full precision
+    assert sc.Param("x", 1.25).display(1.25) == "1.25"  # without `decimals`, as many digits as it has

@@ -120,10 +120,10 @@ def test_catalogue_edits_apply_and_bad_cells_keep_the_last_good_catalogue():
 def test_audit_page_follows_utilisation(lang):
     at = open_page(AUDIT, lang)
     gap = t("compute.audit.col.gap", lang)
-    before = at.dataframe[0].value[gap].tolist()
-    assert before[0] == 0.0  # 35,000 A100 in a day, reproduced
+    before = at.table[0].value[gap].tolist()
+    assert before[0] == "+0.0%"  # 35,000 A100 in a day, reproduced
     at.slider(key="sc.cmp_util_pct").set_value(50.0).run()
     assert not at.exception
-    after = at.dataframe[0].value[gap].tolist()
-    assert after[0] == pytest.approx(-33.3, abs=0.05)  # 23,333 against 35,000
+    after = at.table[0].value[gap].tolist()
+    assert after[0] == "-33.3%"  # 23,333 against 35,000
     assert len(at.get("plotly_chart")) == 1
