@@ -463,6 +463,14 @@ class AuditView:
     catalogue: pd.DataFrame  # translated catalogue with "unknown" and sources
 
 
+MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>~|#"})
+
+
+def escape_markdown(text: object) -> object:
+    """st.table renders Markdown: keep '>1200万美元' and '~1100万美元/月' as printed."""
+    return text.translate(MARKDOWN_SPECIALS) if isinstance(text, str) else text
+
+
 def audit_rows(
     con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], lang: str, catalogue: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -502,13 +510,21 @@ def audit_gap_chart(
             x=frame["gap_pct"],
             orientation="h",
             marker_color=colours,
-            text=[f"{g:+.1f}%" for g in frame["gap_pct"]],
+            text=[f"{round(g, 1) + 0.0:+.1f}%" for g in frame["gap_pct"]],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{x:+.1f}%<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text=t("compute.chart.gaps.x", lang), ticksuffix="%", zeroline=True, zerolinecolor=PALETTE["ink"])
+    low, high = min(frame["gap_pct"].min(), 0), max(frame["gap_pct"].max(), 0)
+    padding = max(high - low, 10) * 0.15  # room for the labels outside the bars
+    fig.update_xaxes(
+        title_text=t("compute.chart.gaps.x", lang),
+        ticksuffix="%",
+        zeroline=True,
+        zerolinecolor=PALETTE["ink"],
+        range=[low - padding, high + padding],
+    )
     title = t("compute.chart.gaps.title", lang)
     sources = source_line(con, sorted(set(frame["source_id"])), lang)
     apply_house_style(fig, title=title, source_line=sources, lang=lang)
@@ -547,7 +563,7 @@ def audit_view(
     table = cm.catalogue_from_db(con) if catalogue is None else cm.validate_catalogue(catalogue)
     return AuditView(
         lang=lang,
-        table=audit_rows(con, scenario, lang, table),
+        table=audit_rows(con, scenario, lang, table).map(escape_markdown),  # shown with st.table (Markdown)
         gaps=audit_gap_chart(con, scenario, lang, catalogue=table),
         catalogue=catalogue_table(table, con, lang),
     )

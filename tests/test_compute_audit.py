@@ -171,3 +171,10 @@ def test_tornado_follows_the_chosen_output(db_con):
     assert t("compute.input.tokens_per_query", "en") in spec.native.categories
     cost = compute_view.tornado_chart(db_con, {**sc.defaults(), "cmp_output": "inference_cost"}, "en")
     assert t("compute.input.tokens_per_query", "en") not in cost.native.categories
+
+
+def test_printed_text_survives_markdown_tables():
+    assert compute_view.escape_markdown(">1200万美元") == "\\>1200万美元"
+    assert compute_view.escape_markdown("~1100万美元/月") == "\\~1100万美元/月"
+    assert compute_view.escape_markdown("+13.9%") == "+13.9%"
+    assert compute_view.escape_markdown(3.5) == 3.5
