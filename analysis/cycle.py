@@ -219,3 +219,25 @@ PARAMS = (
     ),
     _param("takeoff_percent", low=5, high=50, step=1, unit="%"),
 )
+
+
+def _link_params():
+    from analysis.scenario import Param
+
+    return (
+        Param("cyc_link", False, kind="bool", label_key="cycle.param.link", help_key="cycle.param.link_help", page_id="cycle"),
+        Param(
+            "cyc_link_share",
+            65.0,
+            min_value=55,
+            max_value=90,
+            step=0.5,
+            unit="%",
+            label_key="cycle.param.link_share",
+            help_key="cycle.param.link_share_help",
+            page_id="cycle",
+        ),
+    )
+
+
+PARAMS = (*PARAMS, *_link_params())

@@ -5,6 +5,7 @@ import streamlit as st
 
 from analysis.cycle import GROUPS, LAST_YEAR, PHASES
 from analysis.cycle_charts import MATRIX_PHASES, matrix_figure, matrix_table, valid_scores
+from analysis.cycle_link import describe_link
 from ui.frame import frame_chart, frame_load, page_frame
 from ui.widgets import show_chart, show_spec
 
@@ -21,6 +22,13 @@ with st.expander(frame.t("cycle.assumptions"), expanded=True, icon=":material/tu
         for part in ("midpoint", "steepness", "ceiling"):
             frame.param(f"cyc_{group}_{part}", container=column)
     frame.param("cyc_takeoff_percent")
+    left, right = st.columns(2)
+    linked = frame.param("cyc_link", container=left)
+    frame.param("cyc_link_share", container=right, disabled=not linked)
+    if linked:
+        link = frame_load(frame, "cycle_link.link_for", scenario=tuple(sorted(frame.scenario.items())))
+        (st.caption if link.applied else st.warning)(describe_link(link, frame.lang))
+        st.caption(frame.t("cycle.link_source", mode=frame.t(f"workload.mode.{frame.scenario['wl_mode']}")))
 
 try:
     curves = frame_chart(frame, "cycle-curves")

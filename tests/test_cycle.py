@@ -109,3 +109,48 @@ def test_valid_scores():
     assert not valid_scores(good.assign(scale_score=[3, None]))
     assert not valid_scores(good.assign(x_maturity_score=[0, 11]))
     assert not valid_scores(good.assign(demand_maturity_score=["a", 1]))
+
+
+# ---------------------------------------------------------------- link to the inference-share path
+
+
+def _linked(**values):
+    return {**scenario.defaults(), "cyc_link": True, **values}
+
+
+def test_on_idcs_trend_the_link_changes_nothing(db_con):
+    from analysis.cycle_link import assumptions_for, link
+
+    values = _linked()
+    result = link(db_con, values, Assumptions())
+    assert result.applied and result.shift_years == 0.0
+    assert assumptions_for(db_con, values) == Assumptions()
+
+
+def test_a_faster_inference_shift_moves_the_development_phase_no_later(db_con):
+    from analysis.cycle_link import assumptions_for
+
+    changes = [0.5, 1.0, 2.0, 3.0, 5.0]
+    starts = [CycleModel(assumptions_for(db_con, _linked(wl_mode="manual", wl_change=c))).fit().phase_starts for c in changes]
+    development = [s["development"] for s in starts]
+    assert all(a >= b for a, b in zip(development, development[1:], strict=False)), development
+    assert development[0] > development[-1]
+
+
+def test_the_path_reaches_the_share_where_the_straight_line_says(db_con):
+    from analysis.cycle_link import link
+
+    split = db_con.execute(
+        "SELECT value FROM figures WHERE metric = 'ai_server_workload_share' AND segment = 'inference' ORDER BY period DESC LIMIT 1"
+    ).fetchone()[0]
+    result = link(db_con, _linked(wl_mode="manual", wl_change=2.0, cyc_link_share=70.0), Assumptions())
+    # Hand calculation: the last IDC share (2026) plus 2 pp a year reaches 70% after (70 − last) / 2 years.
+    assert_allclose(result.path_year, 2026 + (70.0 - split) / 2.0)
+
+
+def test_a_path_that_never_reaches_the_share_is_not_applied(db_con):
+    from analysis.cycle_link import assumptions_for, link
+
+    values = _linked(wl_mode="manual", wl_change=-1.0)
+    assert not link(db_con, values, Assumptions()).applied
+    assert assumptions_for(db_con, values) == Assumptions()

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from analysis.scenario import params_for_page
 from ui.scenario import widget_key
 
-CYCLE_PARAMS = params_for_page("cycle")
+CYCLE_PARAMS = [p for p in params_for_page("cycle") if not p.name.startswith("cyc_link")]
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +97,20 @@ def test_bad_maturity_scores_warn_and_keep_the_last_good_chart():
     assert any("Scores must be numbers from 0 to 10" in w.value for w in at.warning)
     bubble = [c.proto.spec for c in at.get("plotly_chart")][1]
     assert json.loads(bubble)["data"] == json.loads(charts_before[1])["data"]
+
+
+def test_linking_to_a_faster_inference_path_moves_the_development_phase_earlier():
+    at = open_cycle(wl_mode="manual", wl_change="5")
+    assert starts(at)[1] == "2026"
+    at.toggle(key="sc.cyc_link").set_value(True).run()
+    assert not at.exception
+    assert int(starts(at)[1]) < 2026
+    assert at.query_params["cyc_link"] == "1"
+    assert any("the inference midpoint moves by -0.6 years" in c.value for c in at.caption)
+
+
+def test_a_link_that_cannot_apply_says_so():
+    at = open_cycle(wl_mode="manual", wl_change="-1", cyc_link="1")
+    assert not at.exception
+    assert any("Link not applied" in w.value for w in at.warning)
+    assert starts(at) == ["2023", "2026", "2029"]
