@@ -38,6 +38,7 @@ class Context:
 
     figures: pd.DataFrame  # figure_values(), indexed by figure_id
     a100_peak_tflops: float
+    a100_memory_gb: float
     inputs: cm.Inputs
     report: cm.ReportInputs
 
@@ -124,6 +125,13 @@ def _dgx_price(ctx: Context, claim_usd: float) -> Check:
     )
 
 
+def _dgx_memory(ctx: Context, claim_gb: float) -> Check:
+    gpus = ctx.report.dgx_gpus_per_node
+    return Check(
+        gpus * ctx.a100_memory_gb, "GB", "compute.audit.close_memory", {"memory": claim_gb / gpus}, "compute.audit.basis_memory"
+    )
+
+
 def _six_nd(params_figure: str, tokens_figure: str) -> Callable[[Context, float], Check]:
     def check(ctx: Context, claim: float) -> Check:
         params, tokens = ctx.base(params_figure), ctx.base(tokens_figure)
@@ -152,6 +160,7 @@ AUDIT_ROWS: tuple[tuple[str, str, Callable[[Context, float], Check], tuple[str, 
     ("azure_cluster", "azure_openai_a100_cluster", _azure_cluster, ()),
     ("a100_threshold", "a100_threshold_large_model", _threshold, ()),
     ("dgx_price", "dgx_cloud_price_monthly", _dgx_price, ("dgx_cloud_gpus_per_node",)),
+    ("dgx_memory", "dgx_cloud_memory_per_node", _dgx_memory, ()),
     ("six_nd_small", "gpt3_small_training_compute", _six_nd("gpt3_small_parameters", "gpt3_small_training_tokens"), ()),
     ("six_nd_xl", "gpt3_xl_training_compute", _six_nd("gpt3_xl_parameters", "gpt3_xl_training_tokens"), ()),
     ("six_nd_175b", "gpt3_175b_training_compute", _six_nd("gpt3_175b_parameters", "gpt3_175b_training_tokens"), ()),
@@ -179,11 +188,12 @@ def audit(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], catalo
     report = cm.report_inputs(con)
     inputs = cm.inputs_from_scenario({**scenario, "cmp_chip": cm.REFERENCE_CHIP}, report, table)
     figures = cm.figure_values(con, audit_figure_ids())
-    ctx = Context(figures, cm.peak_tflops(cm.REFERENCE_CHIP, table), inputs, report)
+    a100 = cm.accelerator(cm.REFERENCE_CHIP, table)
+    ctx = Context(figures, cm.peak_tflops(cm.REFERENCE_CHIP, table), float(a100["memory_gb"]), inputs, report)
     rows = []
     for row_id, figure_id, check_claim, _ in AUDIT_ROWS:
         figure = figures.loc[figure_id]
-        claim = float(figure["value"] if figure["unit"] in ("PF_days", "GPU_count") else figure["base_value"])
+        claim = float(figure["value"] if figure["unit"] in ("PF_days", "GPU_count", "GB") else figure["base_value"])
         check = check_claim(ctx, claim)
         gap = math.nan if check.value is None else (check.value / claim - 1) * cm.PERCENT
         rows.append(

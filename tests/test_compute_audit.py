@@ -25,7 +25,9 @@ def test_every_claim_row_is_there_once(baseline):
     assert baseline.index.is_unique
 
 
-@pytest.mark.parametrize("row_id", ["gpt3_1_day", "finetune_1_day", "finetune_1_month", "chatgpt_cost", "dgx_price"])
+@pytest.mark.parametrize(
+    "row_id", ["gpt3_1_day", "finetune_1_day", "finetune_1_month", "chatgpt_cost", "dgx_price", "dgx_memory"]
+)
 def test_defaults_reproduce_the_claims_the_report_derives(baseline, row_id):
     assert abs(baseline.at[row_id, "gap_pct"]) <= 3, baseline.loc[row_id].to_dict()
 
