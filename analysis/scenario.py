@@ -114,7 +114,13 @@ class ValueProblem:
 
 
 # Modules that define `PARAMS: tuple[Param, ...]`; each area of the app adds its module here.
-PARAM_MODULES: tuple[str, ...] = ("analysis.phases", "analysis.cycle", "analysis.workload", "analysis.compute")
+PARAM_MODULES: tuple[str, ...] = (
+    "analysis.phases",
+    "analysis.cycle",
+    "analysis.workload",
+    "analysis.imports",
+    "analysis.compute",
+)
 
 
 def all_params() -> dict[str, Param]:

@@ -30,9 +30,14 @@ PAGES: tuple[Page, ...] = (
     Page("figures", "pages/figures.py", ":material/table_chart:"),
     Page("workload", "pages/workload.py", ":material/model_training:"),
     Page("cycle", "pages/cycle.py", ":material/cycle:"),
-    Page("sources", "pages/sources.py", ":material/menu_book:"),
+    Page("industry", "pages/industry.py", ":material/account_tree:"),
+    Page("players", "pages/players.py", ":material/factory:"),
     Page("compute", "pages/compute.py", ":material/calculate:"),
-    Page("compute_audit", "pages/compute_audit.py", ":material/fact_check:"),
+    Page("compute_audit", "pages/compute_audit.py", ":material/rule:"),
+    Page("sources", "pages/sources.py", ":material/menu_book:"),
+    Page("sql", "pages/sql.py", ":material/terminal:"),
+    Page("imports", "pages/imports.py", ":material/upload_file:"),
+    Page("scorecard", "pages/scorecard.py", ":material/fact_check:"),
 )
 
 PAGES_BY_ID = {p.page_id: p for p in PAGES}

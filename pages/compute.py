@@ -84,7 +84,7 @@ with outputs:
         st.caption(frame.t("compute.formula_symbols"))
         st.markdown("\n".join(f"- {line}" for line in view.conversions))
     st.page_link(
-        "pages/compute_audit.py", label=frame.t("compute.audit_link"), icon=":material/fact_check:", query_params=frame.nav_params
+        "pages/compute_audit.py", label=frame.t("compute.audit_link"), icon=":material/rule:", query_params=frame.nav_params
     )
 
 with charts:
