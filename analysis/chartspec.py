@@ -67,6 +67,8 @@ CHART_MODULES: tuple[str, ...] = (
     "analysis.cycle_charts",
     "analysis.workload",
     "analysis.industry_charts",
+    "analysis.regions",
+    "analysis.compute_view",
 )
 
 

@@ -425,6 +425,40 @@ TABLES: tuple[Table, ...] = (
         "What the report says at each link of the chain: a figure or a short text as printed",
         unique_together=("link_id", "item_order"),
     ),
+    Table(
+        "region_members",
+        "",
+        (
+            _req("entity_id", references="entities.entity_id"),
+            Column("member_order", "int", required=True, min_value=1),
+            _req("province_zh"),
+            _req("province_en"),
+            _req("source_id", references="sources.source_id"),
+            _text("note"),
+        ),
+        "Provinces that make up a group of regions the report names (e.g. the top five server markets)",
+        unique_together=("entity_id", "province_zh"),
+    ),
+    Table(
+        "accelerators",
+        "accelerator_id",
+        (
+            _req("accelerator_id"),
+            _req("name_zh"),
+            _req("name_en"),
+            _req("vendor_zh"),
+            _req("vendor_en"),
+            _float("peak_dense_fp16_tflops", min_value=0),  # FP16/BF16 Tensor peak without sparsity; empty = unknown
+            _float("peak_sparse_fp16_tflops", min_value=0),  # the vendor's "with sparsity" figure, where printed
+            _float("memory_gb", min_value=0),
+            _text("memory_type"),
+            _text("interconnect"),
+            _text("spec_source_id", references="sources.source_id"),  # where the specification comes from
+            _text("report_source_id", references="sources.source_id"),  # where the report names the chip
+            _text("note"),
+        ),
+        "Accelerator catalogue for the compute calculator: peak dense FP16/BF16 TFLOPS, memory, interconnect",
+    ),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
