@@ -328,3 +328,26 @@ def test_choices_with_translated_labels_are_changed_by_label(request):
     kinds.apply(at, 0)
     at.run()
     assert at.multiselect(key="kinds").value == ["forecast"]
+
+
+def test_readme_markdown_lists_every_page_and_the_verdicts():
+    from bench.report import bench_markdown, loadtest_markdown
+
+    results = _results(None)
+    text = bench_markdown(results)
+    rows = [line for line in text.splitlines() if line.startswith("| home |") or line.startswith("| regions |")]
+    assert len(rows) == 2
+    assert "3.00 fail" in rows[0] and "1.50 pass" in rows[1]
+    report = {
+        "date": "2026-01-02",
+        "sessions": 10,
+        "seconds": 60.0,
+        "redraws": 120,
+        "latency_ms": {"p50": 300.0, "p95": 900.0, "max": 1500.0},
+        "memory_mb": {"idle_mb": 70.0, "max_mb": 380.0},
+        "ok": False,
+        "error_count": 2,
+        "exception_boxes": 0,
+    }
+    line = loadtest_markdown(report)
+    assert "p50 300.0 ms" in line and "p95 900.0 ms" in line and "FAILED: 2 error(s)" in line
