@@ -44,7 +44,7 @@ def page_link(app_url: str, page, lang: str, query: str = "") -> str:
 def slider_for(page, param, lang):
     label = t(param.label_key, lang) if param.label_key else param.name
     # Streamlit's slider is a visually hidden <input type=range> carrying the label as aria-label.
-    return page.locator(f"[data-testid=stSlider] input[type=range][aria-label={json.dumps(label)}]").first
+    return page.locator(f"[data-testid=stSlider] input[type=range][aria-label={json.dumps(label, ensure_ascii=False)}]").first
 
 
 # Defined only when some page declares a slider: an empty parameter list would report a skipped test.
