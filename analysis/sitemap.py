@@ -29,6 +29,7 @@ PAGES: tuple[Page, ...] = (
     Page("home", "app.py", ":material/home:"),
     Page("figures", "pages/figures.py", ":material/table_chart:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
+    Page("briefing", "pages/briefing.py", ":material/slideshow:"),
 )
 
 PAGES_BY_ID = {p.page_id: p for p in PAGES}
