@@ -13,6 +13,7 @@ The app's page and `python -m analysis export` both call `build_pack` / `assembl
 from __future__ import annotations
 
 import io
+import json
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -41,6 +42,7 @@ from analysis.i18n import LANG_NAMES, t
 PACK_STEM = "compute-atlas_briefing"
 SCENARIO_FILE = "scenario.json"
 README_FILE = "README.txt"
+SCENARIO_FORMAT = "compute-atlas-scenario"  # the "format" field analysis.scenario.to_json writes
 MAX_SCENARIO_FILE_BYTES = 2_000_000  # a scenario is a few kB; anything larger is not one
 IMAGE_MODES = ("auto", "never", "always")  # auto: native charts where possible, pictures for the rest
 SHARE_TOTAL_PERCENT = 100.0
@@ -260,25 +262,42 @@ def build_zip(
 
 
 def read_scenario_file(payload: bytes) -> tuple[str, dict[str, object], list[sc.ValueProblem]]:
-    """(name, values, problems) from a briefing zip or a scenario JSON; ScenarioFileError if it holds none."""
-    if len(payload) > MAX_SCENARIO_FILE_BYTES and not zipfile.is_zipfile(io.BytesIO(payload)):
-        raise ScenarioFileError("too_large", f"{len(payload)} bytes")
+    """(name, values, problems) from a briefing zip or a scenario JSON; ScenarioFileError if it holds none.
+
+    The error's `code` (not_json, not_scenario, no_values, no_scenario, bad_zip, too_large) picks a
+    translated message; `detail` is technical (a JSON parse position, a size) and may be shown with it.
+    """
+    is_zip = zipfile.is_zipfile(io.BytesIO(payload))
+    if len(payload) > MAX_SCENARIO_FILE_BYTES and not is_zip:
+        raise ScenarioFileError("too_large", _megabytes(len(payload)))
     text: bytes = payload
-    if zipfile.is_zipfile(io.BytesIO(payload)):
+    if is_zip:
         try:
             with zipfile.ZipFile(io.BytesIO(payload)) as archive:
                 members = [i for i in archive.infolist() if i.filename.rsplit("/", 1)[-1] == SCENARIO_FILE]
                 if not members:
                     raise ScenarioFileError("no_scenario", SCENARIO_FILE)
                 if members[0].file_size > MAX_SCENARIO_FILE_BYTES:
-                    raise ScenarioFileError("too_large", f"{members[0].file_size} bytes")
+                    raise ScenarioFileError("too_large", _megabytes(members[0].file_size))
                 text = archive.read(members[0])
         except (zipfile.BadZipFile, OSError) as exc:
             raise ScenarioFileError("bad_zip", str(exc)) from None
     try:
+        body = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioFileError("not_json", str(exc)) from None
+    if not isinstance(body, dict) or body.get("format") != SCENARIO_FORMAT:
+        raise ScenarioFileError("not_scenario")
+    if not isinstance(body.get("values"), dict):
+        raise ScenarioFileError("no_values")
+    try:
         return sc.from_json(text)
-    except ValueError as exc:
+    except ValueError as exc:  # from_json checks the same things; kept as a safety net
         raise ScenarioFileError("not_scenario", str(exc)) from None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
 
 
 # ---------------------------------------------------------------- text helpers
@@ -445,6 +464,7 @@ def _placeholder(slide, text: str, template: DeckTemplate) -> None:
     shape.fill.solid()
     shape.fill.fore_color.rgb = _rgb(template.background)
     shape.line.color.rgb = _rgb(template.rule)
+    shape.shadow.inherit = False
     frame = shape.text_frame
     frame.word_wrap = True
     frame.vertical_anchor = MSO_ANCHOR.MIDDLE
@@ -474,6 +494,7 @@ def _native_chart(slide, native: NativeChart, template: DeckTemplate) -> None:
         NATIVE_TYPES[native.kind], Inches(box.left), Inches(box.top), Inches(box.width), Inches(box.height), data
     ).chart
     _set_font(chart.font, template, size=template.chart_pt, colour=template.ink)
+    chart.has_title = False  # the slide carries the title; PowerPoint would add the series name
     chart.has_legend = len(native.series) > 1
     if chart.has_legend:
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM if template.chart_legend_bottom else XL_LEGEND_POSITION.TOP

@@ -176,6 +176,7 @@ def test_each_native_kind_is_an_editable_chart_with_the_spec_values(db_con, fake
     for slide, slug in zip(list(deck.slides)[1:-1], slugs, strict=True):
         chart = chart_of(slide)
         assert chart is not None, slug
+        assert not chart.has_title  # the slide's title is the chart's title
         assert [(s.name, tuple(s.values)) for s in chart.plots[0].series] == [(n, v) for n, v in SERIES[slug]]
     assert chart_of(deck.slides[1]).plots[0].series[0].values[1] is None  # the gap stays a gap
     assert pack.native_charts == 3 and pack.left_out == ()
@@ -279,15 +280,16 @@ def _zip_of(files: dict[str, bytes]) -> bytes:
 @pytest.mark.parametrize(
     "payload, code",
     [
-        (b"\x00\x01 not json", "not_scenario"),
+        (b"\x00\x01 not json", "not_json"),
         (json.dumps({"format": "something-else", "values": {}}).encode(), "not_scenario"),
-        (json.dumps({"format": "compute-atlas-scenario"}).encode(), "not_scenario"),
+        (json.dumps(["compute-atlas-scenario"]).encode(), "not_scenario"),
+        (json.dumps({"format": "compute-atlas-scenario"}).encode(), "no_values"),
         (_zip_of({"notes.txt": b"hello"}), "no_scenario"),
-        (_zip_of({"scenario.json": b"{broken"}), "not_scenario"),
-        (b"PK\x03\x04" + b"x" * 100, "not_scenario"),
+        (_zip_of({"scenario.json": b"{broken"}), "not_json"),
+        (b"PK\x03\x04" + b"x" * 100, "not_json"),
         (b" " * (briefing.MAX_SCENARIO_FILE_BYTES + 1), "too_large"),
     ],
-    ids=["binary", "other-format", "no-values", "zip-without-scenario", "zip-broken-json", "truncated-zip", "huge"],
+    ids=["binary", "other-format", "a-list", "no-values", "zip-without-scenario", "zip-broken-json", "truncated-zip", "huge"],
 )
 def test_a_file_without_a_scenario_is_refused_with_a_reason(payload, code):
     with pytest.raises(briefing.ScenarioFileError) as caught:

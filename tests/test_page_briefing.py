@@ -149,7 +149,7 @@ def test_a_file_that_is_not_a_scenario_is_refused_and_changes_nothing(fake_param
     at.file_uploader(key="briefing.loader").set_value(("notes.json", b"{not json", "application/json")).run()
     assert not at.exception
     [error] = [e.value for e in at.error]
-    assert error.startswith(t("briefing.file_error.not_scenario", lang, file="notes.json", detail="\x00").split("\x00")[0])
+    assert error.startswith(t("briefing.file_error.not_json", lang, file="notes.json", detail="\x00").split("\x00")[0])
     assert at.session_state["scenario.values"]["t_growth"] == 33.0
 
 
