@@ -28,6 +28,8 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("home", "app.py", ":material/home:"),
     Page("figures", "pages/figures.py", ":material/table_chart:"),
+    Page("workload", "pages/workload.py", ":material/model_training:"),
+    Page("cycle", "pages/cycle.py", ":material/cycle:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
     Page("briefing", "pages/briefing.py", ":material/slideshow:"),
 )
