@@ -26,7 +26,7 @@ from lxml import etree
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR
 from pptx.oxml.ns import qn
@@ -38,6 +38,7 @@ from analysis.charts import chart_file_name, full_source_text
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, chart_defs
 from analysis.deck_template import DEFAULT_TEMPLATE, Box, DeckTemplate
 from analysis.i18n import LANG_NAMES, t
+from analysis.sitemap import PAGES
 
 PACK_STEM = "compute-atlas_briefing"
 SCENARIO_FILE = "scenario.json"
@@ -100,8 +101,10 @@ class ScenarioFileError(ValueError):
 
 
 def select_charts(slugs: Iterable[str] | None = None) -> tuple[ChartDef, ...]:
-    """The registered charts named by `slugs` in registry order (all when None); ValueError for unknown ones."""
-    defs = chart_defs()
+    """The registered charts named by `slugs` (all when None) in the order of the app's pages, then of
+    registration; ValueError for unknown ones."""
+    page_order = {page.page_id: i for i, page in enumerate(PAGES)}
+    defs = tuple(sorted(chart_defs(), key=lambda d: page_order.get(d.page_id, len(page_order))))
     if slugs is None:
         return defs
     wanted = list(dict.fromkeys(slugs))
@@ -518,6 +521,8 @@ def _native_chart(slide, native: NativeChart, template: DeckTemplate) -> None:
             value_axis.axis_title.text_frame.paragraphs[0].runs[0].font, template, size=template.chart_pt, colour=template.muted
         )
     chart.category_axis.format.line.color.rgb = _rgb(template.muted)
+    if any(v is not None and v < 0 for s in native.series for v in s.values):
+        chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # labels clear of bars below zero
     for i, series in enumerate(chart.plots[0].series):
         colour = _rgb(template.series_colours[i % len(template.series_colours)])
         if native.kind == "line":

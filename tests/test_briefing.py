@@ -22,7 +22,9 @@ from analysis.charts import chart_file_name, full_source_text
 from analysis.chartspec import chart_defs
 from analysis.deck_template import DeckTemplate
 from analysis.i18n import LANGS, t
+from analysis.sitemap import PAGES
 
+PAGE_INDEX = {page.page_id: i for i, page in enumerate(PAGES)}
 FAKE_SLUGS = ("t-line", "t-column", "t-stacked", "t-map", "t-odd")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -79,7 +81,9 @@ def real_pack(request, db_con):
 def test_slide_count_is_selection_plus_cover_and_sources(real_pack):
     lang, specs, pack = real_pack
     assert len(deck_of(pack).slides) == len(specs) + 2 == pack.slide_count
-    assert pack.slugs == tuple(c.slug for c in chart_defs())
+    assert sorted(pack.slugs) == sorted(c.slug for c in chart_defs())
+    page_order = [PAGE_INDEX[chartspec.chart_def(slug).page_id] for slug in pack.slugs]
+    assert page_order == sorted(page_order), "slides follow the order of the app's pages"
 
 
 def test_every_chart_slide_has_title_takeaway_and_a_footnote_naming_its_source(real_pack):
@@ -180,6 +184,19 @@ def test_each_native_kind_is_an_editable_chart_with_the_spec_values(db_con, fake
         assert [(s.name, tuple(s.values)) for s in chart.plots[0].series] == [(n, v) for n, v in SERIES[slug]]
     assert chart_of(deck.slides[1]).plots[0].series[0].values[1] is None  # the gap stays a gap
     assert pack.native_charts == 3 and pack.left_out == ()
+
+
+def test_category_labels_stay_clear_of_negative_bars(db_con):
+    from pptx.enum.chart import XL_TICK_LABEL_POSITION
+
+    from analysis.chartspec import ChartSpec, NativeChart, NativeSeries
+
+    base = chartspec.chart_def("workload-split").build(db_con, {}, "en")
+    native = NativeChart("bar", ("a", "b"), (NativeSeries("change", (-1.0, 2.0)),))
+    spec = ChartSpec("neg", "Negative", "One bar is below zero.", base.figure, base.data, base.source_line, {}, native)
+    pack = briefing.assemble_pack([spec], scenario_name="baseline", scenario_values={}, lang="en", images_mode="never")
+    axis = chart_of(deck_of(pack).slides[1]).category_axis
+    assert axis.tick_label_position == XL_TICK_LABEL_POSITION.LOW
 
 
 def test_stacked_shares_get_a_0_to_100_axis(db_con, fake_charts):
