@@ -128,7 +128,10 @@ class ImageRenderer:
         """Stop the browser (the next render starts a new one)."""
         with self._lock:
             opening, self._opening = self._opening, None
-        if opening is None or not opening.done() or opening.exception() is not None:
+        if opening is not None and not opening.done():
+            opening.cancel()  # still starting (e.g. timed out): stop it rather than leave a browser behind
+            return
+        if opening is None or opening.cancelled() or opening.exception() is not None:
             return
         browser = opening.result()
         try:
