@@ -30,7 +30,12 @@ PAGES: tuple[Page, ...] = (
     Page("figures", "pages/figures.py", ":material/table_chart:"),
     Page("workload", "pages/workload.py", ":material/model_training:"),
     Page("cycle", "pages/cycle.py", ":material/cycle:"),
+    Page("industry", "pages/industry.py", ":material/account_tree:"),
+    Page("players", "pages/players.py", ":material/factory:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
+    Page("sql", "pages/sql.py", ":material/terminal:"),
+    Page("imports", "pages/imports.py", ":material/upload_file:"),
+    Page("scorecard", "pages/scorecard.py", ":material/fact_check:"),
     Page("briefing", "pages/briefing.py", ":material/slideshow:"),
 )
 
