@@ -107,7 +107,13 @@ class ValueProblem:
 
 
 # Modules that define `PARAMS: tuple[Param, ...]`; each area of the app adds its module here.
-PARAM_MODULES: tuple[str, ...] = ("analysis.phases", "analysis.cycle", "analysis.workload", "analysis.imports")
+PARAM_MODULES: tuple[str, ...] = (
+    "analysis.phases",
+    "analysis.cycle",
+    "analysis.workload",
+    "analysis.imports",
+    "analysis.regions",
+)
 
 
 def all_params() -> dict[str, Param]:
