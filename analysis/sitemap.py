@@ -39,6 +39,7 @@ PAGES: tuple[Page, ...] = (
     Page("sql", "pages/sql.py", ":material/terminal:"),
     Page("imports", "pages/imports.py", ":material/upload_file:"),
     Page("scorecard", "pages/scorecard.py", ":material/fact_check:"),
+    Page("briefing", "pages/briefing.py", ":material/slideshow:"),
 )
 
 PAGES_BY_ID = {p.page_id: p for p in PAGES}
