@@ -29,6 +29,8 @@ PAGES: tuple[Page, ...] = (
     Page("home", "app.py", ":material/home:"),
     Page("figures", "pages/figures.py", ":material/table_chart:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
+    Page("market", "pages/market.py", ":material/trending_up:"),
+    Page("intelligent_compute", "pages/intelligent_compute.py", ":material/memory:"),
 )
 
 PAGES_BY_ID = {p.page_id: p for p in PAGES}

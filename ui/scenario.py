@@ -121,12 +121,13 @@ def param_widget(name: str, lang: str, *, container=None, disabled: bool = False
         target.selectbox(label, options=list(param.choices), format_func=lambda c: t(f"{param.label_key}.{c}", lang), **common)
     else:
         number = int if param.kind == "int" else float
+        unit_text = param.unit.replace("%", "%%")  # the slider's format is sprintf: a bare % is a placeholder
         target.slider(
             label,
             min_value=number(param.min_value),
             max_value=number(param.max_value),
             step=number(param.step) if param.step is not None else None,
-            format=f"%g{param.unit}" if param.kind == "float" else f"%d{param.unit}",
+            format=f"%g{unit_text}" if param.kind == "float" else f"%d{unit_text}",
             **common,
         )
     return values()[name]
