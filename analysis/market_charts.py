@@ -45,6 +45,7 @@ HALF_YEAR = 0.5
 LEGEND_RANK = {"report": 1, "derived": 2, "scenario": 3, "baseline": 4, "band": 5, "p50": 6}
 CHART_HEIGHT_PX = 560
 LEGEND_TOP_MARGIN_PX = 130
+SUBTITLE_PX = 50
 
 
 def _scaled(values: pd.Series, view: SeriesView, lang: str) -> pd.Series:
@@ -67,18 +68,6 @@ def _layout(
     fig.update_yaxes(title_text=unit_label(view.unit, lang), rangemode="tozero")
     if phase_bands:
         add_phase_bands(fig, phases(con), lang, x_max=max(years) + HALF_YEAR)
-    if view.series.supplementary:
-        fig.add_annotation(
-            text=t("market.supplementary_badge", lang),
-            xref="paper",
-            yref="paper",
-            x=0,
-            y=1.0,
-            xanchor="left",
-            yanchor="bottom",
-            showarrow=False,
-            font={"size": 11, "color": PALETTE["secondary"]},
-        )
     fig = apply_house_style(fig, title=title, source_line=source_line, lang=lang)
     # Up to eight legend entries: give them their own rows between the title and the plot.
     fig.update_layout(
@@ -87,6 +76,11 @@ def _layout(
         title={"y": 0.98, "yanchor": "top", "yref": "container"},
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
     )
+    if view.series.supplementary:  # said under the title, so an exported image carries it too
+        fig.update_layout(
+            margin={"t": LEGEND_TOP_MARGIN_PX + SUBTITLE_PX},
+            title_subtitle={"text": t("market.supplementary_badge", lang), "font": {"size": 12, "color": PALETTE["secondary"]}},
+        )
     return fig
 
 
