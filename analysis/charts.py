@@ -21,7 +21,9 @@ PALETTE = {
 SEGMENT_COLOURS = {"training": PALETTE["secondary"], "inference": PALETTE["primary"]}
 FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 PNG_SCALE = 2
-SOURCE_LINE_Y_PAPER = -0.2  # below the x axis title, inside the bottom margin
+# Pixels below the plot area: clears the tick labels and the x-axis title at any figure height
+# (a paper-relative offset would drift out of the bottom margin on tall figures).
+SOURCE_LINE_OFFSET_PX = -58
 
 
 def chart_file_name(slug: str, lang: str) -> str:
@@ -83,7 +85,8 @@ def apply_house_style(fig: go.Figure, *, title: str, source_line: str, lang: str
         xref="paper",
         yref="paper",
         x=0,
-        y=SOURCE_LINE_Y_PAPER,
+        y=0,
+        yshift=SOURCE_LINE_OFFSET_PX,
         xanchor="left",
         yanchor="top",
         showarrow=False,

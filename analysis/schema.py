@@ -315,6 +315,23 @@ TABLES: tuple[Table, ...] = (
         "Beneficiaries, key points and competitive factors of each phase",
         unique_together=("phase_id", "item_type", "item_order"),
     ),
+    Table(
+        "cycle_matrix",
+        "",
+        (
+            _req("phase_id", references="phases.phase_id"),
+            _req("item_type"),
+            Column("item_order", "int", required=True),
+            _req("x_axis", choices=("technology", "business_model")),
+            _float("demand_maturity_score", required=True, min_value=0, max_value=10),
+            _float("x_maturity_score", required=True, min_value=0, max_value=10),
+            _float("scale_score", required=True, min_value=0, max_value=10),
+            _req("source_id", references="sources.source_id"),
+            _text("note"),
+        ),
+        "Editorial maturity scores of the items in the report's phase bubble charts (0–10)",
+        unique_together=("phase_id", "item_type", "item_order"),
+    ),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}

@@ -28,9 +28,11 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("home", "app.py", ":material/home:"),
     Page("figures", "pages/figures.py", ":material/table_chart:"),
-    Page("sources", "pages/sources.py", ":material/menu_book:"),
     Page("market", "pages/market.py", ":material/trending_up:"),
     Page("intelligent_compute", "pages/intelligent_compute.py", ":material/memory:"),
+    Page("workload", "pages/workload.py", ":material/model_training:"),
+    Page("cycle", "pages/cycle.py", ":material/cycle:"),
+    Page("sources", "pages/sources.py", ":material/menu_book:"),
 )
 
 PAGES_BY_ID = {p.page_id: p for p in PAGES}

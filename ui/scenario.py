@@ -91,12 +91,21 @@ def show_url_problems(lang: str) -> None:
             label=t(params[p.name].label_key, lang) if params[p.name].label_key else p.name,
             name=p.name,
             given=p.given,
-            default=params[p.name].to_text(p.default),
+            default=display_value(params[p.name], p.default, lang),
         )
         for p in problems
     ]
     st.warning(t("scenario.bad_url", lang) + "\n\n" + "\n".join(f"- {line}" for line in lines), icon=":material/link_off:")
     st.session_state[SESSION_PROBLEMS] = []
+
+
+def display_value(param: sc.Param, value: object, lang: str) -> str:
+    """A value as a reader sees it: on/off, the translated choice, or the number with its unit."""
+    if param.kind == "bool":
+        return t("scenario.on" if value else "scenario.off", lang)
+    if param.kind == "choice":
+        return t(f"{param.label_key}.{value}", lang)
+    return f"{param.to_text(value)}{param.unit}"
 
 
 def param_widget(name: str, lang: str, *, container=None, disabled: bool = False):
@@ -121,13 +130,13 @@ def param_widget(name: str, lang: str, *, container=None, disabled: bool = False
         target.selectbox(label, options=list(param.choices), format_func=lambda c: t(f"{param.label_key}.{c}", lang), **common)
     else:
         number = int if param.kind == "int" else float
-        unit_text = param.unit.replace("%", "%%")  # the slider's format is sprintf: a bare % is a placeholder
         target.slider(
             label,
             min_value=number(param.min_value),
             max_value=number(param.max_value),
             step=number(param.step) if param.step is not None else None,
-            format=f"%g{unit_text}" if param.kind == "float" else f"%d{unit_text}",
+            # sprintf-js formats the label: a literal % in the unit must be doubled.
+            format=("%g" if param.kind == "float" else "%d") + param.unit.replace("%", "%%"),
             **common,
         )
     return values()[name]
@@ -142,7 +151,8 @@ def scenario_manager(lang: str) -> None:
     if not sc.all_params():
         return
     store = _store()
-    name = current_name() or t("scenario.unsaved", lang)
+    name = current_name()
+    name = t("scenario.baseline", lang) if name == sc.BASELINE_NAME else (name or t("scenario.unsaved", lang))
     with st.expander(t("scenario.heading", lang, name=name), icon=":material/tune:"):
         try:
             names = store.names()
