@@ -198,10 +198,14 @@ def series_label(code: str, series_id: str, lang: str) -> str:
     return t(f"market.line.{code}", lang)
 
 
+TABLE_COLUMNS = ("baseline", "scenario", "difference", "difference_percent", "p10", "p50", "p90", "report", "derived")
+
+
 def forecast_table(
     con: duckdb.DuckDBPyConnection, series_id: str, scenario: Mapping[str, object] | None, lang: str
 ) -> pd.DataFrame:
-    """Per year: the stated figure, the derived series, baseline, scenario, their difference, the fan's percentiles."""
+    """Per year: baseline, scenario, their difference (absolute and percent), the fan's percentiles, then the
+    stated figure and the derived series for reference."""
     view = series_view(con, series_id, scenario)
     scale, unit = display_scale(view.unit, lang), unit_label(view.unit, lang)
     decimals = _decimals(view.unit, lang)
@@ -217,6 +221,7 @@ def forecast_table(
     for column in ("p10", "p50", "p90"):
         fan = view.fan[column] if column in view.fan else pd.Series(dtype=float)
         wide[column] = (fan.reindex(wide.index) * scale).round(decimals)
+    wide = wide[list(TABLE_COLUMNS)]
     headers = {"year": t("chart.year", lang), "difference_percent": t("market.column.difference_percent", lang)}
     for code in ("report", "derived", "baseline", "scenario", "difference", "p10", "p50", "p90"):
         name = t("market.column.difference", lang) if code == "difference" else series_label(code, series_id, lang)

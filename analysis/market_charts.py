@@ -46,6 +46,7 @@ LEGEND_RANK = {"report": 1, "derived": 2, "scenario": 3, "baseline": 4, "band": 
 CHART_HEIGHT_PX = 560
 LEGEND_TOP_MARGIN_PX = 130
 SUBTITLE_PX = 50
+COMPARE_TOP_MARGIN_PX = 100
 
 
 def _scaled(values: pd.Series, view: SeriesView, lang: str) -> pd.Series:
@@ -298,6 +299,7 @@ def compare_chart(
     title = t("market.compare.chart_title", lang, series=t(f"market.series.{series_id}", lang))
     source_line = _source_line(con, first, lang)
     fig = _layout(fig, con, first, lang, years=years, phase_bands=phase_bands, title=title, source_line=source_line)
+    fig.update_layout(margin={"t": COMPARE_TOP_MARGIN_PX})  # one legend row
     unit = unit_label(first.unit, lang)
     long = pd.DataFrame(rows, columns=[t("market.csv.scenario", lang), t("market.csv.year", lang), t("market.csv.value", lang)])
     long[t("market.csv.unit", lang)] = unit

@@ -115,8 +115,6 @@ def test_table_has_per_year_baseline_scenario_difference_and_percentiles(db_con)
     unit = "USD bn"
     expected = [
         t("chart.year", "en"),
-        f"{t('market.line.report', 'en')} ({unit})",
-        f"{t('market.line.derived', 'en')} ({unit})",
         f"{t('market.line.baseline', 'en')} ({unit})",
         f"{t('market.line.scenario', 'en')} ({unit})",
         f"{t('market.column.difference', 'en')} ({unit})",
@@ -124,29 +122,31 @@ def test_table_has_per_year_baseline_scenario_difference_and_percentiles(db_con)
         f"{t('market.line.p10', 'en')} ({unit})",
         f"{t('market.line.p50', 'en')} ({unit})",
         f"{t('market.line.p90', 'en')} ({unit})",
+        f"{t('market.line.report', 'en')} ({unit})",
+        f"{t('market.line.derived', 'en')} ({unit})",
     ]
     assert list(table.columns) == expected
     row = table.set_index(expected[0]).loc[2030]
-    baseline, scenario = row[expected[3]], row[expected[4]]
+    baseline, scenario = row[expected[1]], row[expected[2]]
     # USD bn, from 317.9亿美元 (× 0.1): 31.79 × 1.19⁵ and 31.79 × 1.25⁵
     assert baseline == pytest.approx(31.79 * 1.19**5, abs=5e-4)
     assert scenario == pytest.approx(31.79 * 1.25**5, abs=5e-4)
-    assert row[expected[5]] == pytest.approx(scenario - baseline, abs=1e-3)
-    assert row[expected[6]] == pytest.approx((1.25 / 1.19) ** 5 * 100 - 100, abs=0.05)
-    assert row[expected[7]] < row[expected[8]] < row[expected[9]]
-    assert table.set_index(expected[0]).loc[2025, expected[1]] == 31.79
+    assert row[expected[3]] == pytest.approx(scenario - baseline, abs=1e-3)
+    assert row[expected[4]] == pytest.approx((1.25 / 1.19) ** 5 * 100 - 100, abs=0.05)
+    assert row[expected[5]] < row[expected[6]] < row[expected[7]]
+    assert table.set_index(expected[0]).loc[2025, expected[8]] == 31.79
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_table_at_the_defaults_shows_no_difference(db_con, lang):
     table = forecast_table(db_con, "shipments", {}, lang)
-    assert (table.iloc[:, 5] == 0).all()
-    assert (table.iloc[:, 6] == 0).all()
+    assert (table.iloc[:, 3] == 0).all()
+    assert (table.iloc[:, 4] == 0).all()
 
 
 def test_spread_zero_gives_equal_percentiles_in_the_table(db_con):
     table = forecast_table(db_con, "icc", {"icc_spread": 0.0}, "zh")
-    p10, p50, p90, scenario = table.iloc[:, 7], table.iloc[:, 8], table.iloc[:, 9], table.iloc[:, 4]
+    scenario, p10, p50, p90 = table.iloc[:, 2], table.iloc[:, 5], table.iloc[:, 6], table.iloc[:, 7]
     np.testing.assert_array_equal(p10, p90)
     np.testing.assert_array_equal(p50, scenario)
 
@@ -244,3 +244,10 @@ def test_series_note_is_filled_from_the_database(db_con, series_id, lang):
     assert "{" not in note and "⟦" not in note
     ids = market.NOTE_FIGURES[series_id]
     assert any(fid in note for fid in ids.values())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_spread_help_states_the_number_of_simulated_paths(lang):
+    from analysis.forecast import MC_PATHS
+
+    assert f"{MC_PATHS:,}" in t("market.help.spread", lang)
