@@ -1,4 +1,14 @@
-"""Command line: `python -m analysis build` writes the figure database and prints its path."""
+"""Command line.
+
+    python -m analysis build                  write the figure database and print its path
+    python -m analysis import FILE [--name]   check a CSV of figures and store it as a new import version
+    python -m analysis versions               list the import versions
+    python -m analysis rollback VERSION       stop showing a version's figures (restore brings them back)
+    python -m analysis restore VERSION
+    python -m analysis sql "QUERY"            run one read-only query in the sandbox, print CSV
+
+Exit status 0 on success, 1 when the input was refused (the message is on stderr), 2 for usage errors.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +17,7 @@ import sys
 from pathlib import Path
 
 from analysis.build import BuildError, build
+from analysis.i18n import t
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,16 +26,139 @@ def main(argv: list[str] | None = None) -> int:
     build_parser = commands.add_parser("build", help="validate datasets/ and write the DuckDB figure database")
     build_parser.add_argument("--datasets", type=Path, default=None, help="folder of CSVs (default: datasets/)")
     build_parser.add_argument("--out", type=Path, default=None, help="database file (default: build/atlas.duckdb)")
+    import_parser = commands.add_parser("import", help="check a CSV of newer figures and store it as an import version")
+    import_parser.add_argument("file", type=Path, help="CSV in the shape of the import template")
+    import_parser.add_argument("--name", default=None, help="version name (default: the file name without .csv)")
+    import_parser.add_argument("--check-only", action="store_true", help="check the file and store nothing")
+    commands.add_parser("versions", help="list the import versions")
+    for action in ("rollback", "restore"):
+        action_parser = commands.add_parser(action, help=f"{action} an import version")
+        action_parser.add_argument("version", help="version id, e.g. v0001")
+    sql_parser = commands.add_parser("sql", help="run one read-only query in the SQL console's sandbox; print CSV")
+    sql_parser.add_argument("query", help="one SQL statement")
+    sql_parser.add_argument("--timeout", type=float, default=None, help="seconds before the query is stopped")
     args = parser.parse_args(argv)
-    if args.command == "build":
-        try:
-            result = build(args.datasets, args.out)
-        except BuildError as exc:
-            print(f"Build failed; the previous database (if any) is unchanged.\n{exc}", file=sys.stderr)
-            return 1
-        counts = ", ".join(f"{name} {n}" for name, n in result.row_counts.items())
-        print(f"rows: {counts}", file=sys.stderr)
-        print(result.path)
+    handler = {
+        "build": _build,
+        "import": _import,
+        "versions": _versions,
+        "rollback": _set_status,
+        "restore": _set_status,
+        "sql": _sql,
+    }[args.command]
+    return handler(args)
+
+
+def _build(args: argparse.Namespace) -> int:
+    try:
+        result = build(args.datasets, args.out)
+    except BuildError as exc:
+        print(f"Build failed; the previous database (if any) is unchanged.\n{exc}", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{name} {n}" for name, n in result.row_counts.items())
+    print(f"rows: {counts}", file=sys.stderr)
+    print(result.path)
+    return 0
+
+
+def _database():
+    """The current figure database (built first if missing or stale), read-only."""
+    from analysis.db import connect_readonly, ensure_database
+
+    status = ensure_database()
+    if status.problem is not None:
+        print(f"warning: datasets/ has problems; using the last good build.\n{status.problem}", file=sys.stderr)
+    return status.path, connect_readonly(status.path)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from analysis.imports import ImportNameError, ImportStore, check_import_file
+    from analysis.userstore import StoreError
+
+    if not args.file.is_file():
+        print(f"{args.file}: no such file", file=sys.stderr)
+        return 1
+    try:
+        _, con = _database()
+    except BuildError as exc:
+        print(f"No figure database to check against.\n{exc}", file=sys.stderr)
+        return 1
+    try:
+        check = check_import_file(con, args.file)
+    finally:
+        con.close()
+    if not check.ok:
+        problems = "\n".join(f"  - {p}" for p in check.problems)
+        print(f"{args.file}: not imported, {len(check.problems)} problem(s); nothing was stored.\n{problems}", file=sys.stderr)
+        return 1
+    if args.check_only:
+        print(f"{args.file}: {len(check.rows)} figure(s), no problems (nothing stored).", file=sys.stderr)
+        return 0
+    try:
+        version = ImportStore().apply(check, args.name or args.file.stem)
+    except (ImportNameError, StoreError, OSError) as exc:
+        print(f"{args.file}: not imported: {exc}", file=sys.stderr)
+        return 1
+    print(f"imported {version.row_count} figure(s) as {version.version_id} '{version.name}'", file=sys.stderr)
+    print(version.version_id)
+    return 0
+
+
+def _versions(args: argparse.Namespace) -> int:
+    from analysis.imports import ImportStore
+    from analysis.userstore import StoreError
+
+    try:
+        versions = ImportStore().versions()
+    except StoreError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print("version,name,file,rows,imported_at,status")
+    for v in versions:
+        print(",".join(_csv_cell(x) for x in (v.version_id, v.name, v.file_name, v.row_count, v.created_at, v.status)))
+    return 0
+
+
+def _csv_cell(value: object) -> str:
+    text = str(value)
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\n') else text
+
+
+def _set_status(args: argparse.Namespace) -> int:
+    from analysis.imports import ImportStore
+    from analysis.userstore import StoreError
+
+    try:
+        version = getattr(ImportStore(), args.command)(args.version)
+    except KeyError:
+        print(f"no import version {args.version!r}; `python -m analysis versions` lists them", file=sys.stderr)
+        return 1
+    except (StoreError, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"{version.version_id} '{version.name}' is now {version.status.replace('_', ' ')}", file=sys.stderr)
+    return 0
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from analysis import sqlconsole
+
+    try:
+        db_path, con = _database()
+        con.close()
+    except BuildError as exc:
+        print(f"No figure database to query.\n{exc}", file=sys.stderr)
+        return 1
+    timeout = sqlconsole.TIMEOUT_SECONDS if args.timeout is None else args.timeout
+    try:
+        result = sqlconsole.run_sql(args.query, db_path=db_path, timeout_s=timeout)
+    except sqlconsole.SqlError as exc:
+        message = t(f"sql.error.{exc.code}", "en", seconds=f"{timeout:g}")
+        print(f"{message}\n{exc.detail}".rstrip(), file=sys.stderr)
+        return 1
+    sys.stdout.write(result.frame.to_csv(index=False))
+    if result.truncated:
+        print(f"note: the result was cut at {sqlconsole.MAX_ROWS:,} rows", file=sys.stderr)
     return 0
 
 

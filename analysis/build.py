@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import math
 import os
 import re
@@ -27,6 +28,9 @@ from analysis.schema import (
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$|^(\d{4})-(\d{4})$")
 TRUE_WORDS = {"true": True, "false": False}
+# A cell a spreadsheet would evaluate (=, +, -, @ in front of something that is not a number): CSV injection.
+FORMULA_PREFIXES = "=+-@"
+SINGULAR = {"units": "unit", "sources": "source", "metrics": "metric", "entities": "entity", "dsxs_nodes": "dsxs_node"}
 
 
 @dataclass(frozen=True)
@@ -82,13 +86,19 @@ def read_table(spec: Table, datasets_dir: Path, problems: list[Problem]) -> Load
             problems.append(Problem(spec.file_name, None, None, "file is missing"))
         return None
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            rows = [(reader.line_num, row) for row in reader]
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.append(Problem(spec.file_name, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
         return None
+    return read_csv_text(spec, text, problems)
+
+
+def read_csv_text(spec: Table, text: str, problems: list[Problem]) -> LoadedTable | None:
+    """Parse decoded CSV text and check its header against `spec` (also used for imported figures)."""
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = reader.fieldnames or []
+        rows = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
         problems.append(Problem(spec.file_name, None, None, f"not valid CSV: {exc}"))
         return None
@@ -103,6 +113,14 @@ def read_table(spec: Table, datasets_dir: Path, problems: list[Problem]) -> Load
     return LoadedTable(spec, rows, [])
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_cell(column: Column, raw: str | None) -> tuple[object, str | None]:
     """Return (typed value, error reason or None)."""
     if raw is None:
@@ -110,7 +128,7 @@ def parse_cell(column: Column, raw: str | None) -> tuple[object, str | None]:
     text = raw.strip()
     if text == "":
         return None, ("is required but empty" if column.required else None)
-    if text[0] in "=+@" and column.type == "text" and not text[1:2].isdigit():
+    if text[0] in FORMULA_PREFIXES and not _is_number(text):
         return None, f"looks like a spreadsheet formula: {text!r}"
     if column.choices and text not in column.choices:
         return None, f"unknown value {text!r} (allowed: {', '.join(column.choices)})"
@@ -188,7 +206,7 @@ def check_references(tables: dict[str, LoadedTable], problems: list[Problem]) ->
                             table.spec.file_name,
                             row["_line"],
                             column.name,
-                            f"unknown {target_name[:-1] if target_name.endswith('s') else target_name} {value!r}",
+                            f"unknown {SINGULAR.get(target_name, target_name)} {value!r}",
                         )
                     )
 

@@ -62,7 +62,13 @@ class ChartDef:
 
 
 # Modules that define a `CHARTS: tuple[ChartDef, ...]`; each area of the app adds its module here.
-CHART_MODULES: tuple[str, ...] = ("analysis.home_charts", "analysis.cycle_charts", "analysis.workload", "analysis.market_charts")
+CHART_MODULES: tuple[str, ...] = (
+    "analysis.home_charts",
+    "analysis.cycle_charts",
+    "analysis.workload",
+    "analysis.industry_charts",
+    "analysis.market_charts",
+)
 
 
 def chart_defs() -> tuple[ChartDef, ...]:

@@ -32,7 +32,12 @@ PAGES: tuple[Page, ...] = (
     Page("intelligent_compute", "pages/intelligent_compute.py", ":material/memory:"),
     Page("workload", "pages/workload.py", ":material/model_training:"),
     Page("cycle", "pages/cycle.py", ":material/cycle:"),
+    Page("industry", "pages/industry.py", ":material/account_tree:"),
+    Page("players", "pages/players.py", ":material/factory:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
+    Page("sql", "pages/sql.py", ":material/terminal:"),
+    Page("imports", "pages/imports.py", ":material/upload_file:"),
+    Page("scorecard", "pages/scorecard.py", ":material/fact_check:"),
 )
 
 PAGES_BY_ID = {p.page_id: p for p in PAGES}

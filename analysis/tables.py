@@ -64,7 +64,9 @@ def _source_cell(row, lang: str) -> str:
     producer = row[f"producer_{lang}"]
     if row["origin"] == "report":
         return f"{producer} ·「{row['report_section']}」"
-    return f"{producer} · {t('origin.supplementary', lang)}"
+    origin = t(f"origin.{row['origin']}", lang)
+    version = row.get("version_name")  # imported figures (analysis.imports) name their version
+    return f"{producer} · {origin}" + ("" if is_blank(version) else f" · {version}")
 
 
 def figures_export(figures: pd.DataFrame) -> pd.DataFrame:
@@ -73,7 +75,7 @@ def figures_export(figures: pd.DataFrame) -> pd.DataFrame:
         "figure_id", "metric", "entity", "segment", "period", "value", "value_low", "value_high",
         "unit", "qualifier", "printed", "kind", "source_id", "origin", "citation", "note",
     ]  # fmt: skip
-    return figures[columns]
+    return figures[columns + [c for c in ("version", "version_name") if c in figures.columns]]
 
 
 def sources_display(sources: pd.DataFrame, lang: str) -> pd.DataFrame:

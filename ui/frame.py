@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis import data
+from analysis import data, imports
 from analysis.build import BuildError
 from analysis.db import DatabaseStatus, ensure_database, shared_connection
 from analysis.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, normalize_lang, t
@@ -167,13 +167,17 @@ def frame_load(frame: Frame, query_name: str, **params):
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _chart(slug: str, datasets_hash: str, db_path: str, lang: str, scenario_items: tuple):
+def _chart(slug: str, datasets_hash: str, db_path: str, lang: str, scenario_items: tuple, imports_revision: int = 0):
     from analysis.chartspec import chart_def
 
     return chart_def(slug).build(_connection(db_path, datasets_hash), dict(scenario_items), lang)
 
 
 def frame_chart(frame: Frame, slug: str, scenario: dict | None = None):
-    """The registered chart `slug` for this frame's language and scenario (cached per distinct input)."""
+    """The registered chart `slug` for this frame's language and scenario (cached per distinct input).
+
+    The imported figures' revision is part of the key: a chart that shows imports is rebuilt after an import.
+    """
     values = frame.scenario if scenario is None else scenario
-    return _chart(slug, frame.status.datasets_hash, str(frame.status.path), frame.lang, tuple(sorted(values.items())))
+    items = tuple(sorted(values.items()))
+    return _chart(slug, frame.status.datasets_hash, str(frame.status.path), frame.lang, items, imports.revision())

@@ -15,8 +15,14 @@ def csv_bytes(frame_df: pd.DataFrame) -> bytes:
     return frame_df.to_csv(index=False).encode("utf-8-sig")
 
 
-def show_chart(frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: str, source_line: str) -> None:
-    st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=f"chart-{slug}")
+def chart_key(slug: str) -> str:
+    return f"chart-{slug}"
+
+
+def show_chart(frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: str, source_line: str, on_select=None):
+    """`on_select`: a callback run when a point is clicked (the event is in st.session_state[chart_key(slug)])."""
+    selection = {} if on_select is None else {"on_select": on_select, "selection_mode": "points"}
+    event = st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=chart_key(slug), **selection)
     st.caption(full_source_text(source_line, frame.lang))
     st.download_button(
         frame.t("chart.download_csv"),
@@ -27,8 +33,9 @@ def show_chart(frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: 
         icon=":material/download:",
         help=frame.t("chart.download_csv_help"),
     )
+    return event
 
 
-def show_spec(frame: Frame, spec) -> None:
+def show_spec(frame: Frame, spec, *, on_select=None):
     """Show a registered chart (`analysis.chartspec.ChartSpec`) with its source line and CSV."""
-    show_chart(frame, spec.figure, spec.data, slug=spec.slug, source_line=spec.source_line)
+    return show_chart(frame, spec.figure, spec.data, slug=spec.slug, source_line=spec.source_line, on_select=on_select)

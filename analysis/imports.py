@@ -1,0 +1,498 @@
+"""Imported figures: newer actuals (or revised forecasts) that users add beside the report's numbers.
+
+The file. An import is a CSV with the columns of datasets/figures.csv, except that `source_id` (a row
+of sources.csv) becomes `source`: the full citation of where the number was published, e.g.
+"IDC, China Semi-annual Accelerated Computing Market Tracker 2024H2 (accessed 2025-04-30)".
+It is checked with the build's own rules (analysis.build: cell types, formulas, allowed values,
+known metrics/entities/units from the built database, periods, unit dimensions, splits summing to 100,
+duplicate ids) and three more: at most MAX_IMPORT_BYTES (checked before reading), UTF-8, and ids
+that are not already figures of the report.
+
+The store. Applying a checked file adds a numbered, named version to the user-data store:
+    <user_data_dir>/imports/versions.json    manifest: every version, in order, with its status
+    <user_data_dir>/imports/<vNNNN>.csv      that version's rows as checked (UTF-8)
+Every write takes the manifest's lock and replaces files atomically (analysis.userstore). The report's
+figures live in the rebuildable database and are never touched. Rolling a version back marks it
+`rolled_back` (its file stays, so it can be restored). When two active versions carry the same
+figure_id, the later one wins: a correction is a new version, and rolling it back brings back the earlier value.
+
+Imported rows are kept apart from the report's: origin `imported`, source_id `import:<version>`,
+the citation as producer, plus the columns `version` and `version_name`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analysis import paths
+from analysis.build import (
+    LoadedTable,
+    Problem,
+    check_figures,
+    check_keys,
+    check_references,
+    read_csv_text,
+    type_rows,
+)
+from analysis.db import query
+from analysis.format import is_blank
+from analysis.i18n import t
+from analysis.scenario import Param
+from analysis.schema import TABLES_BY_NAME, Column, Table
+from analysis.userstore import StoreError, atomic_write_bytes, locked
+
+# About a hundred times datasets/figures.csv: anything bigger is not a set of figures. Megabytes of
+# 1024 × 1024 bytes, as Streamlit's uploader counts them; the uploader refuses bigger files itself.
+MAX_IMPORT_MB = 2
+MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1024 * 1024
+MAX_NAME_CHARS = 60
+STORE_FORMAT = "compute-atlas-imports"
+IMPORTED_ORIGIN = "imported"
+LAYERS = ("both", "report", "imported")
+
+IMPORT_TABLE = Table(
+    "import",
+    "figure_id",
+    tuple(Column("source", "text", required=True) if c.name == "source_id" else c for c in TABLES_BY_NAME["figures"].columns),
+    "Figures added after the report, each with its own citation",
+)
+IMPORT_COLUMNS = IMPORT_TABLE.column_names
+REFERENCE_TABLES = ("units", "metrics", "entities")
+
+PARAMS = (
+    Param(
+        "imports_layer",
+        "both",
+        kind="choice",
+        choices=LAYERS,
+        label_key="imports.layer",
+        help_key="imports.layer_help",
+        page_id="figures",
+    ),
+)
+
+
+# ---------------------------------------------------------------- checking a file
+
+
+@dataclass(frozen=True)
+class ImportCheck:
+    """The outcome of checking one file: its rows (typed, as imported) or the problems that stop it."""
+
+    file_name: str
+    sha256: str
+    rows: tuple[dict, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.rows)
+
+
+def template_csv(con: duckdb.DuckDBPyConnection | None = None) -> bytes:
+    """The header; with a connection, one row to fill in per dated forecast of the report."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, IMPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    if con is not None:
+        forecasts = query(
+            con,
+            "SELECT figure_id, metric, entity, segment, period, unit FROM figures "
+            "WHERE kind = 'forecast' AND period IS NOT NULL ORDER BY rowid",
+        )
+        for row in forecasts.itertuples():
+            cells = {"figure_id": f"{row.figure_id}_actual", "metric": row.metric, "entity": row.entity}
+            cells |= {
+                "segment": "" if is_blank(row.segment) else row.segment,
+                "period": row.period,
+                "unit": row.unit,
+                "qualifier": "none",
+                "kind": "reported",
+            }
+            writer.writerow(cells)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def check_import(con: duckdb.DuckDBPyConnection, payload: bytes, file_name: str) -> ImportCheck:
+    """Check an uploaded file with the build's rules against the built database; nothing is written."""
+    digest = hashlib.sha256(payload).hexdigest()
+    problems: list[Problem] = []
+    text = _decode(payload, file_name, problems)
+    table = read_csv_text(IMPORT_TABLE, text, problems) if text is not None else None
+    if table is not None:
+        if not table.rows:
+            problems.append(Problem(file_name, None, None, "the file has a header but no rows"))
+        type_rows(table, problems)
+        check_keys(table, problems)
+        for row in table.typed:
+            row["source_id"] = row["source"]  # the build groups splits by source; here the citation is the source
+        tables = {"figures": table, **_reference_tables(con)}
+        check_references(tables, problems)
+        check_figures(tables, problems)
+        _check_new_to_report(con, table, problems)
+    problems = [replace(p, file=file_name) for p in problems]
+    problems.sort(key=lambda p: p.line or 0)
+    rows = tuple(_public_row(r) for r in table.typed) if table is not None and not problems else ()
+    return ImportCheck(file_name, digest, rows, tuple(problems))
+
+
+def check_import_file(con: duckdb.DuckDBPyConnection, path: Path) -> ImportCheck:
+    """As `check_import`, reading the file only when it is within the size limit."""
+    size = path.stat().st_size
+    if size > MAX_IMPORT_BYTES:
+        return ImportCheck(path.name, "", (), (_too_large(path.name, size),))
+    return check_import(con, path.read_bytes(), path.name)
+
+
+def _decode(payload: bytes, file_name: str, problems: list[Problem]) -> str | None:
+    if len(payload) > MAX_IMPORT_BYTES:
+        problems.append(_too_large(file_name, len(payload)))
+        return None
+    if not payload.strip():
+        problems.append(Problem(file_name, None, None, "the file is empty"))
+        return None
+    try:
+        return payload.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        where = f"{exc.reason} at byte {exc.start}"
+        try:
+            payload.decode("gb18030")
+        except UnicodeDecodeError:
+            problems.append(Problem(file_name, None, None, f"not UTF-8 text ({where})"))
+        else:
+            problems.append(Problem(file_name, None, None, f"not UTF-8 text ({where}); it reads as GBK: save it as CSV UTF-8"))
+        return None
+
+
+def _too_large(file_name: str, size: int) -> Problem:
+    return Problem(file_name, None, None, f"the file is {size / 2**20:.1f} MB; the limit is {MAX_IMPORT_MB} MB")
+
+
+def _reference_tables(con: duckdb.DuckDBPyConnection) -> dict[str, LoadedTable]:
+    """The built database's metrics, entities and units in the shape the build's checks read."""
+    return {
+        name: LoadedTable(TABLES_BY_NAME[name], [], query(con, f'SELECT * FROM "{name}"').to_dict("records"))
+        for name in REFERENCE_TABLES
+    }
+
+
+def _check_new_to_report(con: duckdb.DuckDBPyConnection, table: LoadedTable, problems: list[Problem]) -> None:
+    report_ids = set(query(con, "SELECT figure_id FROM figures")["figure_id"])
+    for row in table.typed:
+        if row["figure_id"] in report_ids:
+            reason = f"figure_id {row['figure_id']!r} is already a figure of the report; give the new figure its own id"
+            problems.append(Problem(table.spec.file_name, row["_line"], "figure_id", reason))
+
+
+def _public_row(typed: dict) -> dict:
+    return {c: typed[c] for c in IMPORT_COLUMNS}
+
+
+# ---------------------------------------------------------------- messages
+
+
+# The build's reasons (English, for logs and the CLI) matched to translated messages for the app.
+_REASONS: tuple[tuple[str, str], ...] = (
+    (r"the file is empty", "empty"),
+    (r"the file has a header but no rows", "no_rows"),
+    (r"the file is (?P<size>\S+) MB; the limit is (?P<limit>\S+) MB", "too_large"),
+    (r"not UTF-8 text \((?P<detail>.*)\); it reads as GBK: save it as CSV UTF-8", "gbk"),
+    (r"not UTF-8 text \((?P<detail>.*)\)", "not_utf8"),
+    (r"not valid CSV: (?P<detail>.*)", "bad_csv"),
+    (r"missing column\(s\): (?P<columns>.*)", "missing_columns"),
+    (r"unexpected column\(s\): (?P<columns>.*)", "extra_columns"),
+    (r"row has fewer cells than the header", "short_row"),
+    (r"row has more cells than the header", "long_row"),
+    (r"is required but empty", "required"),
+    (r"looks like a spreadsheet formula: (?P<value>.*)", "formula"),
+    (r"unknown value (?P<value>.*) \(allowed: (?P<allowed>.*)\)", "choice"),
+    (r"not a number: (?P<value>.*)", "not_number"),
+    (r"not a finite number: (?P<value>.*)", "not_finite"),
+    (r"duplicate key (?P<value>.*) \(first on line (?P<first>\d+)\)", "duplicate"),
+    (r"figure_id (?P<value>.*) is already a figure of the report.*", "in_report"),
+    (r"unknown (?P<what>metric|entity|unit) (?P<value>.*)", "unknown_reference"),
+    (r"needs a value, or both value_low and value_high", "no_value"),
+    (r"value_low and value_high must be given together", "half_range"),
+    (r"value_low (?P<low>\S+) is above value_high (?P<high>\S+)", "low_above_high"),
+    (r"not a year, YYYY-MM or YYYY-YYYY range: (?P<value>.*)", "bad_period"),
+    (r"range must run forwards: (?P<value>.*)", "backward_range"),
+    (r"unit (?P<unit>\S+) measures (?P<dimension>\S+), but metric (?P<metric>\S+) is in (?P<expected>\S+)", "unit_dimension"),
+    (r"split (?P<metric>\S+) for (?P<entity>\S+) (?P<period>\S+) sums to (?P<total>\S+), not 100 .*", "split"),
+)
+_REASON_PATTERNS = tuple((re.compile(f"^{pattern}$"), code) for pattern, code in _REASONS)
+
+
+def reason_code(reason: str) -> tuple[str, dict[str, str]]:
+    """('not_number', {'value': "'abc'"}) for a build reason; ('', {}) when it is not one we know."""
+    for pattern, code in _REASON_PATTERNS:
+        match = pattern.match(reason)
+        if match:
+            return code, match.groupdict()
+    return "", {}
+
+
+def describe_problem(problem: Problem, lang: str) -> str:
+    """'Line 3, column value: not a number ('abc')' in zh or en; unknown reasons are shown as written."""
+    code, values = reason_code(problem.reason)
+    if code == "unknown_reference":
+        values["what"] = t(f"imports.what.{values['what']}", lang)
+    reason = t(f"imports.reason.{code}", lang, **values) if code else problem.reason
+    if problem.line is None:
+        return reason
+    if problem.column:
+        return t("imports.at_line_column", lang, line=problem.line, column=problem.column, reason=reason)
+    return t("imports.at_line", lang, line=problem.line, reason=reason)
+
+
+def escape_markdown(text: object) -> str:
+    """Text shown with st.markdown without being read as Markdown (a cell may hold `*`, `[x](…)`, `<b>`)."""
+    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", str(text))
+
+
+def problems_markdown(problems: tuple[Problem, ...], lang: str, limit: int) -> str:
+    """The first `limit` problems as a Markdown list, one translated line each."""
+    return "\n".join(f"- {escape_markdown(describe_problem(p, lang))}" for p in problems[:limit])
+
+
+# ---------------------------------------------------------------- the store
+
+
+@dataclass(frozen=True)
+class Version:
+    version_id: str
+    name: str
+    file_name: str
+    sha256: str
+    row_count: int
+    created_at: str
+    status: str  # active | rolled_back
+    changed_at: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+class ImportNameError(ValueError):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def validate_version_name(name: str) -> str:
+    cleaned = " ".join(str(name).split())
+    if not cleaned:
+        raise ImportNameError("empty", "a version needs a name")
+    if len(cleaned) > MAX_NAME_CHARS:
+        raise ImportNameError("too_long", f"a version name has at most {MAX_NAME_CHARS} characters")
+    return cleaned
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class ImportStore:
+    """Numbered import versions in the user-data store; every change is locked and atomic."""
+
+    def __init__(self, directory: Path | None = None):
+        self.directory = (directory or paths.user_data_dir()) / "imports"
+        self.manifest_path = self.directory / "versions.json"
+
+    def _read(self) -> dict:
+        if not self.manifest_path.exists():
+            return {"format": STORE_FORMAT, "revision": 0, "versions": []}
+        try:
+            body = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise StoreError(f"cannot read the import versions in {self.manifest_path}: {exc}") from None
+        if not isinstance(body, dict) or body.get("format") != STORE_FORMAT or not isinstance(body.get("versions"), list):
+            raise StoreError(f"{self.manifest_path} is not an import manifest")
+        return body
+
+    def _write(self, body: dict) -> None:
+        body["revision"] = int(body.get("revision", 0)) + 1
+        atomic_write_bytes(self.manifest_path, json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8"))
+
+    def revision(self) -> int:
+        """Goes up with every change: a cache key for anything that reads imported figures."""
+        return int(self._read().get("revision", 0))
+
+    def versions(self) -> list[Version]:
+        try:
+            return [Version(**v) for v in self._read()["versions"]]
+        except TypeError as exc:
+            raise StoreError(f"{self.manifest_path} has a malformed version: {exc}") from None
+
+    def apply(self, check: ImportCheck, name: str) -> Version:
+        """Store a checked file as the next version; ValueError if it has problems or the name is unusable."""
+        if not check.ok:
+            raise ValueError(f"{check.file_name} has {len(check.problems)} problem(s) and cannot be imported")
+        name = validate_version_name(name)
+        with locked(self.manifest_path):
+            body = self._read()
+            number = 1 + max((int(v["version_id"][1:]) for v in body["versions"]), default=0)
+            version = Version(f"v{number:04d}", name, check.file_name, check.sha256, len(check.rows), _now(), "active")
+            atomic_write_bytes(self._rows_path(version.version_id), _rows_csv(check.rows))
+            body["versions"].append(version.__dict__)
+            self._write(body)
+        return version
+
+    def rollback(self, version_id: str) -> Version:
+        return self._set_status(version_id, "rolled_back")
+
+    def restore(self, version_id: str) -> Version:
+        return self._set_status(version_id, "active")
+
+    def _set_status(self, version_id: str, status: str) -> Version:
+        with locked(self.manifest_path):
+            body = self._read()
+            record = next((v for v in body["versions"] if v["version_id"] == version_id), None)
+            if record is None:
+                raise KeyError(version_id)
+            if record["status"] != status:
+                record.update(status=status, changed_at=_now())
+                self._write(body)
+        return Version(**record)
+
+    def _rows_path(self, version_id: str) -> Path:
+        return self.directory / f"{version_id}.csv"
+
+    def rows(self, version_id: str) -> pd.DataFrame:
+        """A version's rows, typed as the check typed them."""
+        text = self._rows_path(version_id).read_bytes().decode("utf-8")
+        problems: list[Problem] = []
+        table = read_csv_text(IMPORT_TABLE, text, problems)
+        if table is None:
+            raise StoreError(f"{self._rows_path(version_id)} is not an import file: {problems[0]}")
+        type_rows(table, problems)
+        return pd.DataFrame([_public_row(r) for r in table.typed], columns=IMPORT_COLUMNS)
+
+    def active_rows(self) -> pd.DataFrame:
+        """Rows of every active version, oldest first; a later version's figure_id replaces an earlier one's."""
+        frames = []
+        for version in self.versions():
+            if version.active:
+                frame = self.rows(version.version_id)
+                frames.append(frame.assign(version=version.version_id, version_name=version.name, imported_at=version.created_at))
+        if not frames:
+            return pd.DataFrame(columns=[*IMPORT_COLUMNS, "version", "version_name", "imported_at"])
+        return pd.concat(frames, ignore_index=True).drop_duplicates("figure_id", keep="last").reset_index(drop=True)
+
+
+def versions_display(versions: list[Version], lang: str) -> pd.DataFrame:
+    """Newest first: id, name, file, rows, when imported, status."""
+    return pd.DataFrame(
+        {
+            t("imports.col_version", lang): [v.version_id for v in versions],
+            t("imports.col_name", lang): [v.name for v in versions],
+            t("imports.col_file", lang): [v.file_name for v in versions],
+            t("imports.col_rows", lang): [v.row_count for v in versions],
+            t("imports.col_imported_at", lang): [v.created_at.replace("T", " ")[:16] + " UTC" for v in versions],
+            t("imports.col_status", lang): [t(f"imports.status.{v.status}", lang) for v in versions],
+        }
+    ).iloc[::-1]
+
+
+def _rows_csv(rows: tuple[dict, ...]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, IMPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: "" if row[c] is None else _cell_text(row[c]) for c in IMPORT_COLUMNS})
+    return out.getvalue().encode("utf-8")
+
+
+def _cell_text(value: object) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+# ---------------------------------------------------------------- reading imported figures
+
+
+def revision(directory: Path | None = None) -> int:
+    """The store's revision (0 when nothing was ever imported): pass it to cached loaders as a key."""
+    try:
+        return ImportStore(directory).revision()
+    except StoreError:
+        return -1
+
+
+def active_imported_figures(con: duckdb.DuckDBPyConnection, revision: int | None = None) -> pd.DataFrame:
+    """Active imported figures in the shape of `analysis.data.figures`, plus version columns.
+
+    `revision` is not used; it keys caches (`frame_load(frame, "imports.active_imported_figures", revision=…)`).
+    Columns added: version, version_name, imported_at; origin is "imported", source_id "import:<version>",
+    producer_zh/producer_en/citation are the file's `source` citation.
+    """
+    return as_figures(con, ImportStore().active_rows())
+
+
+def as_figures(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:
+    """Import rows (IMPORT_COLUMNS + version, version_name) joined with names and unit formats like data.figures."""
+    metrics = query(con, "SELECT metric_id AS metric, name_zh AS metric_zh, name_en AS metric_en FROM metrics")
+    entities = query(con, "SELECT entity_id AS entity, name_zh AS entity_zh, name_en AS entity_en FROM entities")
+    units = query(con, "SELECT unit_id AS unit, format_zh, format_en, en_scale FROM units")
+    frame = (
+        rows.merge(metrics, on="metric", how="left").merge(entities, on="entity", how="left").merge(units, on="unit", how="left")
+    )
+    for column in ("metric", "entity"):  # a metric or entity dropped from datasets/ since the import keeps its id as name
+        for lang in ("zh", "en"):
+            frame[f"{column}_{lang}"] = frame[f"{column}_{lang}"].fillna(frame[column])
+    frame = frame.assign(
+        source_id="import:" + frame["version"].astype(str),
+        producer_zh=frame["source"],
+        producer_en=frame["source"],
+        report_section=None,
+        origin=IMPORTED_ORIGIN,
+        citation=frame["source"],
+    )
+    return frame.drop(columns=["source"])
+
+
+def check_rows(check: ImportCheck, name: str = "") -> pd.DataFrame:
+    """A checked file's rows in the store's shape, as the version they would become."""
+    return pd.DataFrame(list(check.rows), columns=IMPORT_COLUMNS).assign(version="new", version_name=name, imported_at="")
+
+
+def figures_with_imports(
+    con: duckdb.DuckDBPyConnection,
+    layer: str = "both",
+    *,
+    metrics: list[str] | None = None,
+    kinds: list[str] | None = None,
+    revision: int | None = None,
+) -> pd.DataFrame:
+    """The report's figures, the imported ones, or both (`layer`), in one frame with a `layer` column.
+
+    For charts: filter by metric, then draw `layer == "imported"` rows as actuals beside the report's.
+    `revision` only keys caches.
+    """
+    from analysis.data import figures
+
+    if layer not in LAYERS:
+        raise ValueError(f"layer must be one of {', '.join(LAYERS)}, not {layer!r}")
+    report = figures(con, metrics=metrics, kinds=kinds).assign(layer="report", version=None, version_name=None)
+    if layer == "imported":
+        report = report.iloc[0:0]
+    if layer == "report":
+        return report
+    imported = active_imported_figures(con)
+    if metrics:
+        imported = imported[imported["metric"].isin(metrics)]
+    if kinds:
+        imported = imported[imported["kind"].isin(kinds)]
+    if imported.empty:
+        return report
+    imported = imported.assign(layer="imported")
+    return imported.reset_index(drop=True) if report.empty else pd.concat([report, imported], ignore_index=True)

@@ -1,0 +1,206 @@
+"""Forecast vs actual: the report's dated forecasts beside imported actuals, and an import's diff.
+
+A forecast and an actual match when metric, entity, segment and period are the same, the forecast
+is of kind `forecast` in the report and the actual of kind `reported` in an active import. An actual
+printed in another unit of the same dimension (亿美元 vs 美元) is converted with units.to_dimension_base;
+units without a conversion are compared only when they are the same unit. A range (value_low–value_high)
+is compared at its midpoint, and the scorecard says whether the actual fell inside it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import pandas as pd
+
+from analysis import data, imports
+from analysis.db import query
+from analysis.format import format_figure, format_number, is_blank
+from analysis.i18n import t
+from analysis.tables import figure_label
+
+MATCH_KEYS = ("metric", "entity", "segment", "period")
+PERCENT_UNIT = "percent"  # differences of percentages are percentage points, not percent
+
+
+def point_value(row) -> float | None:
+    """The value, or the midpoint of value_low–value_high."""
+    if not is_blank(row["value"]):
+        return float(row["value"])
+    if not is_blank(row["value_low"]) and not is_blank(row["value_high"]):
+        return (float(row["value_low"]) + float(row["value_high"])) / 2
+    return None
+
+
+def unit_factors(con: duckdb.DuckDBPyConnection) -> dict[str, float | None]:
+    frame = query(con, "SELECT unit_id, to_dimension_base FROM units")
+    return {r.unit_id: (None if is_blank(r.to_dimension_base) else float(r.to_dimension_base)) for r in frame.itertuples()}
+
+
+def convert(value: float | None, from_unit: str, to_unit: str, factors: dict[str, float | None]) -> float | None:
+    """`value` in `from_unit` expressed in `to_unit`; None when the units cannot be compared."""
+    if value is None:
+        return None
+    if from_unit == to_unit:
+        return value
+    a, b = factors.get(from_unit), factors.get(to_unit)
+    return None if a is None or b is None else value * a / b
+
+
+def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(segment=frame["segment"].fillna(""), period=frame["period"].fillna(""))
+
+
+def _errors(actual: float | None, reference: float | None) -> tuple[float | None, float | None]:
+    if actual is None or reference is None:
+        return None, None
+    error = actual - reference
+    return error, (error / abs(reference) * 100 if reference else None)
+
+
+def scorecard(con: duckdb.DuckDBPyConnection, revision: int | None = None) -> pd.DataFrame:
+    """One row per (report forecast, imported actual) pair; empty until an import brings an actual.
+
+    Columns: the match keys and names; forecast_* and actual_* (value, unit, row); actual_converted
+    (the actual in the forecast's unit); error (actual − forecast, forecast's unit); error_percent
+    (of the forecast); in_range (for a forecast range). `revision` only keys caches.
+    """
+    forecasts = data.figures(con, kinds=["forecast"])
+    forecasts = _keyed(forecasts[forecasts["period"].notna()])
+    actuals = imports.active_imported_figures(con)
+    actuals = _keyed(actuals[actuals["kind"] == "reported"])
+    pairs = forecasts.merge(actuals, on=list(MATCH_KEYS), suffixes=("_forecast", "_actual"))
+    factors = unit_factors(con)
+    records = []
+    for pair in pairs.to_dict("records"):
+        forecast = point_value({k: pair[f"{k}_forecast"] for k in ("value", "value_low", "value_high")})
+        actual = point_value({k: pair[f"{k}_actual"] for k in ("value", "value_low", "value_high")})
+        converted = convert(actual, pair["unit_actual"], pair["unit_forecast"], factors)
+        error, error_percent = _errors(converted, forecast)
+        low, high = pair["value_low_forecast"], pair["value_high_forecast"]
+        ranged = is_blank(pair["value_forecast"]) and converted is not None and not is_blank(low)
+        records.append(
+            pair | {"forecast": forecast, "actual": actual, "actual_converted": converted, "error": error,
+                    "error_percent": error_percent, "in_range": (low <= converted <= high) if ranged else None}
+        )  # fmt: skip
+    return pd.DataFrame(
+        records, columns=[*pairs.columns, "forecast", "actual", "actual_converted", "error", "error_percent", "in_range"]
+    )
+
+
+def _side(pair: dict, side: str) -> dict:
+    """The forecast or actual half of a merged row, under the figure column names format_figure reads."""
+    names = ("value", "value_low", "value_high", "qualifier", "unit", "format_zh", "format_en", "en_scale")
+    return (
+        {n: pair[f"{n}_{side}"] for n in names}
+        | {k: pair[k] for k in MATCH_KEYS}
+        | {
+            f"{b}_{lang}": pair[f"{b}_{lang}_{side}"] if f"{b}_{lang}_{side}" in pair else pair[f"{b}_{lang}"]
+            for b in ("metric", "entity")
+            for lang in ("zh", "en")
+        }
+    )
+
+
+def format_difference(value: float | None, unit_row, lang: str) -> str:
+    """'+1.2 万台', '−3.4 pp'; '—' when the two cannot be compared."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    sign = "+" if value > 0 else ""
+    if unit_row["unit"] == PERCENT_UNIT:
+        return t("scorecard.points", lang, value=f"{sign}{value:.4g}")
+    return sign + format_number(round(value, 10), unit_row, lang)
+
+
+def format_percent(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:+.1f}%"
+
+
+def scorecard_display(card: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Human columns: figure, forecast and its source, actual and its source, error and error in percent."""
+    rows = []
+    for pair in card.to_dict("records"):
+        forecast, actual = _side(pair, "forecast"), _side(pair, "actual")
+        producer = pair[f"producer_{lang}_forecast"]
+        rows.append(
+            {
+                t("scorecard.figure", lang): figure_label(forecast, lang),
+                t("scorecard.forecast", lang): format_figure(forecast, forecast, lang),
+                t("scorecard.forecast_source", lang): f"{producer} ·「{pair['report_section_forecast']}」"
+                if pair["origin_forecast"] == "report"
+                else producer,
+                t("scorecard.actual", lang): format_figure(actual, actual, lang),
+                t("scorecard.actual_source", lang): f"{pair['citation_actual']} · {pair['version_name']}",
+                t("scorecard.error", lang): format_difference(pair["error"], forecast, lang),
+                t("scorecard.error_percent", lang): format_percent(pair["error_percent"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=[t(f"scorecard.{c}", lang) for c in _DISPLAY_COLUMNS])
+
+
+_DISPLAY_COLUMNS = ("figure", "forecast", "forecast_source", "actual", "actual_source", "error", "error_percent")
+
+
+# ---------------------------------------------------------------- an import's diff against current values
+
+
+def _value_and_kind(figure: dict, lang: str) -> str:
+    return t("imports.value_and_kind", lang, value=format_figure(figure, figure, lang), kind=t("kind." + figure["kind"], lang))
+
+
+def import_diff(con: duckdb.DuckDBPyConnection, check: imports.ImportCheck, lang: str) -> pd.DataFrame:
+    """For each row of a checked file: the value now shown for the same figure, where it comes from, and the change.
+
+    Same figure_id in an active import: the import would replace it (a correction). Same metric, entity,
+    segment and period in the report: shown beside the report's value. Otherwise: a new figure.
+    """
+    new = imports.as_figures(con, imports.check_rows(check))
+    current_imports = imports.active_imported_figures(con)
+    report = _keyed(data.figures(con))
+    factors = unit_factors(con)
+    by_id = {r["figure_id"]: r for r in current_imports.to_dict("records")}
+    rows = []
+    for row in _keyed(new).to_dict("records"):
+        if row["figure_id"] in by_id:
+            current, status = (
+                [by_id[row["figure_id"]]],
+                t("imports.diff_replaces", lang, version=by_id[row["figure_id"]]["version_name"]),
+            )
+        else:
+            same = report
+            for key in MATCH_KEYS:
+                same = same[same[key] == row[key]]
+            current = same.to_dict("records")
+            status = t("imports.diff_beside_report", lang) if current else t("imports.diff_new", lang)
+        change = "—"
+        if len(current) == 1:
+            error, percent = _errors(convert(point_value(row), row["unit"], current[0]["unit"], factors), point_value(current[0]))
+            if error == 0:
+                change = t("imports.unchanged", lang)
+            elif error is not None:
+                change = t(
+                    "imports.change", lang, difference=format_difference(error, current[0], lang), percent=format_percent(percent)
+                )
+        rows.append(
+            {
+                t("scorecard.figure", lang): figure_label(row, lang),
+                t("imports.diff_value", lang): format_figure(row, row, lang),
+                t("imports.diff_kind", lang): t(f"kind.{row['kind']}", lang),
+                t("imports.diff_current", lang): "; ".join(_value_and_kind(c, lang) for c in current) or "—",
+                t("imports.diff_status", lang): status,
+                t("imports.diff_change", lang): change,
+                t("column.figure_id", lang): row["figure_id"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def awaiting_actuals(con: duckdb.DuckDBPyConnection, revision: int | None = None) -> pd.DataFrame:
+    """The report's dated forecasts that no active import has an actual for yet (figures shape)."""
+    forecasts = data.figures(con, kinds=["forecast"])
+    forecasts = forecasts[forecasts["period"].notna()]
+    matched = set(scorecard(con)["figure_id_forecast"])
+    return forecasts[~forecasts["figure_id"].isin(matched)].reset_index(drop=True)

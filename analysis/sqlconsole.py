@@ -1,0 +1,250 @@
+"""The SQL console: one read-only query at a time over the figure database, in a sandbox, with a time limit.
+
+The sandbox. Each query opens its own connection with
+`duckdb.connect(copy, read_only=True, config={"enable_external_access": False, "lock_configuration": True, ...})`:
+no files, no network, no ATTACH of anything else, no COPY … TO, INSTALL or LOAD, and no SET, RESET or PRAGMA
+can lift any of it. `copy` is a private copy of the database file, made once per build (`sandbox_copy`),
+because DuckDB refuses, in one process, a second connection to a file that is already open with another
+configuration ("Can't open a connection to same database file with a different configuration than existing
+connections"), and the app keeps its shared read-only connection to the real file open. The copy also
+means the console could not change the app's data even if DuckDB had a hole: it never touches that file.
+(Attaching the real file READ_ONLY into an in-memory sandbox was tried and rejected: once external access
+is off DuckDB still allows re-attaching that path, and a re-attach without READ_ONLY would be writable.)
+
+On top of that: only query statements (SELECT, WITH, DESCRIBE/SHOW/SUMMARIZE, EXPLAIN, PRAGMA, CALL),
+one at a time; a timer thread interrupts the connection after `timeout_s`; at most `max_rows` rows are
+fetched, and the caller learns whether there were more. Errors come back as `SqlError(code, detail)`,
+code for a translated message, detail DuckDB's own words. Known limit: DuckDB checks for an interrupt
+between chunks of work, so one enormous scalar call (e.g. repeat('x', 10^9)) finishes before it stops.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from analysis import paths
+from analysis.db import query
+from analysis.schema import TABLES
+
+TIMEOUT_SECONDS = 5.0
+DISPLAY_ROWS = 1_000  # shown on the page
+MAX_ROWS = 1_000_000  # fetched and downloadable; a result beyond this is cut and says so
+BATCH_ROWS = 100_000
+SANDBOX_FOLDER = "sql-sandbox"  # beside the database file (build/), so `make clean` removes it too
+SANDBOX_CONFIG = {
+    "enable_external_access": False,
+    "lock_configuration": True,
+    "threads": 1,
+    "memory_limit": "512MB",
+    "max_temp_directory_size": "0KiB",  # nothing spills to disk either
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+}
+QUERY_STATEMENTS = frozenset(
+    {
+        duckdb.StatementType.SELECT,
+        duckdb.StatementType.EXPLAIN,
+        duckdb.StatementType.PRAGMA,
+        duckdb.StatementType.CALL,
+    }
+)
+
+# Starting points shown on the page (titles: sql.example.<key>).
+EXAMPLES = {
+    "largest": (
+        "SELECT f.figure_id, m.name_en AS metric, f.period, f.value, f.unit, f.kind, f.source_id\n"
+        "FROM figures f JOIN metrics m ON m.metric_id = f.metric\n"
+        "WHERE f.unit = 'USD_100m'\nORDER BY f.value DESC"
+    ),
+    "by_kind": "SELECT kind, count(*) AS figures\nFROM figures\nGROUP BY kind\nORDER BY figures DESC",
+    "forecasts": (
+        "SELECT figure_id, metric, entity, segment, period, value, unit\n"
+        "FROM figures\nWHERE kind = 'forecast' AND period IS NOT NULL\nORDER BY metric, period"
+    ),
+    "by_source": (
+        "SELECT s.producer_en, s.origin, count(*) AS figures\n"
+        "FROM figures f JOIN sources s USING (source_id)\nGROUP BY ALL\nORDER BY figures DESC"
+    ),
+    "columns": "DESCRIBE figures",
+}
+
+# DuckDB's exception classes, most specific first, mapped to the console's message codes.
+ERROR_CODES: tuple[tuple[type[Exception], str], ...] = (
+    (duckdb.InterruptException, "timeout"),
+    (duckdb.PermissionException, "permission"),
+    (duckdb.ParserException, "syntax"),
+    (duckdb.CatalogException, "unknown_name"),
+    (duckdb.BinderException, "binder"),
+    (duckdb.OutOfMemoryException, "memory"),
+    (duckdb.ConversionException, "conversion"),
+    (duckdb.InvalidInputException, "invalid"),
+)
+
+
+class SqlError(Exception):
+    """A query that did not run: `code` picks the message (sql.error.<code>), `detail` is DuckDB's text."""
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class SqlResult:
+    frame: pd.DataFrame  # at most max_rows rows
+    truncated: bool  # the query had more rows than max_rows
+    seconds: float
+
+    @property
+    def row_count(self) -> int:
+        return len(self.frame)
+
+
+def sandbox_copy(db_path: Path) -> Path:
+    """The console's private copy of the database file, made on first use after each build.
+
+    Kept in a folder named after the file's inode, size and modification time, which a rebuild
+    (write + rename) changes; copies of earlier builds are removed. The copy keeps the file's name, so
+    queries see the catalog `atlas` as in the app. Key and copy come from one open file, so a rebuild
+    that renames a new file in meanwhile cannot mix two builds.
+    """
+    root = db_path.parent / SANDBOX_FOLDER
+    with open(db_path, "rb") as source:
+        info = os.fstat(source.fileno())
+        folder = root / f"{info.st_ino}-{info.st_size}-{info.st_mtime_ns}"
+        target = folder / db_path.name
+        if target.exists():
+            return target
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".copy.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                shutil.copyfileobj(source, handle)
+            os.replace(tmp_name, target)
+        finally:
+            Path(tmp_name).unlink(missing_ok=True)
+    for old in root.iterdir():
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)  # an open connection keeps reading its file until it closes
+    return target
+
+
+def open_sandbox(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A private, read-only, locked-down connection to (a copy of) the figure database; see the module notes."""
+    path = Path(db_path or paths.database_path())
+    if not path.exists():
+        raise SqlError("no_database", path.name)
+    return duckdb.connect(str(sandbox_copy(path)), read_only=True, config=SANDBOX_CONFIG)
+
+
+def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Exactly one query statement, or SqlError saying why not."""
+    if not sql.strip():
+        raise SqlError("empty")
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise SqlError("syntax", str(exc)) from None
+    if not statements:
+        raise SqlError("empty")
+    if len(statements) > 1:
+        raise SqlError("one_statement", f"{len(statements)} statements")
+    kind = statements[0].type
+    if kind not in QUERY_STATEMENTS:
+        raise SqlError("not_a_query", kind.name)
+
+
+def run_sql(
+    sql: str,
+    *,
+    db_path: Path | None = None,
+    timeout_s: float = TIMEOUT_SECONDS,
+    max_rows: int = MAX_ROWS,
+) -> SqlResult:
+    """Run one query in the sandbox; return at most `max_rows` rows or raise SqlError."""
+    started = time.monotonic()
+    con = open_sandbox(db_path)
+    timed_out = threading.Event()
+
+    def stop() -> None:
+        timed_out.set()
+        con.interrupt()
+
+    timer = threading.Timer(timeout_s, stop)
+    try:
+        check_statement(con, sql)
+        timer.start()
+        table, truncated = _fetch(con, sql, max_rows)
+        frame = _unique_columns(table.to_pandas())
+    except SqlError:
+        raise
+    except (duckdb.Error, pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
+        code = "timeout" if timed_out.is_set() else next((c for cls, c in ERROR_CODES if isinstance(exc, cls)), "other")
+        raise SqlError(code, str(exc).strip()) from None
+    finally:
+        timer.cancel()
+        con.close()
+    return SqlResult(frame, truncated, time.monotonic() - started)
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int) -> tuple[pa.Table, bool]:
+    relation = con.sql(sql)
+    if relation is None:  # a statement without a result set
+        return pa.table({}), False
+    reader = relation.to_arrow_reader(BATCH_ROWS)
+    batches, count = [], 0
+    for batch in reader:
+        batches.append(batch)
+        count += batch.num_rows
+        if count > max_rows:
+            break
+    table = pa.Table.from_batches(batches, schema=reader.schema)
+    return table.slice(0, max_rows), count > max_rows
+
+
+def _unique_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """`SELECT 1 AS a, 2 AS a` is valid SQL; a table needs distinct headers, so the second becomes 'a (2)'."""
+    seen: dict[str, int] = {}
+    names = []
+    for name in map(str, frame.columns):
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    frame.columns = names
+    return frame
+
+
+def display_frame(frame: pd.DataFrame, rows: int = DISPLAY_ROWS) -> pd.DataFrame:
+    """The first `rows` rows, with nested values (lists, structs, intervals, blobs) as text so any table can show them."""
+    head = frame.head(rows).copy()
+    for column in head.columns:
+        if head[column].dtype == object and not head[column].map(lambda v: v is None or isinstance(v, str)).all():
+            head[column] = head[column].map(lambda v: v if v is None else str(v))
+    return head
+
+
+def table_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """What the console can query: each table, its columns and what it holds (from analysis.schema)."""
+    columns = query(
+        con,
+        "SELECT table_name, string_agg(column_name, ', ' ORDER BY ordinal_position) AS columns "
+        "FROM information_schema.columns WHERE table_schema = 'main' GROUP BY table_name ORDER BY table_name",
+    )
+    descriptions = {spec.name: spec.description for spec in TABLES}
+    return columns.assign(description=columns["table_name"].map(descriptions).fillna(""))
+
+
+def result_csv(result: SqlResult) -> bytes:
+    # utf-8-sig so Excel opens Chinese text correctly.
+    return result.frame.to_csv(index=False).encode("utf-8-sig")

@@ -1,0 +1,105 @@
+"""Import newer figures: check a CSV, see what it changes, store it as a version; list, roll back, restore."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from analysis import imports
+from analysis.scorecard import import_diff
+from analysis.userstore import StoreError
+from ui.frame import connection, frame_load, page_frame
+
+ROUND_KEY = "imports.round"  # bumped after an import, so the uploader starts empty again
+NOTICE_KEY = "imports.notice"
+MAX_PROBLEMS_SHOWN = 30
+
+frame = page_frame("imports")
+st.title(frame.t("page.imports.title"))
+st.caption(frame.t("imports.intro", limit=imports.MAX_IMPORT_MB))
+store = imports.ImportStore()
+
+left, right, layer_col = st.columns([1, 1, 1], vertical_alignment="bottom")
+left.download_button(
+    frame.t("imports.template"),
+    imports.template_csv(),
+    "compute-atlas_import-template.csv",
+    "text/csv",
+    icon=":material/download:",
+    help=frame.t("imports.template_help"),
+    key="imports.template",
+)
+right.download_button(
+    frame.t("imports.template_forecasts"),
+    frame_load(frame, "imports.template_csv"),
+    "compute-atlas_import-template_forecasts.csv",
+    "text/csv",
+    icon=":material/download:",
+    help=frame.t("imports.template_forecasts_help"),
+    key="imports.template_forecasts",
+)
+frame.param("imports_layer", container=layer_col)
+with st.expander(frame.t("imports.columns_title"), icon=":material/help:"):
+    st.markdown(frame.t("imports.columns_help"))
+
+notice = st.session_state.pop(NOTICE_KEY, None)  # set before a rerun by an import, a rollback or a restore
+if notice:
+    st.success(notice, icon=":material/check_circle:")
+
+uploaded = st.file_uploader(
+    frame.t("imports.upload"),
+    type=["csv"],
+    key=f"imports.file.{st.session_state.get(ROUND_KEY, 0)}",
+    help=frame.t("imports.upload_help"),
+    max_upload_size=imports.MAX_IMPORT_MB,
+)
+if uploaded is not None:
+    check = imports.check_import(connection(frame.status), uploaded.getvalue(), uploaded.name)
+    if not check.ok:
+        st.error(frame.t("imports.rejected", file=uploaded.name, count=len(check.problems)), icon=":material/block:")
+        st.markdown(imports.problems_markdown(check.problems, frame.lang, MAX_PROBLEMS_SHOWN))
+        if len(check.problems) > MAX_PROBLEMS_SHOWN:
+            st.caption(frame.t("imports.more_problems", count=len(check.problems) - MAX_PROBLEMS_SHOWN))
+    else:
+        st.info(frame.t("imports.checked", file=uploaded.name, rows=len(check.rows)), icon=":material/fact_check:")
+        st.dataframe(import_diff(connection(frame.status), check, frame.lang), hide_index=True, width="stretch")
+        with st.form("imports.apply_form", border=False):
+            name = st.text_input(frame.t("imports.name"), value=Path(uploaded.name).stem, max_chars=imports.MAX_NAME_CHARS)
+            if st.form_submit_button(frame.t("imports.apply"), icon=":material/upload:", type="primary"):
+                try:
+                    version = store.apply(check, name)
+                except imports.ImportNameError as exc:
+                    st.error(frame.t(f"imports.name_{exc.code}"))
+                except (StoreError, OSError) as exc:
+                    st.error(frame.t("imports.store_failed", detail=str(exc)))
+                else:
+                    st.session_state[ROUND_KEY] = st.session_state.get(ROUND_KEY, 0) + 1
+                    notice = frame.t("imports.applied", version=version.version_id, name=version.name, rows=version.row_count)
+                    st.session_state[NOTICE_KEY] = notice
+                    st.rerun()
+
+st.subheader(frame.t("imports.versions"))
+try:
+    versions = store.versions()
+except StoreError as exc:
+    st.error(frame.t("imports.store_unreadable", detail=str(exc)))
+    versions = []
+if not versions:
+    st.caption(frame.t("imports.no_versions"))
+else:
+    st.dataframe(imports.versions_display(versions, frame.lang), hide_index=True, width="stretch")
+    labels = {v.version_id: f"{v.version_id} · {v.name}" for v in reversed(versions)}
+    pick_col, button_col = st.columns([2, 1], vertical_alignment="bottom")
+    picked = pick_col.selectbox(frame.t("imports.pick"), options=list(labels), format_func=labels.get, key="imports.pick")
+    version = next(v for v in versions if v.version_id == picked)
+    action = "rollback" if version.active else "restore"
+    if button_col.button(frame.t(f"imports.{action}"), icon=":material/history:", key="imports.action", width="stretch"):
+        try:
+            getattr(store, action)(version.version_id)
+        except (KeyError, StoreError, OSError) as exc:
+            st.error(frame.t("imports.store_failed", detail=str(exc)))
+        else:
+            st.session_state[NOTICE_KEY] = frame.t(f"imports.{action}_done", version=version.version_id, name=version.name)
+            st.rerun()
+st.page_link(
+    "pages/scorecard.py", label=frame.t("imports.to_scorecard"), icon=":material/arrow_forward:", query_params=frame.nav_params
+)

@@ -1,0 +1,92 @@
+"""`python -m analysis`: build still works; import and sql exit non-zero with the message on bad input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import DATASETS_DIR, PROJECT_ROOT
+from import_rows import csv_bytes, row
+
+from analysis.__main__ import main
+from analysis.imports import ImportStore
+
+
+@pytest.fixture(autouse=True)
+def env(tmp_path, monkeypatch, built_db):
+    monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(tmp_path / "userdata"))
+    monkeypatch.setenv("ATLAS_DB_PATH", str(built_db))
+    return tmp_path
+
+
+def test_build_subcommand_still_writes_the_database(tmp_path, capsys):
+    out = tmp_path / "built" / "atlas.duckdb"
+    assert main(["build", "--datasets", str(DATASETS_DIR), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(out) and out.exists()
+
+
+def test_import_then_list_rollback_restore(tmp_path, capsys):
+    good = tmp_path / "actuals-2023.csv"
+    good.write_bytes(csv_bytes([row()]))
+    assert main(["import", str(good), "--name", "2023 actuals"]) == 0
+    assert capsys.readouterr().out.strip() == "v0001"
+    assert main(["versions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "version,name,file,rows,imported_at,status"
+    assert lines[1].startswith("v0001,2023 actuals,actuals-2023.csv,1,") and lines[1].endswith(",active")
+    assert main(["rollback", "v0001"]) == 0
+    assert [v.status for v in ImportStore().versions()] == ["rolled_back"]
+    assert main(["restore", "v0001"]) == 0
+    assert [v.status for v in ImportStore().versions()] == ["active"]
+    assert main(["rollback", "v0042"]) == 1
+    assert "no import version 'v0042'" in capsys.readouterr().err
+
+
+def test_check_only_stores_nothing(tmp_path, env):
+    good = tmp_path / "a.csv"
+    good.write_bytes(csv_bytes([row()]))
+    assert main(["import", str(good), "--check-only"]) == 0
+    assert not (env / "userdata").exists()
+
+
+def test_missing_file(tmp_path, capsys):
+    assert main(["import", str(tmp_path / "nope.csv")]) == 1
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_sql_prints_csv(capsys):
+    assert main(["sql", "SELECT kind, count(*) AS n FROM figures WHERE kind = 'editorial' GROUP BY kind"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["kind,n", "editorial,3"]
+
+
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("SELECT * FROM read_csv('/etc/passwd')", "file system operations are disabled"),
+        ("COPY figures TO '/tmp/x.csv'", "Only queries can run here"),
+        ("SELECT 1; SELECT 2", "One statement at a time"),
+    ],
+)
+def test_sql_refusal_exits_1_with_the_message(capsys, query, words):
+    assert main(["sql", query]) == 1
+    captured = capsys.readouterr()
+    assert words in captured.err and captured.out == ""
+
+
+def test_real_entry_point_exit_status_and_message_on_a_bad_file(tmp_path, env):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes([row(value="lots")]))
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "import", str(bad)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "bad.csv:2: column 'value': not a number: 'lots'" in result.stderr
+    assert result.stdout == ""
+    assert not (env / "userdata").exists()
