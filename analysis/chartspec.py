@@ -67,6 +67,7 @@ CHART_MODULES: tuple[str, ...] = (
     "analysis.cycle_charts",
     "analysis.workload",
     "analysis.industry_charts",
+    "analysis.regions",
     "analysis.market_charts",
 )
 

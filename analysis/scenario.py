@@ -107,7 +107,14 @@ class ValueProblem:
 
 
 # Modules that define `PARAMS: tuple[Param, ...]`; each area of the app adds its module here.
-PARAM_MODULES: tuple[str, ...] = ("analysis.phases", "analysis.cycle", "analysis.workload", "analysis.imports", "analysis.market")
+PARAM_MODULES: tuple[str, ...] = (
+    "analysis.phases",
+    "analysis.cycle",
+    "analysis.workload",
+    "analysis.imports",
+    "analysis.regions",
+    "analysis.market",
+)
 
 
 def all_params() -> dict[str, Param]:

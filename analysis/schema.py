@@ -425,6 +425,20 @@ TABLES: tuple[Table, ...] = (
         "What the report says at each link of the chain: a figure or a short text as printed",
         unique_together=("link_id", "item_order"),
     ),
+    Table(
+        "region_members",
+        "",
+        (
+            _req("entity_id", references="entities.entity_id"),
+            Column("member_order", "int", required=True, min_value=1),
+            _req("province_zh"),
+            _req("province_en"),
+            _req("source_id", references="sources.source_id"),
+            _text("note"),
+        ),
+        "Provinces that make up a group of regions the report names (e.g. the top five server markets)",
+        unique_together=("entity_id", "province_zh"),
+    ),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}

@@ -34,6 +34,7 @@ PAGES: tuple[Page, ...] = (
     Page("cycle", "pages/cycle.py", ":material/cycle:"),
     Page("industry", "pages/industry.py", ":material/account_tree:"),
     Page("players", "pages/players.py", ":material/factory:"),
+    Page("regions", "pages/regions.py", ":material/map:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
     Page("sql", "pages/sql.py", ":material/terminal:"),
     Page("imports", "pages/imports.py", ":material/upload_file:"),
