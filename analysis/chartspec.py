@@ -68,6 +68,7 @@ CHART_MODULES: tuple[str, ...] = (
     "analysis.workload",
     "analysis.industry_charts",
     "analysis.regions",
+    "analysis.compute_view",
     "analysis.market_charts",
 )
 

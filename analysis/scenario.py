@@ -33,6 +33,7 @@ class Param:
     help_key: str = ""
     unit: str = ""  # shown after the value, e.g. "%", "GPU"
     page_id: str = ""
+    decimals: int | None = None  # digits a float shows in widgets and labels (None: as many as it has)
 
     def __post_init__(self) -> None:
         if self.kind not in ("float", "int", "bool", "choice"):
@@ -85,6 +86,12 @@ class Param:
             raise ValueError(problem)
         return value
 
+    def display(self, value: object) -> str:
+        """The value as a reader sees it, with its unit: 33.3%, 1024, 175B."""
+        if self.kind == "float" and self.decimals is not None:
+            return f"{float(value):.{self.decimals}f}{self.unit}"
+        return f"{self.to_text(value)}{self.unit}"
+
     def to_text(self, value: object) -> str:
         if self.kind == "bool":
             return "1" if value else "0"
@@ -113,6 +120,7 @@ PARAM_MODULES: tuple[str, ...] = (
     "analysis.workload",
     "analysis.imports",
     "analysis.regions",
+    "analysis.compute",
     "analysis.market",
 )
 
@@ -227,5 +235,5 @@ def describe(values: Mapping[str, object], labels: Iterable[tuple[str, str]]) ->
     out = {}
     for name, label in labels:
         param = params[name]
-        out[label] = f"{param.to_text(values[name])}{param.unit}"
+        out[label] = param.display(values[name])
     return out

@@ -439,6 +439,26 @@ TABLES: tuple[Table, ...] = (
         "Provinces that make up a group of regions the report names (e.g. the top five server markets)",
         unique_together=("entity_id", "province_zh"),
     ),
+    Table(
+        "accelerators",
+        "accelerator_id",
+        (
+            _req("accelerator_id"),
+            _req("name_zh"),
+            _req("name_en"),
+            _req("vendor_zh"),
+            _req("vendor_en"),
+            _float("peak_dense_fp16_tflops", min_value=0),  # FP16/BF16 Tensor peak without sparsity; empty = unknown
+            _float("peak_sparse_fp16_tflops", min_value=0),  # the vendor's "with sparsity" figure, where printed
+            _float("memory_gb", min_value=0),
+            _text("memory_type"),
+            _text("interconnect"),
+            _text("spec_source_id", references="sources.source_id"),  # where the specification comes from
+            _text("report_source_id", references="sources.source_id"),  # where the report names the chip
+            _text("note"),
+        ),
+        "Accelerator catalogue for the compute calculator: peak dense FP16/BF16 TFLOPS, memory, interconnect",
+    ),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}

@@ -35,6 +35,8 @@ PAGES: tuple[Page, ...] = (
     Page("industry", "pages/industry.py", ":material/account_tree:"),
     Page("players", "pages/players.py", ":material/factory:"),
     Page("regions", "pages/regions.py", ":material/map:"),
+    Page("compute", "pages/compute.py", ":material/calculate:"),
+    Page("compute_audit", "pages/compute_audit.py", ":material/rule:"),
     Page("sources", "pages/sources.py", ":material/menu_book:"),
     Page("sql", "pages/sql.py", ":material/terminal:"),
     Page("imports", "pages/imports.py", ":material/upload_file:"),

@@ -105,7 +105,7 @@ def display_value(param: sc.Param, value: object, lang: str) -> str:
         return t("scenario.on" if value else "scenario.off", lang)
     if param.kind == "choice":
         return t(f"{param.label_key}.{value}", lang)
-    return f"{param.to_text(value)}{param.unit}"
+    return param.display(value)
 
 
 def param_widget(name: str, lang: str, *, container=None, disabled: bool = False):
@@ -136,10 +136,16 @@ def param_widget(name: str, lang: str, *, container=None, disabled: bool = False
             max_value=number(param.max_value),
             step=number(param.step) if param.step is not None else None,
             # sprintf-js formats the label: a literal % in the unit must be doubled.
-            format=("%g" if param.kind == "float" else "%d") + param.unit.replace("%", "%%"),
+            format=_number_format(param) + param.unit.replace("%", "%%"),
             **common,
         )
     return values()[name]
+
+
+def _number_format(param: sc.Param) -> str:
+    if param.kind == "int":
+        return "%d"
+    return "%g" if param.decimals is None else f"%.{param.decimals}f"
 
 
 def _store() -> ScenarioStore:
