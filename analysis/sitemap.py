@@ -28,6 +28,8 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("home", "app.py", ":material/home:"),
     Page("figures", "pages/figures.py", ":material/table_chart:"),
+    Page("market", "pages/market.py", ":material/trending_up:"),
+    Page("intelligent_compute", "pages/intelligent_compute.py", ":material/memory:"),
     Page("workload", "pages/workload.py", ":material/model_training:"),
     Page("cycle", "pages/cycle.py", ":material/cycle:"),
     Page("industry", "pages/industry.py", ":material/account_tree:"),
