@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
@@ -146,6 +146,8 @@ class SeriesView:
     fan: pd.DataFrame  # p10 / p50 / p90 from the base year to the horizon; empty if the base is after it
     settings: Mapping[str, float]
     unit: Mapping
+    imported: pd.DataFrame = field(default_factory=pd.DataFrame)  # year, value (series unit), version_name, source
+    show_report: bool = True  # False when the user asks for imported figures only
 
     @property
     def stated(self) -> pd.DataFrame:
@@ -160,8 +162,39 @@ class SeriesView:
         return list(self.scenario.index)
 
 
+def imported_actuals(con: duckdb.DuckDBPyConnection, series_id: str) -> pd.DataFrame:
+    """Active imported figures of this series (same metric and entity, a single year), in the series' unit.
+
+    Imports may use another unit of the same dimension (units rather than 万台); values are converted
+    through the units table's `to_dimension_base`.
+    """
+    from analysis.imports import active_imported_figures
+
+    s = series_def(series_id)
+    rows = active_imported_figures(con)
+    columns = ["year", "value", "version_name", "source", "figure_id"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    rows = rows[(rows["metric"] == s.metric) & (rows["entity"] == s.entity)]
+    rows = rows[rows["period"].astype(str).str.fullmatch(r"\d{4}", na=False)]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    base = query(con, "SELECT unit_id, to_dimension_base FROM units").set_index("unit_id")["to_dimension_base"]
+    target = float(base[series_unit_row(con, series_id)["unit_id"]])
+    return pd.DataFrame(
+        {
+            "year": rows["period"].astype(int).to_numpy(),
+            "value": (rows["value"].astype(float) * rows["unit"].map(base).astype(float) / target).to_numpy(),
+            "version_name": rows["version_name"].to_numpy(),
+            "source": rows["producer_en"].to_numpy(),
+            "figure_id": rows["figure_id"].to_numpy(),
+        }
+    ).sort_values("year", ignore_index=True)
+
+
 def series_view(con: duckdb.DuckDBPyConnection, series_id: str, scenario: Mapping[str, object] | None = None) -> SeriesView:
     s = series_def(series_id)
+    layer = str((scenario or {}).get("imports_layer", "both"))
     figures = series_figures(con, series_id)
     chosen = settings(series_id, scenario)
     baseline_settings = settings(series_id)
@@ -180,6 +213,8 @@ def series_view(con: duckdb.DuckDBPyConnection, series_id: str, scenario: Mappin
         fan=fan,
         settings=chosen,
         unit=unit_row(con, figures["unit"].iloc[0]),
+        imported=imported_actuals(con, series_id) if layer != "report" else pd.DataFrame(columns=["year", "value"]),
+        show_report=layer != "imported",
     )
 
 
@@ -229,7 +264,7 @@ def forecast_table(
     return wide.reset_index().rename(columns=headers)
 
 
-LINE_CODES = ("report", "derived", "baseline", "scenario", "p10", "p50", "p90")
+LINE_CODES = ("report", "imported", "derived", "baseline", "scenario", "p10", "p50", "p90")
 
 
 def long_data(view: SeriesView, lang: str) -> pd.DataFrame:
@@ -237,7 +272,8 @@ def long_data(view: SeriesView, lang: str) -> pd.DataFrame:
     scale, unit = display_scale(view.unit, lang), unit_label(view.unit, lang)
     decimals = _decimals(view.unit, lang)
     lines = {
-        "report": view.stated.set_index("year")["value"],
+        "report": view.stated.set_index("year")["value"] if view.show_report else pd.Series(dtype=float),
+        "imported": view.imported.set_index("year")["value"] if not view.imported.empty else pd.Series(dtype=float),
         "derived": view.derived,
         "baseline": view.baseline,
         "scenario": view.scenario,
@@ -246,6 +282,7 @@ def long_data(view: SeriesView, lang: str) -> pd.DataFrame:
     ids = {
         "report": dict(zip(view.stated["year"], view.stated["figure_id"], strict=True)),
         "derived": dict(zip(view.derived_figures["year"], view.derived_figures["figure_id"], strict=True)),
+        "imported": dict(zip(view.imported.get("year", []), view.imported.get("figure_id", []), strict=True)),
     }
     rows = []
     for code, values in lines.items():

@@ -165,7 +165,20 @@ def forecast_figure(
             marker={"symbol": "circle-open", "size": [9 if y in derived_years else 0 for y in derived.index]},
         )
     )
-    stated = view.stated
+    if not view.imported.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=view.imported["year"],
+                y=_scaled(view.imported["value"], view, lang),
+                mode="markers",
+                name=series_label("imported", sid, lang),
+                legendrank=LEGEND_RANK["report"] + 0.5,
+                marker={"symbol": "square", "size": 11, "color": PALETTE["tertiary"], "line": {"color": "white", "width": 1}},
+                customdata=view.imported[["version_name", "source"]],
+                hovertemplate="%{x}: %{y} (%{customdata[0]}; %{customdata[1]})<extra>%{fullData.name}</extra>",
+            )
+        )
+    stated = view.stated if view.show_report else view.stated.iloc[0:0]
     fig.add_trace(
         go.Scatter(
             x=stated["year"],

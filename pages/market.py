@@ -8,7 +8,9 @@ from ui.frame import page_frame
 frame = page_frame("market")
 st.title(frame.t("page.market.title"))
 st.caption(frame.t("page.market.summary"))
-frame.param("phase_bands")
+left, right = st.columns(2)
+frame.param("phase_bands", container=left)
+frame.param("imports_layer", container=right)
 
 forecast_section(frame, "market", "ai-server-market")
 st.divider()

@@ -251,3 +251,42 @@ def test_spread_help_states_the_number_of_simulated_paths(lang):
     from analysis.forecast import MC_PATHS
 
     assert f"{MC_PATHS:,}" in t("market.help.spread", lang)
+
+
+# ---------------------------------------------------------------- imported actuals beside the report's figures
+
+
+@pytest.fixture
+def imported_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(tmp_path / "userdata"))
+    return tmp_path / "userdata"
+
+
+def _trace_names(spec) -> list[str]:
+    return [trace.name for trace in spec.figure.data]
+
+
+def test_imported_actuals_appear_in_the_chart_and_csv_and_can_be_hidden(db_con, imported_store):
+    from import_rows import apply, csv_bytes, row
+
+    from analysis import scenario as sc
+    from analysis.chartspec import chart_def
+    from analysis.i18n import t
+
+    # 1,250,000 units given in a different unit than the series (万台): converted through the units table.
+    apply(db_con, csv_bytes([row(figure_id="test_shipments_2024_actual", period="2024", value="125", unit="units_10k")]))
+    build = chart_def("ai-server-shipments").build
+    imported = t("market.line.imported", "en")
+
+    both = build(db_con, sc.defaults(), "en")
+    assert imported in _trace_names(both)
+    trace = next(tr for tr in both.figure.data if tr.name == imported)
+    # 125 万台 is 1.25 million units; English charts print million units (en_scale 0.01).
+    assert list(trace.x) == [2024] and list(trace.y) == pytest.approx([1.25])
+    assert "imported" in set(both.data.iloc[:, 2])
+
+    report_only = build(db_con, {**sc.defaults(), "imports_layer": "report"}, "en")
+    assert imported not in _trace_names(report_only)
+    imported_only = build(db_con, {**sc.defaults(), "imports_layer": "imported"}, "en")
+    report_trace = next(tr for tr in imported_only.figure.data if tr.name == t("market.line.report", "en"))
+    assert len(report_trace.x) == 0 and imported in _trace_names(imported_only)
