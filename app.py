@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis.format import format_figure, is_blank
-from analysis.sitemap import PAGES
+from analysis.sitemap import PAGES, SECTIONS
 from analysis.tables import figure_label
 from ui.frame import frame_chart, frame_load, page_frame
 from ui.widgets import show_spec
@@ -29,7 +29,11 @@ show_spec(frame, frame_chart(frame, "workload-split"))
 st.caption(frame.t("home.chart_note"))
 
 st.subheader(frame.t("home.map"))
-for page in PAGES[1:]:
-    with st.container(border=True):
-        st.page_link(page.file, label=frame.t(page.title_key), icon=page.icon, query_params=frame.nav_params)
-        st.caption(frame.t(page.summary_key))
+for section in SECTIONS:
+    st.markdown(f"**{frame.t(f'nav.section.{section}')}**")
+    pages = [p for p in PAGES if p.section == section]
+    for start in range(0, len(pages), CARDS_PER_ROW):
+        for column, page in zip(st.columns(CARDS_PER_ROW), pages[start : start + CARDS_PER_ROW], strict=False):
+            with column, st.container(border=True, height="stretch"):
+                st.page_link(page.file, label=frame.t(page.title_key), icon=page.icon, query_params=frame.nav_params)
+                st.caption(frame.t(page.summary_key))

@@ -6,6 +6,7 @@
     python -m analysis rollback VERSION       stop showing a version's figures (restore brings them back)
     python -m analysis restore VERSION
     python -m analysis sql "QUERY"            run one read-only query in the sandbox, print CSV
+    python -m analysis export --out FILE.pptx build a briefing pack (see analysis/briefing_cli.py)
 
 Exit status 0 on success, 1 when the input was refused (the message is on stderr), 2 for usage errors.
 """
@@ -16,6 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from analysis.briefing_cli import add_export_command, run_export
 from analysis.build import BuildError, build
 from analysis.i18n import t
 
@@ -37,8 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     sql_parser = commands.add_parser("sql", help="run one read-only query in the SQL console's sandbox; print CSV")
     sql_parser.add_argument("query", help="one SQL statement")
     sql_parser.add_argument("--timeout", type=float, default=None, help="seconds before the query is stopped")
+    add_export_command(commands)  # briefing export: analysis/briefing_cli.py
     args = parser.parse_args(argv)
     handler = {
+        "export": run_export,
         "build": _build,
         "import": _import,
         "versions": _versions,

@@ -69,6 +69,7 @@ CHART_MODULES: tuple[str, ...] = (
     "analysis.industry_charts",
     "analysis.regions",
     "analysis.compute_view",
+    "analysis.market_charts",
 )
 
 

@@ -121,6 +121,7 @@ PARAM_MODULES: tuple[str, ...] = (
     "analysis.imports",
     "analysis.regions",
     "analysis.compute",
+    "analysis.market",
 )
 
 

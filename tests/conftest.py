@@ -152,8 +152,19 @@ def db_con(built_db: Path):
     con.close()
 
 
+def find_report_file() -> Path | None:
+    """The report text: ../shared/report, else the nearest ancestor's shared/report (git worktrees sit deeper)."""
+    for parent in PROJECT_ROOT.parents:
+        candidate = parent / "shared" / "report" / REPORT_FILE.name
+        if candidate.exists():
+            return candidate
+    return None
+
+
 @pytest.fixture(scope="session")
 def report_text() -> str:
-    if not REPORT_FILE.exists():
-        pytest.skip(f"report text not available at {REPORT_FILE} (expected ../shared/report relative to the project root)")
-    return REPORT_FILE.read_text(encoding="utf-8")
+    # The report is not part of the repository: the checks against its text need the shared folder beside it.
+    path = find_report_file()
+    if path is None:
+        pytest.skip(f"report text {REPORT_FILE.name} not found under any shared/report above {PROJECT_ROOT}")
+    return path.read_text(encoding="utf-8")

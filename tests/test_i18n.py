@@ -12,7 +12,7 @@ from conftest import DATASETS_DIR, PROJECT_ROOT
 
 from analysis.i18n import LANGS, catalog, normalize_lang, t
 from analysis.schema import KINDS, ORIGINS, QUALIFIERS
-from analysis.sitemap import PAGES
+from analysis.sitemap import PAGES, SECTIONS
 
 # t("a.b") / t('a.b') / frame.t("a.b") with a literal key (f-strings are dynamic families, tested below).
 LITERAL_KEY = re.compile(r"""\bt\(\s*(["'])([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+)\1""")
@@ -96,6 +96,7 @@ def test_literal_keys_in_code_exist_in_both_catalogs():
         ("origin", ORIGINS),
         ("qualifier", QUALIFIERS),
         ("segment", tuple(sorted(_segments()))),
+        ("nav.section", SECTIONS),
     ],
 )
 @pytest.mark.parametrize("lang", LANGS)
@@ -176,3 +177,11 @@ def test_a_key_defined_in_two_area_files_is_an_error(tmp_path, monkeypatch):
             i18n.catalog("zh")
     finally:
         i18n.catalog.cache_clear()
+
+
+def test_sidebar_sections_are_known_and_contiguous():
+    sections = [p.section for p in PAGES]
+    assert sections[0] == "" and all(s in SECTIONS for s in sections[1:])
+    # Each section's pages sit together, so the sidebar shows each heading once.
+    order = list(dict.fromkeys(sections))
+    assert order == ["", *SECTIONS]

@@ -7,10 +7,8 @@ Tank, 2023); each test names the slide it comes from.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, REPORT_FILE
 
 from analysis import industry
 from analysis.chartspec import chart_def
@@ -37,24 +35,10 @@ COMPANY_CASES = {
 ELISION = "……"
 
 
-def _report_path() -> Path | None:
-    """The report text: conftest's location, else the nearest ancestor's shared/report (git worktrees sit deeper)."""
-    if REPORT_FILE.exists():
-        return REPORT_FILE
-    for parent in PROJECT_ROOT.parents:
-        candidate = parent / "shared" / "report" / REPORT_FILE.name
-        if candidate.exists():
-            return candidate
-    return None
-
-
 @pytest.fixture(scope="module")
-def report_flat() -> str:
-    path = _report_path()
-    if path is None:
-        pytest.fail(f"report text {REPORT_FILE.name} not found under any shared/report above {PROJECT_ROOT}")
+def report_flat(report_text: str) -> str:
     # Slides were extracted with line breaks inside sentences: compare without whitespace.
-    return re.sub(r"\s+", "", path.read_text(encoding="utf-8"))
+    return re.sub(r"\s+", "", report_text)
 
 
 def _rows(con, sql: str, params=()) -> list[dict]:

@@ -234,3 +234,9 @@ def test_broken_datasets_and_no_database_shows_error_not_traceback(tmp_path, mon
     assert [e.value for e in at.error] == [t("frame.no_database", "zh")]
     assert any("metrics.csv: file is missing" in c.value for c in at.code)
     st.cache_data.clear()
+
+
+def test_home_links_every_page_once():
+    at = run_page("app.py", "en")
+    main_links = [n.proto.page for n in _walk(at.main) if getattr(n, "type", "") == "page_link"]
+    assert sorted(main_links) == sorted(p.url_path for p in PAGES[1:])

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analysis import images
+from analysis.chart_export import chart_html, chart_svg
 from analysis.charts import chart_file_name, full_source_text, plotly_config
 from ui.frame import Frame
 
@@ -24,15 +28,40 @@ def show_chart(frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: 
     selection = {} if on_select is None else {"on_select": on_select, "selection_mode": "points"}
     event = st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=chart_key(slug), **selection)
     st.caption(full_source_text(source_line, frame.lang))
-    st.download_button(
-        frame.t("chart.download_csv"),
-        data=csv_bytes(chart_data),
-        file_name=f"{chart_file_name(slug, frame.lang)}.csv",
-        mime="text/csv",
-        key=f"csv-{slug}",
-        icon=":material/download:",
-        help=frame.t("chart.download_csv_help"),
-    )
+    stem = chart_file_name(slug, frame.lang)
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            frame.t("chart.download_csv"),
+            data=csv_bytes(chart_data),
+            file_name=f"{stem}.csv",
+            mime="text/csv",
+            key=f"csv-{slug}",
+            icon=":material/download:",
+            help=frame.t("chart.download_csv_help"),
+        )
+        # SVG and HTML are made only when clicked (a callable `data`): the HTML alone is about 5 MB.
+        no_svg = images.unavailable_reason()
+        st.download_button(
+            frame.t("briefing.svg"),
+            data=partial(chart_svg, fig),
+            file_name=f"{stem}.svg",
+            mime="image/svg+xml",
+            key=f"svg-{slug}",
+            icon=":material/image:",
+            on_click="ignore",
+            disabled=no_svg is not None,
+            help=frame.t("briefing.svg_unavailable", reason=no_svg) if no_svg else frame.t("briefing.svg_help"),
+        )
+        st.download_button(
+            frame.t("briefing.html"),
+            data=partial(chart_html, fig, slug=slug, lang=frame.lang),
+            file_name=f"{stem}.html",
+            mime="text/html",
+            key=f"html-{slug}",
+            icon=":material/open_in_new:",
+            on_click="ignore",
+            help=frame.t("briefing.html_help"),
+        )
     return event
 
 

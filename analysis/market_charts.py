@@ -1,0 +1,349 @@
+"""Forecast charts: the report's points, the derived series (dashed), the baseline, the user's scenario
+(solid) and the Monte Carlo fan (band), with optional phase bands; and saved scenarios side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis import data
+from analysis.charts import PALETTE, apply_house_style
+from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
+from analysis.format import format_number
+from analysis.i18n import t
+from analysis.market import (
+    SETTING_NAMES,
+    SeriesView,
+    _decimals,
+    display_scale,
+    long_data,
+    series_def,
+    series_label,
+    series_view,
+    settings,
+    unit_label,
+)
+from analysis.phases import add_phase_bands, phases
+from analysis.scenario import BASELINE_NAME, all_params
+
+FAN_FILL = "rgba(31, 78, 121, 0.14)"  # PALETTE["primary"] at low opacity
+COMPARE_COLOURS = (
+    PALETTE["primary"],
+    PALETTE["secondary"],
+    PALETTE["tertiary"],
+    PALETTE["quaternary"],
+    PALETTE["ink"],
+    PALETTE["muted"],
+)
+MAX_COMPARED = len(COMPARE_COLOURS)
+HALF_YEAR = 0.5
+# Legend order. Drawing order differs: fan at the back, then baseline, scenario, the dashed derived line
+# (on top, so it shows where it coincides with the scenario) and the report's points.
+LEGEND_RANK = {"report": 1, "derived": 2, "scenario": 3, "baseline": 4, "band": 5, "p50": 6}
+CHART_HEIGHT_PX = 560
+LEGEND_TOP_MARGIN_PX = 130
+SUBTITLE_PX = 50
+COMPARE_TOP_MARGIN_PX = 100
+
+
+def _scaled(values: pd.Series, view: SeriesView, lang: str) -> pd.Series:
+    return (values * display_scale(view.unit, lang)).round(_decimals(view.unit, lang))
+
+
+def _fmt(value: float, view: SeriesView, lang: str) -> str:
+    # Three significant decimals at most in the printed unit: 37.83 USD bn, 1.9209 million units.
+    return format_number(round(float(value), 2), view.unit, lang)
+
+
+def _source_line(con: duckdb.DuckDBPyConnection, view: SeriesView, lang: str) -> str:
+    return data.source_line(con, sorted(set(view.figures["source_id"])), lang)
+
+
+def _layout(
+    fig: go.Figure, con, view: SeriesView, lang: str, *, years: list[int], phase_bands: bool, title: str, source_line: str
+):
+    fig.update_xaxes(title_text=t("chart.year", lang), dtick=1, range=[min(years) - HALF_YEAR, max(years) + HALF_YEAR])
+    fig.update_yaxes(title_text=unit_label(view.unit, lang), rangemode="tozero")
+    if phase_bands:
+        add_phase_bands(fig, phases(con), lang, x_max=max(years) + HALF_YEAR)
+    fig = apply_house_style(fig, title=title, source_line=source_line, lang=lang)
+    # Up to eight legend entries: give them their own rows between the title and the plot.
+    fig.update_layout(
+        height=CHART_HEIGHT_PX,
+        margin={"t": LEGEND_TOP_MARGIN_PX},
+        title={"y": 0.98, "yanchor": "top", "yref": "container"},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
+    )
+    if view.series.supplementary:  # said under the title, so an exported image carries it too
+        fig.update_layout(
+            margin={"t": LEGEND_TOP_MARGIN_PX + SUBTITLE_PX},
+            title_subtitle={"text": t("market.supplementary_badge", lang), "font": {"size": 12, "color": PALETTE["secondary"]}},
+        )
+    return fig
+
+
+def forecast_figure(
+    con, view: SeriesView, scenario: Mapping[str, object], lang: str, *, title: str, source_line: str
+) -> go.Figure:
+    sid = view.series.series_id
+    fig = go.Figure()
+    if not view.fan.empty:
+        fan = view.fan.apply(lambda col: _scaled(col, view, lang))
+        band_name = series_label("band", sid, lang)
+        fig.add_trace(
+            go.Scatter(
+                x=fan.index,
+                y=fan["p10"],
+                mode="lines",
+                line={"width": 0},
+                name=series_label("p10", sid, lang),
+                legendgroup="fan",
+                showlegend=False,
+                hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=fan.index,
+                y=fan["p90"],
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=FAN_FILL,
+                name=band_name,
+                legendrank=LEGEND_RANK["band"],
+                legendgroup="fan",
+                hovertemplate="%{x}: %{y}<extra>" + series_label("p90", sid, lang) + "</extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=fan.index,
+                y=fan["p50"],
+                mode="lines",
+                name=series_label("p50", sid, lang),
+                legendrank=LEGEND_RANK["p50"],
+                legendgroup="fan",
+                line={"color": PALETTE["primary"], "width": 1, "dash": "dot"},
+            )
+        )
+    baseline = _scaled(view.baseline, view, lang)
+    fig.add_trace(
+        go.Scatter(
+            x=baseline.index,
+            y=baseline,
+            mode="lines",
+            name=series_label("baseline", sid, lang),
+            legendrank=LEGEND_RANK["baseline"],
+            line={"color": PALETTE["muted"], "width": 1.5, "dash": "dot"},
+        )
+    )
+    path = _scaled(view.scenario, view, lang)
+    fig.add_trace(
+        go.Scatter(
+            x=path.index,
+            y=path,
+            mode="lines",
+            name=series_label("scenario", sid, lang),
+            legendrank=LEGEND_RANK["scenario"],
+            line={"color": PALETTE["primary"], "width": 3},
+        )
+    )
+    derived = _scaled(view.derived, view, lang)
+    derived_years = set(view.derived_figures["year"])
+    fig.add_trace(
+        go.Scatter(
+            x=derived.index,
+            y=derived,
+            mode="lines+markers",
+            name=series_label("derived", sid, lang),
+            legendrank=LEGEND_RANK["derived"],
+            line={"color": PALETTE["secondary"], "width": 2, "dash": "dash"},
+            marker={"symbol": "circle-open", "size": [9 if y in derived_years else 0 for y in derived.index]},
+        )
+    )
+    if not view.imported.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=view.imported["year"],
+                y=_scaled(view.imported["value"], view, lang),
+                mode="markers",
+                name=series_label("imported", sid, lang),
+                legendrank=LEGEND_RANK["report"] + 0.5,
+                marker={"symbol": "square", "size": 11, "color": PALETTE["tertiary"], "line": {"color": "white", "width": 1}},
+                customdata=view.imported[["version_name", "source"]],
+                hovertemplate="%{x}: %{y} (%{customdata[0]}; %{customdata[1]})<extra>%{fullData.name}</extra>",
+            )
+        )
+    stated = view.stated if view.show_report else view.stated.iloc[0:0]
+    fig.add_trace(
+        go.Scatter(
+            x=stated["year"],
+            y=_scaled(stated["value"], view, lang),
+            mode="markers",
+            name=series_label("report", sid, lang),
+            legendrank=LEGEND_RANK["report"],
+            marker={"symbol": "diamond", "size": 12, "color": PALETTE["ink"]},
+            customdata=stated[["printed"]],
+            hovertemplate="%{x}: %{y} (%{customdata[0]})<extra>%{fullData.name}</extra>",
+        )
+    )
+    return _layout(fig, con, view, lang, years=view.years, phase_bands=bool(scenario.get("phase_bands")), title=title, source_line=source_line)  # fmt: skip
+
+
+def _native(view: SeriesView, lang: str) -> NativeChart:
+    years = view.years
+    sid = view.series.series_id
+    lines = {
+        "report": view.stated.set_index("year")["value"],
+        "derived": view.derived,
+        "baseline": view.baseline,
+        "scenario": view.scenario,
+        **{code: view.fan[code] for code in ("p10", "p50", "p90") if code in view.fan},
+    }
+    series = []
+    for code, values in lines.items():
+        scaled = _scaled(values, view, lang).reindex(years)
+        series.append(NativeSeries(series_label(code, sid, lang), tuple(None if pd.isna(v) else float(v) for v in scaled)))
+    return NativeChart("line", tuple(str(y) for y in years), tuple(series), y_title=unit_label(view.unit, lang))
+
+
+def assumptions(series_id: str, values: Mapping[str, object], lang: str) -> dict[str, str]:
+    """Label -> value of this series' five settings, for footnotes and the comparison table."""
+    params = all_params()
+    s = series_def(series_id)
+    chosen = settings(series_id, values)
+    out = {}
+    for name in SETTING_NAMES:
+        param = params[s.param(name)]
+        out[t(param.label_key, lang)] = f"{param.to_text(chosen[name])}{param.unit}"
+    return out
+
+
+def _takeaway(view: SeriesView, lang: str) -> str:
+    year = max(view.years)
+    scenario, baseline = view.scenario[year], view.baseline[year]
+    text = t(
+        "market.takeaway",
+        lang,
+        year=year,
+        scenario=_fmt(scenario, view, lang),
+        baseline=_fmt(baseline, view, lang),
+        diff=f"{(scenario / baseline - 1) * 100:+.1f}%",
+    )
+    if not view.fan.empty and view.settings["spread"] > 0:
+        text += t(
+            "market.takeaway_fan", lang, p10=_fmt(view.fan["p10"][year], view, lang), p90=_fmt(view.fan["p90"][year], view, lang)
+        )
+    return text
+
+
+def forecast_chart(series_id: str, slug: str):
+    def build(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], lang: str) -> ChartSpec:
+        view = series_view(con, series_id, scenario)
+        title = t(f"market.chart.{series_id}.title", lang, horizon=max(view.years))
+        source_line = _source_line(con, view, lang)
+        return ChartSpec(
+            slug=slug,
+            title=title,
+            takeaway=_takeaway(view, lang),
+            figure=forecast_figure(con, view, scenario, lang, title=title, source_line=source_line),
+            data=long_data(view, lang),
+            source_line=source_line,
+            assumptions=assumptions(series_id, scenario, lang),
+            native=_native(view, lang),
+        )
+
+    return build
+
+
+CHARTS = (
+    ChartDef("ai-server-market", "market", "market.chart.market.title", forecast_chart("market", "ai-server-market")),
+    ChartDef("ai-server-shipments", "market", "market.chart.shipments.title", forecast_chart("shipments", "ai-server-shipments")),
+    ChartDef(
+        "cn-intelligent-compute", "intelligent_compute", "market.chart.icc.title", forecast_chart("icc", "cn-intelligent-compute")
+    ),
+)
+
+
+# ---------------------------------------------------------------- saved scenarios side by side
+
+
+def scenario_display_name(name: str, lang: str) -> str:
+    return t("scenario.baseline", lang) if name == BASELINE_NAME else name
+
+
+def compare_chart(
+    con: duckdb.DuckDBPyConnection,
+    series_id: str,
+    scenarios: Mapping[str, Mapping[str, object]],
+    lang: str,
+    *,
+    phase_bands: bool = False,
+) -> ChartSpec:
+    """One line per saved scenario (at most MAX_COMPARED) over the report's points, with their data as CSV."""
+    if not scenarios:
+        raise ValueError("choose at least one scenario to compare")
+    if len(scenarios) > MAX_COMPARED:
+        raise ValueError(f"at most {MAX_COMPARED} scenarios can be compared at once")
+    views = {name: series_view(con, series_id, values) for name, values in scenarios.items()}
+    first = next(iter(views.values()))
+    years = sorted({y for v in views.values() for y in v.years})
+    fig = go.Figure()
+    rows = []
+    for colour, (name, view) in zip(COMPARE_COLOURS, views.items(), strict=False):
+        label = scenario_display_name(name, lang)
+        path = _scaled(view.scenario, view, lang)
+        fig.add_trace(go.Scatter(x=path.index, y=path, mode="lines", name=label, line={"color": colour, "width": 2.5}))
+        rows += [(label, int(y), float(v)) for y, v in path.items()]
+    stated = first.stated
+    fig.add_trace(
+        go.Scatter(
+            x=stated["year"],
+            y=_scaled(stated["value"], first, lang),
+            mode="markers",
+            name=series_label("report", series_id, lang),
+            marker={"symbol": "diamond", "size": 12, "color": PALETTE["ink"]},
+        )
+    )
+    title = t("market.compare.chart_title", lang, series=t(f"market.series.{series_id}", lang))
+    source_line = _source_line(con, first, lang)
+    fig = _layout(fig, con, first, lang, years=years, phase_bands=phase_bands, title=title, source_line=source_line)
+    fig.update_layout(margin={"t": COMPARE_TOP_MARGIN_PX})  # one legend row
+    unit = unit_label(first.unit, lang)
+    long = pd.DataFrame(rows, columns=[t("market.csv.scenario", lang), t("market.csv.year", lang), t("market.csv.value", lang)])
+    long[t("market.csv.unit", lang)] = unit
+    last = max(years)
+    ends = {name: v.scenario.get(last) for name, v in views.items()}
+    top = max((n for n in ends if ends[n] is not None and not pd.isna(ends[n])), key=lambda n: ends[n], default=None)
+    takeaway = (
+        ""
+        if top is None
+        else t(
+            "market.compare.takeaway", lang, name=scenario_display_name(top, lang), year=last, value=_fmt(ends[top], first, lang)
+        )
+    )
+    return ChartSpec(slug=f"compare-{series_id}", title=title, takeaway=takeaway, figure=fig, data=long, source_line=source_line)  # fmt: skip
+
+
+def compare_table(
+    con: duckdb.DuckDBPyConnection, series_id: str, scenarios: Mapping[str, Mapping[str, object]], lang: str
+) -> pd.DataFrame:
+    """Side by side: the settings, then the value per year, one column per scenario."""
+    views = {name: series_view(con, series_id, values) for name, values in scenarios.items()}
+    first = next(iter(views.values()))
+    unit, decimals = unit_label(first.unit, lang), _decimals(first.unit, lang)
+    years = sorted({y for v in views.values() for y in v.years})
+    year_rows = {y: t("market.compare.year_row", lang, year=y, unit=unit) for y in years}
+    setting_rows = list(assumptions(series_id, {}, lang))
+    columns = {}
+    for name, view in views.items():
+        cells = dict(assumptions(series_id, scenarios[name], lang))
+        cells.update({year_rows[y]: f"{v:,.{decimals}f}" for y, v in _scaled(view.scenario, view, lang).items()})
+        columns[scenario_display_name(name, lang)] = cells
+    table = pd.DataFrame(columns).reindex(setting_rows + list(year_rows.values()))
+    table.index.name = t("market.compare.row", lang)
+    return table.fillna("—").reset_index()

@@ -1,0 +1,137 @@
+"""`python -m analysis export`: exit status, messages, files written, and the same pack as the app builds."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from conftest import PROJECT_ROOT
+from pptx import Presentation
+
+from analysis import briefing, chartspec, images
+from analysis import scenario as sc
+from analysis.__main__ import main
+from analysis.chartspec import chart_defs
+from analysis.userstore import ScenarioStore
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, built_db):
+    monkeypatch.setenv("ATLAS_DB_PATH", str(built_db))
+    monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(tmp_path / "userdata"))
+    return tmp_path
+
+
+def texts(slide) -> str:
+    return "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+
+
+def test_export_writes_the_deck_and_zip_and_shows_progress(env, capsys):
+    out, zip_path = env / "briefing.pptx", env / "briefing.zip"
+    assert main(["export", "--lang", "en", "--out", str(out), "--zip", str(zip_path), "--images", "never"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.split() == [str(out), str(zip_path)]
+    assert "] " in captured.err and f"{2 * len(chart_defs()) + 3}/{2 * len(chart_defs()) + 3} done" in captured.err
+    deck = Presentation(str(out))
+    assert len(deck.slides) == len(chart_defs()) + 2
+    assert "Scenario: Baseline (report values)" in texts(deck.slides[0])
+    assert zipfile.ZipFile(zip_path).read(briefing.SCENARIO_FILE)
+
+
+def test_export_of_a_saved_scenario_and_chosen_charts(env, capsys, monkeypatch):
+    monkeypatch.setattr(sc, "PARAM_MODULES", (*sc.PARAM_MODULES, "scenario_params_fixture"))
+    monkeypatch.setattr(chartspec, "CHART_MODULES", (*chartspec.CHART_MODULES, "briefing_charts_fixture"))
+    values = {**sc.defaults(), "t_growth": 42.0}
+    ScenarioStore(env / "userdata").save("Fast", values)
+    out, zip_path = env / "fast.pptx", env / "fast.zip"
+    code = main(
+        [
+            "export",
+            "--scenario",
+            "Fast",
+            "--lang",
+            "zh",
+            "--charts",
+            "t-line, t-stacked",
+            "--out",
+            str(out),
+            "--zip",
+            str(zip_path),
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    deck = Presentation(str(out))
+    assert len(deck.slides) == 4
+    assert "情景：Fast" in texts(deck.slides[0])
+    assert "测试折线图：训练算力需求" in texts(deck.slides[1])
+    name, reloaded, _ = briefing.read_scenario_file(zip_path.read_bytes())
+    assert (name, reloaded) == ("Fast", values)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--scenario", "nope"], "no saved scenario 'nope'; saved scenarios: baseline"),
+        (["--charts", "nope,workload-split"], "unknown chart(s): nope; available:"),
+        (["--charts", ""], "choose at least one chart"),
+        (["--out", "{tmp}/missing/briefing.pptx"], "the folder for"),
+        (["--out", "{tmp}"], "is a folder"),
+    ],
+    ids=["unknown-scenario", "unknown-chart", "no-chart", "missing-folder", "out-is-folder"],
+)
+def test_bad_input_exits_2_with_a_message_and_writes_nothing(env, capsys, args, message):
+    args = [a.replace("{tmp}", str(env)) for a in args]
+    if "--out" not in args:
+        args += ["--out", str(env / "x.pptx")]
+    assert main(["export", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert not (env / "x.pptx").exists()
+
+
+def test_unknown_language_is_refused_by_the_parser(env, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["export", "--lang", "fr", "--out", str(env / "x.pptx")])
+    assert caught.value.code == 2
+    assert "invalid choice: 'fr'" in capsys.readouterr().err
+
+
+def test_without_chromium_export_succeeds_and_warns_what_is_left_out(env, capsys, monkeypatch):
+    monkeypatch.setattr(chartspec, "CHART_MODULES", (*chartspec.CHART_MODULES, "briefing_charts_fixture"))
+    monkeypatch.setenv(images.BROWSER_ENV, str(env / "no-chromium"))
+    out = env / "x.pptx"
+    assert main(["export", "--lang", "en", "--charts", "t-map,t-column", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: t-map is not drawn in the deck" in err and "no-chromium" in err
+    assert "Left out of this deck" in texts(Presentation(str(out)).slides[-1])
+
+
+def test_the_command_line_runs_as_a_module(env):
+    """The real entry point, as a scheduler would call it: status 0, the path on stdout, a bar on stderr."""
+    out = env / "zh.pptx"
+    environment = {**os.environ, "ATLAS_DB_PATH": os.environ["ATLAS_DB_PATH"], "ATLAS_USER_DATA_DIR": str(env / "userdata")}
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "export", "--lang", "zh", "--out", str(out), "--images", "never"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(out)
+    assert "[####" in result.stderr
+    assert len(Presentation(io.BytesIO(out.read_bytes())).slides) == len(chart_defs()) + 2
+    bad = subprocess.run(
+        [sys.executable, "-m", "analysis", "export", "--scenario", "nope", "--out", str(env / "y.pptx")],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and "no saved scenario 'nope'" in bad.stderr

@@ -1,0 +1,111 @@
+"""Layout shared by the market and intelligent-compute pages: one forecast section, the scenario comparison."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis.format import format_number
+from analysis.market import SERIES, SETTING_NAMES, settings
+from analysis.market_charts import MAX_COMPARED, scenario_display_name
+from analysis.userstore import ScenarioStore, StoreError
+from ui.frame import Frame, frame_chart, frame_load
+from ui.widgets import show_spec
+
+CONTROLS_WIDTH, CHART_WIDTH = 1, 3
+DEFAULT_COMPARED = 3
+NO_VALUE = "—"
+
+
+def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
+    """Sliders beside the chart, the year-by-year table under it, the derivation note last."""
+    series = SERIES[series_id]
+    st.subheader(frame.t(f"market.series.{series_id}"))
+    controls, chart = st.columns([CONTROLS_WIDTH, CHART_WIDTH])
+    with controls:
+        for name in SETTING_NAMES:
+            frame.param(series.param(name))
+        chosen = settings(series_id, frame.scenario)
+        unit = frame_load(frame, "market.series_unit_row", series_id=series_id)
+        st.caption(
+            frame.t(
+                "market.settings_summary",
+                base=format_number(chosen["base_value"], unit, frame.lang),
+                base_year=chosen["base_year"],
+                cagr=f"{chosen['cagr']:g}",
+                horizon=chosen["horizon"],
+            )
+        )
+    with chart:
+        spec = frame_chart(frame, slug)
+        st.markdown(f"**{spec.takeaway}**")
+        show_spec(frame, spec)
+    st.markdown(f"**{frame.t('market.table_heading')}**", help=frame.t("market.table_help"))
+    table = frame_load(frame, "market.forecast_table", series_id=series_id, scenario=frame.scenario, lang=frame.lang)
+    show_table(table, key=f"table-{slug}")
+    st.caption(frame_load(frame, "market.series_note", series_id=series_id, lang=frame.lang))
+
+
+def show_table(table: pd.DataFrame, key: str) -> None:
+    """Numbers with thousands separators and right-aligned, a dash where a line has no value for that year."""
+    numbers = [c for c in table.columns[1:] if pd.api.types.is_numeric_dtype(table[c])]
+    shown = table.astype({c: object for c in numbers})
+    for column in numbers:
+        shown[column] = [NO_VALUE if pd.isna(v) else f"{v:,g}" for v in table[column]]
+    config = {c: st.column_config.TextColumn(alignment="right") for c in numbers}
+    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
+
+
+def _saved_scenarios(frame: Frame) -> tuple[ScenarioStore, list[str]] | None:
+    store = ScenarioStore()
+    try:
+        return store, store.names()
+    except StoreError as exc:
+        st.error(frame.t("market.compare.store_unreadable", detail=str(exc)))
+        return None
+
+
+def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
+    """Saved scenarios side by side: their lines over the report's points, and a table of settings and values."""
+    st.subheader(frame.t("market.compare.heading"))
+    st.caption(frame.t("market.compare.intro"))
+    found = _saved_scenarios(frame)
+    if found is None:
+        return
+    store, names = found
+    left, right = st.columns([3, 1])
+    chosen = left.multiselect(
+        frame.t("market.compare.pick"),
+        options=names,
+        default=names[:DEFAULT_COMPARED],
+        max_selections=MAX_COMPARED,
+        format_func=lambda n: scenario_display_name(n, frame.lang),
+        key="market.compare.pick",
+        help=frame.t("market.compare.pick_help"),
+    )
+    series_id = series_ids[0]
+    if len(series_ids) > 1:
+        series_id = right.selectbox(
+            frame.t("market.compare.series"),
+            options=list(series_ids),
+            format_func=lambda s: frame.t(f"market.series.{s}"),
+            key="market.compare.series",
+        )
+    scenarios = {}
+    for name in chosen:
+        try:
+            scenarios[name] = store.load(name)
+        except (KeyError, StoreError) as exc:
+            st.warning(frame.t("market.compare.load_failed", name=name, detail=str(exc)))
+    if not scenarios:
+        st.info(frame.t("market.compare.none"))
+        return
+    bands = bool(frame.scenario.get("phase_bands"))
+    spec = frame_load(
+        frame, "market_charts.compare_chart", series_id=series_id, scenarios=scenarios, lang=frame.lang, phase_bands=bands
+    )
+    if spec.takeaway:
+        st.markdown(f"**{spec.takeaway}**")
+    show_spec(frame, spec)
+    table = frame_load(frame, "market_charts.compare_table", series_id=series_id, scenarios=scenarios, lang=frame.lang)
+    st.dataframe(table, hide_index=True, width="stretch", key=f"table-compare-{series_id}")

@@ -1,0 +1,60 @@
+"""Reopen a scenario from a file: a briefing pack's zip or its scenario.json."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis import briefing
+from analysis.i18n import t
+from analysis.scenario import all_params
+from ui import scenario as scenario_state
+
+LOADER_KEY = "briefing.loader"
+MESSAGE_KEY = "briefing.loader_message"
+
+
+def open_scenario_file(lang: str) -> None:
+    """The uploader's on_change: switch to the scenario in the file, or keep a message saying why not."""
+    upload = st.session_state.get(LOADER_KEY)
+    if upload is None:
+        return
+    try:
+        name, values, problems = briefing.read_scenario_file(upload.getvalue())
+    except briefing.ScenarioFileError as exc:
+        text = t(f"briefing.file_error.{exc.code}", lang, file=upload.name, detail=exc.detail)
+        st.session_state[MESSAGE_KEY] = ("error", text, [])
+        return
+    name = briefing.reopened_name(name, values)
+    scenario_state.set_values(values, name)
+    params = all_params()
+    notes = [
+        t(
+            "scenario.bad_url_value",
+            lang,
+            label=t(params[p.name].label_key, lang),
+            name=p.name,
+            given=p.given,
+            default=params[p.name].to_text(p.default),
+        )
+        for p in problems
+    ]
+    shown = briefing.display_scenario_name(name, lang)
+    st.session_state[MESSAGE_KEY] = ("success", t("briefing.loaded", lang, name=shown, file=upload.name), notes)
+
+
+def scenario_loader(lang: str) -> None:
+    """A file uploader that switches the session to the file's scenario, with a message either way."""
+    st.file_uploader(
+        t("briefing.loader_label", lang),
+        type=["zip", "json"],
+        key=LOADER_KEY,
+        on_change=open_scenario_file,
+        args=(lang,),
+        help=t("briefing.loader_help", lang),
+    )
+    message = st.session_state.pop(MESSAGE_KEY, None)
+    if message is not None:
+        kind, text, notes = message
+        (st.error if kind == "error" else st.success)(text)
+        if notes:
+            st.warning(t("briefing.loaded_problems", lang) + "\n" + "\n".join(f"- {note}" for note in notes))
