@@ -351,3 +351,29 @@ def test_readme_markdown_lists_every_page_and_the_verdicts():
     }
     line = loadtest_markdown(report)
     assert "p50 300.0 ms" in line and "p95 900.0 ms" in line and "FAILED: 2 error(s)" in line
+
+
+@pytest.mark.parametrize(
+    "pack, expected",
+    [
+        (
+            {"available": False, "reason": "analysis.briefing does not exist (yet)"},
+            "not available: analysis.briefing does not exist (yet)",
+        ),
+        ({"available": True, "ran": False, "reason": "build_pack raised X"}, "not measured: build_pack raised X"),
+        (
+            {
+                "available": True,
+                "ran": True,
+                "timings_s": {"charts": 14.0, "no_images_s": 1.0, "auto_s": 2.8, "all_images_s": 4.3},
+            },
+            "14 charts: no pictures 1.00 s (target < 2 s), as the app builds it 2.80 s (target < 5 s), every chart a picture 4.30 s;"
+            " image browser cold start —",
+        ),
+        ({"available": True, "ran": True, "cold_s": 3.0, "warm_s": 1.5}, "1.50 s warm, 3.00 s cold"),
+    ],
+)
+def test_pack_text(pack, expected):
+    from bench.run import _pack_text
+
+    assert _pack_text(pack) == expected
