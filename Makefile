@@ -50,3 +50,14 @@ format: setup ## Apply ruff formatting
 
 clean: ## Remove the rebuildable database (user data in var/ is kept)
 	rm -rf build
+
+# ---------------------------------------------------------------- benchmark and load test (on demand, not part of `make test`)
+LOAD_SESSIONS ?= 10
+LOAD_SECONDS ?= 60
+.PHONY: bench loadtest
+
+bench: setup browser-deps ## Benchmark pages against a trivial page, cold start, build, pack, memory → bench/results.json (BENCH_ARGS=--help)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+loadtest: setup browser-deps ## 10 browser sessions move widgets for 60 s on one server → bench/loadtest.json (LOAD_SESSIONS=, LOAD_SECONDS=)
+	$(BIN)/python -m bench.loadtest --sessions $(LOAD_SESSIONS) --seconds $(LOAD_SECONDS) $(LOADTEST_ARGS)

@@ -1,0 +1,275 @@
+"""`make loadtest`: N browser sessions at once on one server, each moving its page's widget, for a bounded time.
+
+    .venv/bin/python -m bench.loadtest [--sessions 10] [--seconds 60] [--think-ms 500]
+
+Sessions are spread round-robin over analysis.sitemap.PAGES as they are when run; each moves the same
+widget the benchmark moves (bench/widgets.py), or reruns the page with Streamlit's "r" shortcut when it has
+none a keyboard can move. Reports redraw latency (p50/p95), errors (console, page, timeouts, exception boxes,
+tracebacks in the server log) and the server's memory, to bench/loadtest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import stats
+from bench.server import PROJECT_ROOT, Server, free_port, machine
+
+LOADTEST_PATH = PROJECT_ROOT / "bench" / "loadtest.json"
+MEMORY_SAMPLE_S = 1.0
+MAX_ERRORS_KEPT = 50
+RETRY_NOTE = "15 s"
+SERVER_LOG_ERRORS = ("Traceback (most recent call last)", "Uncaught app execution", "Uncaught app exception")
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def discover(pages, lang: str) -> dict[str, tuple]:
+    """page_id → (browser driver, area, labels), from one AppTest run of each page."""
+    from bench.rerun import open_page
+    from bench.run import browser_widget
+    from bench.widgets import find_perturbation
+
+    drivers = {}
+    for page in pages:
+        at = open_page(page.file, lang)
+        at.run()
+        drivers[page.page_id] = browser_widget(None if at.exception else find_perturbation(at))
+    return drivers
+
+
+class StartLine:
+    """Every session loads its page and calibrates first; the timed window opens when the last one is ready."""
+
+    def __init__(self, sessions: int, seconds: float):
+        self.waiting = sessions
+        self.seconds = seconds
+        self.go = asyncio.Event()
+        self.started = 0.0
+        self.deadline = 0.0
+
+    def arrive(self) -> None:
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.started = time.monotonic()
+            self.deadline = self.started + self.seconds
+            self.go.set()
+
+
+async def run_session(index, browser, app, page, driver, args, line: StartLine, record) -> None:
+    from bench import browser as br
+
+    kind, area, labels = driver
+    session = await br.Session.open(browser)
+    rng = random.Random(index)
+    name = f"session {index} ({page.page_id})"
+    arrived = False
+    mover = None
+    try:
+        await session.goto(br.page_url(app.url, page.url_path, args.lang))
+        mover = br.Mover(session, kind, area, labels)
+        await mover.prepare()
+        line.arrive()
+        arrived = True
+        await line.go.wait()
+        while time.monotonic() < line.deadline:
+            try:
+                total, _ = await mover.redraw_s()
+                record["latencies"].setdefault(page.page_id, []).append(total)
+            except Exception as exc:  # a redraw that never came: count it, then carry on
+                record["errors"].append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+            boxes = await session.exception_boxes()
+            if boxes:
+                record["exception_boxes"] += boxes
+                record["errors"].append(f"{name}: {boxes} exception box(es) on the page")
+                await session.page.reload()
+                await session.wait_idle()
+            await asyncio.sleep(args.think_ms / 1000 * rng.uniform(0.5, 1.5))
+    except Exception as exc:
+        record["errors"].append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+        if not arrived:
+            line.arrive()
+    finally:
+        if mover is not None:
+            record["retries"] += mover.retries
+            record["chart_misses"] += mover.chart_misses
+        record["errors"] += [f"{name}: {e}" for e in session.errors]
+        await session.close()
+
+
+async def sample_memory(app, stop: asyncio.Event, samples: list[float]) -> None:
+    while not stop.is_set():
+        rss = app.rss_bytes()
+        if rss is not None:
+            samples.append(rss)
+        try:
+            await asyncio.wait_for(stop.wait(), MEMORY_SAMPLE_S)
+        except TimeoutError:
+            pass
+
+
+async def load(pages, drivers, args, work: Path) -> dict:
+    from playwright.async_api import async_playwright
+
+    from bench import browser as br
+
+    app = Server("app.py", free_port(args.port_base), dict(os.environ), work / "app.log")
+    record = {"latencies": {}, "errors": [], "exception_boxes": 0, "retries": 0, "chart_misses": 0}
+    memory: list[float] = []
+    assignment = [pages[i % len(pages)] for i in range(args.sessions)]
+    async with async_playwright() as playwright:
+        browser = await br.launch(playwright)
+        try:
+            app.start()
+            await asyncio.to_thread(app.wait_healthy)
+            idle_rss = app.rss_bytes()
+            stop = asyncio.Event()
+            sampler = asyncio.create_task(sample_memory(app, stop, memory))
+            line = StartLine(args.sessions, args.seconds)
+            tasks = [
+                asyncio.create_task(run_session(i, browser, app, page, drivers[page.page_id], args, line, record))
+                for i, page in enumerate(assignment)
+            ]
+            await asyncio.gather(*tasks)
+            elapsed = time.monotonic() - line.started
+            stop.set()
+            await sampler
+            healthy = app.process.poll() is None
+            end_rss = app.rss_bytes()
+        finally:
+            await browser.close()
+            app.stop()
+    server_log = (work / "app.log").read_text(errors="replace")
+    log_errors = [marker for marker in SERVER_LOG_ERRORS if marker in server_log]
+    if log_errors:
+        record["errors"].append(f"server log contains: {', '.join(log_errors)}\n{server_log[-3000:]}")
+    if not healthy:
+        record["errors"].append("the server process exited during the load test")
+    return {
+        "record": record,
+        "assignment": [p.page_id for p in assignment],
+        "elapsed_s": round(elapsed, 1),
+        "memory": {
+            "idle_mb": stats.rss_mb(idle_rss),
+            "max_mb": stats.rss_mb(max(memory)) if memory else None,
+            "end_mb": stats.rss_mb(end_rss),
+            "samples": len(memory),
+        },
+    }
+
+
+def report(out: dict, drivers, args, started, machine_info) -> dict:
+    record = out["record"]
+    every = [s for samples in record["latencies"].values() for s in samples]
+    summary = stats.summarize(every) if every else None
+    per_page = {}
+    for page_id, samples in record["latencies"].items():
+        s = stats.summarize(samples)
+        per_page[page_id] = {
+            "driver": drivers[page_id][0],
+            "redraws": s["n"],
+            "p50": s["median_ms"],
+            "p95": s["p95_ms"],
+            "max": s["max_ms"],
+        }
+    errors = record["errors"]
+    return {
+        "date": started.isoformat(timespec="seconds"),
+        "machine": {**machine_info, "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "sessions": args.sessions,
+        "seconds": args.seconds,
+        "think_ms": args.think_ms,
+        "lang": args.lang,
+        "elapsed_s": out["elapsed_s"],
+        "assignment": out["assignment"],
+        "redraws": len(every),
+        "latency_ms": {"p50": summary["median_ms"], "p95": summary["p95_ms"], "max": summary["max_ms"]} if summary else {},
+        "pages": per_page,
+        "exception_boxes": record["exception_boxes"],
+        "key_press_retries": record["retries"],
+        "chart_misses": record["chart_misses"],
+        "error_count": len(errors),
+        "errors": errors[:MAX_ERRORS_KEPT],
+        "memory_mb": out["memory"],
+        "ok": not errors and record["exception_boxes"] == 0 and bool(every),
+    }
+
+
+def render(result: dict) -> str:
+    rows = [[p, e["driver"], e["redraws"], e["p50"], e["p95"], e["max"]] for p, e in result["pages"].items()]
+    latency, memory = result["latency_ms"], result["memory_mb"]
+    lines = [
+        f"Compute Atlas load test · {result['date']} · {result['sessions']} sessions × {result['seconds']} s"
+        f" · {result['machine']['cpus']} CPU {result['machine']['cpu_model']} · load at end {result['machine']['load_average_at_end']}",
+        "",
+        stats.text_table(["page", "moved by", "redraws", "p50 ms", "p95 ms", "max ms"], rows),
+        "",
+        f"all pages: {result['redraws']} redraws, p50 {stats.fmt(latency.get('p50'), ' ms')}, p95 {stats.fmt(latency.get('p95'), ' ms')}",
+        f"server memory: idle {stats.fmt(memory['idle_mb'], ' MB')}, max {stats.fmt(memory['max_mb'], ' MB')}, end {stats.fmt(memory['end_mb'], ' MB')}",
+        f"exception boxes: {result['exception_boxes']}, errors: {result['error_count']},"
+        f" key presses repeated because no run started within {RETRY_NOTE}: {result['key_press_retries']}",
+    ]
+    lines += [f"  - {e}" for e in result["errors"][:10]]
+    lines.append("RESULT: " + ("OK (no error, no exception box)" if result["ok"] else "FAILED"))
+    return "\n".join(lines)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long the sessions keep moving widgets (default 60)")
+    parser.add_argument("--think-ms", type=float, default=500.0, help="mean pause between one session's moves (default 500)")
+    parser.add_argument("--lang", default="zh", choices=("zh", "en"))
+    parser.add_argument("--port-base", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=LOADTEST_PATH)
+    args = parser.parse_args(argv)
+    if args.sessions < 1 or args.seconds <= 0:
+        parser.error("--sessions must be ≥ 1 and --seconds > 0")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    started = dt.datetime.now().astimezone()
+    machine_info = machine()
+    with tempfile.TemporaryDirectory(prefix="atlas-loadtest-") as tmp:
+        work = Path(tmp)
+        os.environ["ATLAS_DB_PATH"] = str(work / "atlas.duckdb")
+        os.environ["ATLAS_USER_DATA_DIR"] = str(work / "userdata")
+        if str(PROJECT_ROOT) not in sys.path:
+            sys.path.insert(0, str(PROJECT_ROOT))
+        from analysis.build import build
+        from analysis.paths import datasets_dir
+        from analysis.sitemap import PAGES
+        from bench.run import quiet_streamlit_warnings
+
+        quiet_streamlit_warnings()
+        build(datasets_dir(), work / "atlas.duckdb")
+        log(f"Finding each page's widget ({len(PAGES)} pages) …")
+        drivers = discover(PAGES, args.lang)
+        log(f"{args.sessions} sessions × {args.seconds:g} s on one server …")
+        out = asyncio.run(load(list(PAGES), drivers, args, work))
+    result = report(out, drivers, args, started, machine_info)
+    problems = stats.loadtest_problems(result)
+    if problems:
+        log("loadtest.json shape problems: " + "; ".join(problems))
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    log("")
+    log(render(result))
+    log(f"\nWrote {args.out.relative_to(PROJECT_ROOT) if args.out.is_relative_to(PROJECT_ROOT) else args.out}")
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
