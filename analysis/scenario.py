@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from importlib import import_module
 
 BASELINE_NAME = "baseline"
@@ -126,8 +127,14 @@ PARAM_MODULES: tuple[str, ...] = (
 
 
 def all_params() -> dict[str, Param]:
+    """Every declared parameter by name (a fresh dict; the collection itself is cached per module list)."""
+    return dict(_collect(PARAM_MODULES))
+
+
+@cache
+def _collect(modules: tuple[str, ...]) -> dict[str, Param]:
     found: dict[str, Param] = {}
-    for module in PARAM_MODULES:
+    for module in modules:
         for param in import_module(module).PARAMS:
             if param.name in found or param.name in RESERVED_NAMES:
                 raise ValueError(f"scenario parameter {param.name!r} is defined twice or reserved")

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.cycle import GROUPS, LAST_YEAR, PHASES
-from analysis.cycle_charts import MATRIX_PHASES, matrix_figure, matrix_table, valid_scores
+from analysis.cycle_charts import MATRIX_PHASES, SCORE_COLUMNS, matrix_figure, matrix_table, valid_scores
 from analysis.cycle_link import describe_link
 from ui.frame import frame_chart, frame_load, page_frame
 from ui.widgets import show_chart, show_spec
@@ -94,8 +94,11 @@ for phase_id in MATRIX_PHASES:
         else:
             st.warning(frame.t("cycle.scores_invalid"))
         current = scores.assign(**{c: st.session_state.get(good_key, edited)[c] for c in edited.columns if c.endswith("_score")})
-        figure = matrix_figure(current, phase_id, source_line=spec.source_line, lang=frame.lang)
-        show_chart(frame, figure, matrix_table(current, frame.lang), slug=spec.slug, source_line=spec.source_line)
+        if current[list(SCORE_COLUMNS)].equals(scores[list(SCORE_COLUMNS)]):
+            show_spec(frame, spec)  # unedited: the cached chart, no figure to rebuild on each rerun
+        else:
+            figure = matrix_figure(current, phase_id, source_line=spec.source_line, lang=frame.lang)
+            show_chart(frame, figure, matrix_table(current, frame.lang), slug=spec.slug, source_line=spec.source_line)
 
 st.subheader(frame.t("cycle.sensitivity"))
 show_spec(frame, frame_chart(frame, "cycle-sensitivity"))

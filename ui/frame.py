@@ -136,12 +136,12 @@ def page_frame(page_id: str) -> Frame:
         lang = _language_switch(lang)
         scenario_state.scenario_manager(lang)
         st.divider()
-        section = ""
+        section, nav = "", _nav_params(lang)
         for target in PAGES:
             if target.section != section:
                 section = target.section
                 st.caption(t(f"nav.section.{section}", lang))
-            st.page_link(target.file, label=t(target.title_key, lang), icon=target.icon, query_params=_nav_params(lang))
+            st.page_link(target.file, label=t(target.title_key, lang), icon=target.icon, query_params=nav)
     try:
         status = database_status()
     except BuildError as exc:
