@@ -408,7 +408,7 @@ def render(results: dict) -> str:
         ["server memory, 1 session", stats.fmt((memory or {}).get("sessions_1_mb"), " MB")],
         ["server memory, 10 sessions", stats.fmt((memory or {}).get("sessions_10_mb"), " MB")],
     ]
-    lines.append(stats.text_table(["figure", "value"], summary))
+    lines.append(stats.text_table(["figure", "value"], summary, left=2))
     if results.get("browser_error"):
         lines.append(f"\nbrowser phase: {results['browser_error']}")
     problems = [f"{p}: {e}" for p, entry in results["pages"].items() for e in entry.get("errors", [])]

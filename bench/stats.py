@@ -147,13 +147,13 @@ def fmt(value: object, unit: str = "") -> str:
     return f"{value}{unit}"
 
 
-def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain monospace table: left-aligned first column, right-aligned numbers."""
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, left: int = 1) -> str:
+    """A plain monospace table: the first `left` columns left-aligned, the others (numbers) right-aligned."""
     cells = [[str(h) for h in headers]] + [[c if isinstance(c, str) else fmt(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
 
     def line(row: Sequence[str]) -> str:
-        return "  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row))
+        return "  ".join(cell.ljust(widths[i]) if i < left else cell.rjust(widths[i]) for i, cell in enumerate(row)).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
