@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,24 @@ def report_text() -> str:
     if path is None:
         pytest.skip(f"report text {REPORT_FILE.name} not found under any shared/report above {PROJECT_ROOT}")
     return path.read_text(encoding="utf-8")
+
+
+@contextmanager
+def isolated_app(db_path: Path, user_data_dir: Path):
+    """Point the app at a database and user-data folder of its own for AppTest runs.
+
+    Streamlit's caches are process-wide, so they are cleared on the way in and out: nothing cached
+    against another database leaks into these tests, or out of them.
+    """
+    import streamlit as st
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ATLAS_DB_PATH", str(db_path))
+        mp.setenv("ATLAS_USER_DATA_DIR", str(user_data_dir))
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        try:
+            yield
+        finally:
+            st.cache_data.clear()
+            st.cache_resource.clear()

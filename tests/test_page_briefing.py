@@ -6,8 +6,7 @@ import io
 import json
 
 import pytest
-import streamlit as st
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, isolated_app
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
@@ -22,14 +21,9 @@ PACK_KEY = "briefing.pack"  # pages/briefing.py keeps (what it was built for, th
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("ATLAS_DB_PATH", str(tmp_path / "atlas.duckdb"))
-    monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(tmp_path / "userdata"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield tmp_path
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def isolated(tmp_path):
+    with isolated_app(tmp_path / "atlas.duckdb", tmp_path / "userdata"):
+        yield tmp_path
 
 
 @pytest.fixture

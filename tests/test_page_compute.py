@@ -7,8 +7,7 @@ Expected values are hand calculations from the report's 3640 PF-days for GPT-3 1
 from __future__ import annotations
 
 import pytest
-import streamlit as st
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, isolated_app
 from streamlit.testing.v1 import AppTest
 
 from analysis.i18n import t
@@ -19,15 +18,10 @@ AUDIT = "pages/compute_audit.py"
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path_factory, monkeypatch):
+def isolated(tmp_path_factory):
     work = tmp_path_factory.mktemp("compute-apptest")
-    monkeypatch.setenv("ATLAS_DB_PATH", str(work / "atlas.duckdb"))
-    monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(work / "userdata"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    with isolated_app(work / "atlas.duckdb", work / "userdata"):
+        yield
 
 
 def open_page(file: str = CALCULATOR, lang: str = "en", **query) -> AppTest:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-import streamlit as st
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, isolated_app
 from streamlit.testing.v1 import AppTest
 
 from analysis.scenario import params_for_page
@@ -16,14 +15,9 @@ CYCLE_PARAMS = [p for p in params_for_page("cycle") if not p.name.startswith("cy
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("ATLAS_DB_PATH", str(tmp_path / "atlas.duckdb"))
-    monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(tmp_path / "userdata"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def isolated(tmp_path):
+    with isolated_app(tmp_path / "atlas.duckdb", tmp_path / "userdata"):
+        yield
 
 
 def open_cycle(lang: str = "en", **query) -> AppTest:

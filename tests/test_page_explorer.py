@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-import streamlit as st
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, isolated_app
 from import_rows import apply, csv_bytes, row
 from streamlit.testing.v1 import AppTest
 
@@ -15,15 +14,10 @@ TIMEOUT = 60
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch, built_db):
+def isolated(tmp_path, built_db):
     """The session's built database and an empty user-data store of this test's own."""
-    monkeypatch.setenv("ATLAS_DB_PATH", str(built_db))
-    monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(tmp_path / "userdata"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield tmp_path / "userdata"
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    with isolated_app(built_db, tmp_path / "userdata"):
+        yield tmp_path / "userdata"
 
 
 def open_page(file: str, lang: str = "en", **query) -> AppTest:

@@ -9,8 +9,7 @@ import subprocess
 import sys
 
 import pytest
-import streamlit as st
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, isolated_app
 from streamlit.testing.v1 import AppTest
 
 from analysis.build import build
@@ -29,14 +28,8 @@ POSITION = {"market": 0, "shipments": 1, "icc": 0}
 @pytest.fixture(scope="module", autouse=True)
 def isolated(tmp_path_factory):
     work = tmp_path_factory.mktemp("market-apptest")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ATLAS_DB_PATH", str(work / "atlas.duckdb"))
-        mp.setenv("ATLAS_USER_DATA_DIR", str(work / "userdata"))
-        st.cache_data.clear()
-        st.cache_resource.clear()
+    with isolated_app(work / "atlas.duckdb", work / "userdata"):
         yield work / "userdata"
-        st.cache_data.clear()
-        st.cache_resource.clear()
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-import streamlit as st
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, isolated_app
 from streamlit.testing.v1 import AppTest
 
 from analysis.i18n import t
@@ -18,14 +17,8 @@ TIMEOUT = 60
 @pytest.fixture(scope="module", autouse=True)
 def isolated(tmp_path_factory: pytest.TempPathFactory):
     work = tmp_path_factory.mktemp("workload-page")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ATLAS_DB_PATH", str(work / "atlas.duckdb"))
-        mp.setenv("ATLAS_USER_DATA_DIR", str(work / "userdata"))
-        st.cache_data.clear()
-        st.cache_resource.clear()
+    with isolated_app(work / "atlas.duckdb", work / "userdata"):
         yield
-        st.cache_data.clear()
-        st.cache_resource.clear()
 
 
 def open_page(lang: str = "en", **query: str) -> AppTest:
