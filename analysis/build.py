@@ -316,7 +316,9 @@ def check_later_figures(tables: dict[str, LoadedTable], problems: list[Problem])
         line = row["_line"]
         wanted = dimension.get(metric_unit.get(row["metric"], ""))
         if wanted and row["unit"] in dimension and dimension[row["unit"]] != wanted:
-            problems.append(Problem(name, line, "unit", f"unit {row['unit']!r} does not measure {wanted}, the metric's dimension"))
+            problems.append(
+                Problem(name, line, "unit", f"unit {row['unit']!r} does not measure {wanted}, the metric's dimension")
+            )
         value, low, high, period = row["value"], row["value_low"], row["value_high"], row["period"]
         if value is None and (low is None or high is None):
             problems.append(Problem(name, line, "value", "needs a value, or both value_low and value_high"))

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import data
+from analysis import data, later
 from analysis.charts import PALETTE, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
 from analysis.format import format_number
@@ -43,6 +43,8 @@ HALF_YEAR = 0.5
 # Legend order. Drawing order differs: fan at the back, then baseline, scenario, the dashed derived line
 # (on top, so it shows where it coincides with the scenario) and the report's points.
 LEGEND_RANK = {"report": 1, "derived": 2, "scenario": 3, "baseline": 4, "band": 5, "p50": 6}
+LATER_COLOURS = ("#b8860b", "#2a7f9e", "#8c564b", "#7f7f7f", "#d62790", "#17becf")  # apart from the palette's lines
+LATER_ACTUAL_COLOUR = "#b8860b"
 CHART_HEIGHT_PX = 560
 LEGEND_TOP_MARGIN_PX = 130
 SUBTITLE_PX = 50
@@ -83,6 +85,86 @@ def _layout(
             title_subtitle={"text": t("market.supplementary_badge", lang), "font": {"size": 12, "color": PALETTE["secondary"]}},
         )
     return fig
+
+
+def later_label(vintage: later.Vintage, lang: str) -> str:
+    """Legend name of one vintage: publisher · edition, and a warning when it is not the report's definition."""
+    kinds = set(vintage.rows["comparability"])
+    label = t("later.legend.vintage", lang, vintage=vintage.label(lang))
+    for code in ("definitional_break", "different_method"):
+        if code in kinds:
+            return f"{label} ({t(f'later.comparability.{code}', lang)})"
+    return label
+
+
+def _later_hover(rows: pd.DataFrame, view: SeriesView, lang: str, label: str) -> tuple[pd.DataFrame, str]:
+    custom = pd.DataFrame(
+        {
+            "label": label,
+            "kind": [t(f"later.kind.{k}", lang) for k in rows["kind"]],
+            "printed": [_printed(r, lang) for r in rows.to_dict("records")],
+            "date": rows["published_on"].to_numpy(),
+        }
+    )
+    template = (
+        "%{x}: %{customdata[2]} · %{customdata[1]}<br>%{customdata[0]} · " + t("later.hover_date", lang, date="%{customdata[3]}") + "<extra></extra>"
+    )
+    return custom, template
+
+
+def _printed(row: dict, lang: str) -> str:
+    from analysis.format import format_figure
+
+    return format_figure(row, row, lang)
+
+
+def add_later_traces(fig: go.Figure, view: SeriesView, lang: str) -> None:
+    """Later figures: each vintage with a forecast as its own thin line, the actuals as stars on top."""
+    for colour, vintage in zip(
+        LATER_COLOURS * 4, (v for v in view.vintages if v.has_forecast or (v.rows["kind"] == "estimate").any()), strict=False
+    ):
+        rows = vintage.rows
+        label = later_label(vintage, lang)
+        custom, template = _later_hover(rows, view, lang, label)
+        fig.add_trace(
+            go.Scatter(
+                x=rows["year"],
+                y=_scaled(rows["value_series"], view, lang),
+                mode="lines+markers" if len(rows) > 1 else "markers",
+                name=label,
+                legendrank=LEGEND_RANK["report"] + 0.7,
+                line={"color": colour, "width": 1.3},
+                marker={
+                    "size": 8,
+                    "color": colour,
+                    "symbol": ["circle" if k == "reported" else "circle-open" for k in rows["kind"]],
+                },
+                customdata=custom,
+                hovertemplate=template,
+            )
+        )
+    actuals = (
+        view.later[(view.later["kind"] == "reported") & (view.later["comparability"] == later.COMPARABLE)]
+        if not view.later.empty
+        else view.later
+    )
+    if not actuals.empty:
+        custom, template = _later_hover(actuals, view, lang, "")
+        custom["label"] = [
+            f"{r['publisher_zh'] if lang == 'zh' else r['publisher_en']} · {r['edition']}" for r in actuals.to_dict("records")
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=actuals["year"],
+                y=_scaled(actuals["value_series"], view, lang),
+                mode="markers",
+                name=t("later.legend.actuals", lang),
+                legendrank=LEGEND_RANK["report"] + 0.6,
+                marker={"symbol": "star", "size": 15, "color": LATER_ACTUAL_COLOUR, "line": {"color": "white", "width": 1}},
+                customdata=custom,
+                hovertemplate=template,
+            )
+        )
 
 
 def forecast_figure(
@@ -178,6 +260,8 @@ def forecast_figure(
                 hovertemplate="%{x}: %{y} (%{customdata[0]}; %{customdata[1]})<extra>%{fullData.name}</extra>",
             )
         )
+    if not view.later.empty:
+        add_later_traces(fig, view, lang)
     stated = view.stated if view.show_report else view.stated.iloc[0:0]
     fig.add_trace(
         go.Scatter(
@@ -208,6 +292,10 @@ def _native(view: SeriesView, lang: str) -> NativeChart:
     for code, values in lines.items():
         scaled = _scaled(values, view, lang).reindex(years)
         series.append(NativeSeries(series_label(code, sid, lang), tuple(None if pd.isna(v) else float(v) for v in scaled)))
+    best = later.best_per_year(view.later) if not view.later.empty else pd.DataFrame()
+    if not best.empty:
+        scaled = _scaled(best.set_index("year")["value_series"], view, lang).reindex(years)
+        series.append(NativeSeries(t("later.legend.latest", lang), tuple(None if pd.isna(v) else float(v) for v in scaled)))
     return NativeChart("line", tuple(str(y) for y in years), tuple(series), y_title=unit_label(view.unit, lang))
 
 

@@ -123,6 +123,7 @@ PARAM_MODULES: tuple[str, ...] = (
     "analysis.regions",
     "analysis.compute",
     "analysis.market",
+    "analysis.later",
 )
 
 
