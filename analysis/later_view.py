@@ -62,7 +62,7 @@ def later_chart(series_id: str, slug: str):
         view = market.series_view(con, series_id, {later.LAYER_PARAM: True})
         years = sorted(set(view.baseline.index) | set(view.later["year"]) if not view.later.empty else set(view.baseline.index))
         title = t(f"later.chart.{series_id}.title", lang)
-        source_line = _later_source_line(con, view, lang)
+        source_line = _source_line(con, view, lang)
         fig = go.Figure()
         baseline = _scaled(view.baseline, view, lang)
         fig.add_trace(go.Scatter(x=baseline.index, y=baseline, mode="lines", name=t("later.line.path", lang),

@@ -46,6 +46,7 @@ LEGEND_RANK = {"report": 1, "derived": 2, "scenario": 3, "baseline": 4, "band": 
 LATER_COLOURS = ("#b8860b", "#2a7f9e", "#8c564b", "#7f7f7f", "#d62790", "#17becf")  # apart from the palette's lines
 LATER_ACTUAL_COLOUR = "#b8860b"
 CHART_HEIGHT_PX = 560
+LATER_LEGEND_PX = 80
 LEGEND_TOP_MARGIN_PX = 130
 SUBTITLE_PX = 50
 COMPARE_TOP_MARGIN_PX = 100
@@ -61,7 +62,12 @@ def _fmt(value: float, view: SeriesView, lang: str) -> str:
 
 
 def _source_line(con: duckdb.DuckDBPyConnection, view: SeriesView, lang: str) -> str:
-    return data.source_line(con, sorted(set(view.figures["source_id"])), lang)
+    """The report's sources, and the later figures' publishers when that layer is drawn."""
+    report = data.source_line(con, sorted(set(view.figures["source_id"])), lang)
+    if view.later.empty:
+        return report
+    publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in view.later.to_dict("records")})
+    return t("later.source_line", lang, report=report, later=("、" if lang == "zh" else ", ").join(publishers))
 
 
 def _layout(
@@ -73,15 +79,16 @@ def _layout(
         add_phase_bands(fig, phases(con), lang, x_max=max(years) + HALF_YEAR)
     fig = apply_house_style(fig, title=title, source_line=source_line, lang=lang)
     # Up to eight legend entries: give them their own rows between the title and the plot.
+    extra = LATER_LEGEND_PX if not view.later.empty else 0  # the later layer adds two or three legend rows
     fig.update_layout(
-        height=CHART_HEIGHT_PX,
-        margin={"t": LEGEND_TOP_MARGIN_PX},
+        height=CHART_HEIGHT_PX + extra,
+        margin={"t": LEGEND_TOP_MARGIN_PX + extra},
         title={"y": 0.98, "yanchor": "top", "yref": "container"},
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
     )
     if view.series.supplementary:  # said under the title, so an exported image carries it too
         fig.update_layout(
-            margin={"t": LEGEND_TOP_MARGIN_PX + SUBTITLE_PX},
+            margin={"t": LEGEND_TOP_MARGIN_PX + extra + SUBTITLE_PX},
             title_subtitle={"text": t("market.supplementary_badge", lang), "font": {"size": 12, "color": PALETTE["secondary"]}},
         )
     return fig
@@ -107,7 +114,9 @@ def _later_hover(rows: pd.DataFrame, view: SeriesView, lang: str, label: str) ->
         }
     )
     template = (
-        "%{x}: %{customdata[2]} · %{customdata[1]}<br>%{customdata[0]} · " + t("later.hover_date", lang, date="%{customdata[3]}") + "<extra></extra>"
+        "%{x}: %{customdata[2]} · %{customdata[1]}<br>%{customdata[0]} · "
+        + t("later.hover_date", lang, date="%{customdata[3]}")
+        + "<extra></extra>"
     )
     return custom, template
 
