@@ -18,7 +18,7 @@ QUALIFIERS = (
     "up_to",
     "order_of_magnitude",
 )
-ORIGINS = ("report", "supplementary")
+ORIGINS = ("report", "supplementary", "derived")  # derived: our arithmetic on printed figures, never printed itself
 # Later figures (published after the report) describe a year that had ended (reported), was running (estimate)
 # or had not yet come (forecast); every one of them is supplementary, never the report's own.
 LATER_KINDS = ("reported", "estimate", "forecast")
