@@ -169,7 +169,7 @@ def add_later_traces(fig: go.Figure, view: SeriesView, lang: str) -> None:
                 mode="markers",
                 name=t("later.legend.actuals", lang),
                 legendrank=LEGEND_RANK["report"] + 0.6,
-                marker={"symbol": "star", "size": 15, "color": LATER_ACTUAL_COLOUR, "line": {"color": "white", "width": 1}},
+                marker={"symbol": "star", "size": 19, "color": LATER_ACTUAL_COLOUR, "line": {"color": "white", "width": 1}},
                 customdata=custom,
                 hovertemplate=template,
             )

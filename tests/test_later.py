@@ -225,3 +225,23 @@ def test_report_card_and_later_charts_are_briefing_charts(db_con):
         assert "IDC" in spec.source_line and spec.takeaway
         chart = later_view.later_chart("icc", "later-cn-intelligent-compute")(db_con, {}, lang)
         assert chart.native is not None and len(chart.native.series) >= 4  # report, path, two editions
+
+
+def test_briefing_pack_holds_the_report_card_as_a_native_chart_with_sources(db_con):
+    import io
+    import zipfile
+
+    from pptx import Presentation
+
+    from analysis.briefing import build_pack
+
+    pack = build_pack(db_con, {}, "en", slugs=["report-card", "later-cn-intelligent-compute"], images_mode="never")
+    assert pack.native_charts == 2 and not pack.left_out
+    text = []
+    for slide in Presentation(io.BytesIO(pack.pptx)).slides:
+        text += [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+    joined = "\n".join(text)
+    assert t("card.chart.title", "en") in joined
+    assert "CAICT" in joined or "IDC" in joined  # the later figures' publishers in the footnote
+    names = zipfile.ZipFile(io.BytesIO(pack.zip)).namelist()
+    assert any("report-card" in name for name in names)
