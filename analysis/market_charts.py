@@ -63,7 +63,9 @@ def _fmt(value: float, view: SeriesView, lang: str) -> str:
 
 def _source_line(con: duckdb.DuckDBPyConnection, view: SeriesView, lang: str) -> str:
     """The report's sources, and the later figures' publishers when that layer is drawn."""
-    report = data.source_line(con, sorted(set(view.figures["source_id"])), lang)
+    # Derived rows are named in the legend ("Derived from the report"); the line lists who printed the inputs.
+    printed = view.figures[view.figures["kind"] != "derived"]
+    report = data.source_line(con, sorted(set(printed["source_id"])), lang)
     if view.later.empty:
         return report
     publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in view.later.to_dict("records")})

@@ -380,14 +380,14 @@ def report_card_display(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang
             error_text = t(f"later.comparability.{r['comparability']}", lang)
             percent_text = "—"
         else:
-            error_text = format_difference(r["error"], {"unit": r["unit"], **unit}, lang)
+            error_text = format_difference(significant(r["error"]), {"unit": r["unit"], **unit}, lang)
             percent_text = format_percent(r["error_percent"])
         rows.append(
             {
                 t("card.col.series", lang): t(f"card.series.{r['group']}", lang)
                 + ("" if r["metric"] in PATH_SERIES else t("card.growth_suffix", lang)),
                 t("card.col.year", lang): r["year"],
-                t("card.col.report", lang): f"{report_text} ({report_side})",
+                t("card.col.report", lang): t("card.report_cell", lang, value=report_text, basis=report_side),
                 t("card.col.later", lang): format_figure(later_figure, later_unit, lang),
                 t("card.col.later_kind", lang): t(f"later.kind.{r['later_kind']}", lang),
                 t("card.col.error", lang): error_text,
