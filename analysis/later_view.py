@@ -24,12 +24,14 @@ CARD_MIN_HEIGHT_PX = 360
 
 def sources_table(con: duckdb.DuckDBPyConnection, series_id: str, lang: str) -> pd.DataFrame:
     """One row per later figure of the series: value as printed, kind, publisher, edition, page date, quote, URL."""
-    rows = market.series_later(con, series_id)
+    s = market.series_def(series_id)
+    rows = later.later_figures(con, metrics=[s.metric])
+    rows = rows[rows["entity"] == s.entity]  # every period, also the half-year counts the chart cannot place
     out = []
     for r in rows.to_dict("records"):
         out.append(
             {
-                "year": r["year"],
+                "year": r["period"],
                 "value": format_figure(r, r, lang),
                 "kind": t(f"later.kind.{r['kind']}", lang),
                 "publisher": r["publisher_zh"] if lang == "zh" else r["publisher_en"],

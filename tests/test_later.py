@@ -245,3 +245,12 @@ def test_briefing_pack_holds_the_report_card_as_a_native_chart_with_sources(db_c
     assert "CAICT" in joined or "IDC" in joined  # the later figures' publishers in the footnote
     names = zipfile.ZipFile(io.BytesIO(pack.zip)).namelist()
     assert any("report-card" in name for name in names)
+
+
+def test_sources_table_lists_every_later_figure_of_the_series_with_its_page(db_con):
+    for lang in LANGS:
+        table = later_view.sources_table(db_con, "icc", lang)
+        expected = [r for r in later_rows() if r["metric"] == "intelligent_compute_capacity" and r["entity"] == "CN"]
+        assert len(table) == len(expected)
+        assert set(table[t("later.sources.col.url", lang)]) == {r["url"] for r in expected}
+        assert "2025-06" in set(table[t("later.sources.col.year", lang)])  # MIIT's half-year count, listed though not drawn
