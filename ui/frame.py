@@ -13,6 +13,7 @@ from analysis.build import BuildError
 from analysis.db import DatabaseStatus, ensure_database, shared_connection
 from analysis.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, normalize_lang, t
 from analysis.sitemap import PAGES, PAGES_BY_ID
+from analysis.textsafe import escape_markdown
 from ui import scenario as scenario_state
 
 LANG_KEY = "lang"
@@ -80,7 +81,7 @@ def current_lang() -> str:
     raw = st.query_params.get(LANG_KEY)
     if raw is not None and raw not in LANGS:
         del st.query_params[LANG_KEY]
-        st.toast(t("frame.bad_lang", DEFAULT_LANG, value=raw[:20]))
+        st.toast(t("frame.bad_lang", DEFAULT_LANG, value=escape_markdown(raw[:20])))
         raw = None
     lang = normalize_lang(raw if raw is not None else st.session_state.get(SESSION_LANG_KEY))
     st.session_state[SESSION_LANG_KEY] = lang

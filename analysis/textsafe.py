@@ -1,0 +1,54 @@
+"""User-supplied text made safe to show and to export.
+
+Streamlit reads the text of st.markdown, st.error, st.warning, st.toast… as Markdown, so a URL value,
+a scenario name or a version name echoed there could render an image the browser fetches
+(`![x](http://host/u.png)`), a link, or HTML. `escape_markdown` backslash-escapes every ASCII
+punctuation character (CommonMark renders each escape as the character itself), which also breaks
+GFM's bare-URL autolinks (`http\\:\\/\\/…`), and turns control characters into spaces.
+
+Spreadsheets run a cell that starts with =, +, -, @, a tab or a carriage return as a formula
+(`=HYPERLINK(…)`); `csv_safe_cell` prefixes such text with an apostrophe, which Excel and LibreOffice
+show as text.
+
+Error messages must not show where the server keeps its files: `redact_paths` replaces absolute
+paths by their last part.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pandas as pd
+
+_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+# C0/C1 controls, and the bidirectional overrides and isolates that reorder what a reader sees.
+CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(/(?:[^\s/'\"]+/)+)([^\s/'\"]*)")
+
+
+def escape_markdown(text: object) -> str:
+    """`text` shown literally by Markdown: punctuation escaped, control characters as spaces."""
+    return _PUNCTUATION.sub(r"\\\1", CONTROL_CHARS.sub(" ", str(text)))
+
+
+def csv_safe_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, prefixed with ' so it stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` whose text cells (in text columns) cannot start a formula; numbers are untouched."""
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].map(csv_safe_cell)
+    return out
+
+
+def redact_paths(text: object) -> str:
+    """`text` with absolute file paths cut to their last part: '/srv/app/var/x.json' → 'x.json'."""
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(2) or "…", str(text))
