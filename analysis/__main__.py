@@ -154,15 +154,25 @@ def _sql(args: argparse.Namespace) -> int:
         print(f"No figure database to query.\n{exc}", file=sys.stderr)
         return 1
     timeout = sqlconsole.TIMEOUT_SECONDS if args.timeout is None else args.timeout
+    limits = {
+        "seconds": f"{timeout:g}",
+        "max_rows": f"{sqlconsole.MAX_ROWS:,}",
+        "mb": sqlconsole.MAX_RESULT_MB,
+        "memory": f"{sqlconsole.CHILD_MEMORY_MB:,}",
+        "max_seconds": f"{sqlconsole.MAX_TIMEOUT_SECONDS:g}",
+    }
     try:
         result = sqlconsole.run_sql(args.query, db_path=db_path, timeout_s=timeout)
     except sqlconsole.SqlError as exc:
-        message = t(f"sql.error.{exc.code}", "en", seconds=f"{timeout:g}")
+        message = t(f"sql.error.{exc.code}", "en", **limits)
         print(f"{message}\n{exc.detail}".rstrip(), file=sys.stderr)
         return 1
-    sys.stdout.write(result.frame.to_csv(index=False))
+    try:
+        sys.stdout.write(result.frame.to_csv(index=False))
+    except BrokenPipeError:  # `… | head`: the reader has what it wanted
+        return 0
     if result.truncated:
-        print(f"note: the result was cut at {sqlconsole.MAX_ROWS:,} rows", file=sys.stderr)
+        print(f"note: {t('sql.truncated', 'en', **limits, rows=f'{result.row_count:,}')}", file=sys.stderr)
     return 0
 
 
