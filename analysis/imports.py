@@ -49,7 +49,8 @@ from analysis.format import is_blank
 from analysis.i18n import t
 from analysis.scenario import Param
 from analysis.schema import TABLES_BY_NAME, Column, Table
-from analysis.userstore import StoreError, atomic_write_bytes, locked
+from analysis.textsafe import escape_markdown, redact_paths
+from analysis.userstore import StoreError, atomic_write_bytes, locked, remove_temp_files
 
 # About a hundred times datasets/figures.csv: anything bigger is not a set of figures. Megabytes of
 # 1024 × 1024 bytes, as Streamlit's uploader counts them; the uploader refuses bigger files itself.
@@ -254,11 +255,6 @@ def describe_problem(problem: Problem, lang: str) -> str:
     return t("imports.at_line", lang, line=problem.line, reason=reason)
 
 
-def escape_markdown(text: object) -> str:
-    """Text shown with st.markdown without being read as Markdown (a cell may hold `*`, `[x](…)`, `<b>`)."""
-    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", str(text))
-
-
 def problems_markdown(problems: tuple[Problem, ...], lang: str, limit: int) -> str:
     """The first `limit` problems as a Markdown list, one translated line each."""
     return "\n".join(f"- {escape_markdown(describe_problem(p, lang))}" for p in problems[:limit])
@@ -302,8 +298,66 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+VERSION_ID = re.compile(r"^v\d{4}$", re.ASCII)
+STATUSES = ("active", "rolled_back")
+_TEXT_FIELDS = ("version_id", "name", "file_name", "sha256", "created_at", "status")
+
+
+def manifest_problems(body: object, directory: Path) -> list[str]:
+    """Everything wrong with a manifest as read (empty when it is sound): fields, types, ids, rows files."""
+    if not isinstance(body, dict) or body.get("format") != STORE_FORMAT or not isinstance(body.get("versions"), list):
+        return ["the file is not an import manifest (format or versions missing)"]
+    problems = []
+    revision = body.get("revision", 0)
+    if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
+        problems.append(f"revision {str(revision)[:40]!r} is not a whole number")
+    seen: set[str] = set()
+    for index, entry in enumerate(body["versions"], start=1):
+        where = f"entry {index}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where} is not a record")
+            continue
+        missing = [f for f in _TEXT_FIELDS + ("row_count",) if f not in entry]
+        extra = sorted(set(entry) - set(_TEXT_FIELDS) - {"row_count", "changed_at"})
+        if missing or extra:
+            problems.append(f"{where}: missing {', '.join(missing) or '-'}; unknown {', '.join(extra) or '-'}")
+            continue
+        wrong = [f for f in (*_TEXT_FIELDS, "changed_at") if f in entry and not isinstance(entry[f], str)]
+        if isinstance(entry["row_count"], bool) or not isinstance(entry["row_count"], int) or entry["row_count"] < 0:
+            wrong.append("row_count")
+        if wrong:
+            problems.append(f"{where}: wrong type of {', '.join(wrong)}")
+            continue
+        version_id = entry["version_id"]
+        if not VERSION_ID.match(version_id):
+            problems.append(f"{where}: version_id {version_id[:40]!r} is not v followed by four digits")
+            continue
+        if version_id in seen:
+            problems.append(f"{where}: {version_id} appears twice")
+        seen.add(version_id)
+        if entry["status"] not in STATUSES:
+            problems.append(f"{where}: status {entry['status'][:40]!r} is not one of {', '.join(STATUSES)}")
+        if not _is_timestamp(entry["created_at"]):
+            problems.append(f"{where}: created_at {entry['created_at'][:40]!r} is not a date and time")
+        if not (directory / f"{version_id}.csv").is_file():
+            problems.append(f"{where}: the rows file {version_id}.csv is missing")
+    return problems
+
+
+def _is_timestamp(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 class ImportStore:
-    """Numbered import versions in the user-data store; every change is locked and atomic."""
+    """Numbered import versions in the user-data store; every change is locked and atomic.
+
+    What is read is checked in full (`manifest_problems`); a damaged store raises StoreError on every
+    read and is never written until `python -m analysis repair-store` has repaired it.
+    """
 
     def __init__(self, directory: Path | None = None):
         self.directory = (directory or paths.user_data_dir()) / "imports"
@@ -312,12 +366,15 @@ class ImportStore:
     def _read(self) -> dict:
         if not self.manifest_path.exists():
             return {"format": STORE_FORMAT, "revision": 0, "versions": []}
+        where = f"imports/{self.manifest_path.name}"
         try:
             body = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StoreError(f"cannot read the import versions in {self.manifest_path}: {exc}") from None
-        if not isinstance(body, dict) or body.get("format") != STORE_FORMAT or not isinstance(body.get("versions"), list):
-            raise StoreError(f"{self.manifest_path} is not an import manifest")
+            raise StoreError(f"cannot read {where}: {redact_paths(exc)}", [str(exc)]) from None
+        problems = manifest_problems(body, self.directory)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise StoreError(f"{where} is damaged: {problems[0]}{more}", problems)
         return body
 
     def _write(self, body: dict) -> None:
@@ -329,21 +386,29 @@ class ImportStore:
         return int(self._read().get("revision", 0))
 
     def versions(self) -> list[Version]:
-        try:
-            return [Version(**v) for v in self._read()["versions"]]
-        except TypeError as exc:
-            raise StoreError(f"{self.manifest_path} has a malformed version: {exc}") from None
+        return [Version(**v) for v in self._read()["versions"]]
 
     def apply(self, check: ImportCheck, name: str) -> Version:
-        """Store a checked file as the next version; ValueError if it has problems or the name is unusable."""
+        """Store a checked file as the next version; ValueError if it has problems or the name is unusable.
+
+        The number is one above every version in the manifest and every rows file on disk, and the rows
+        file is created, never replaced: a manifest that lost entries cannot make an import overwrite data.
+        """
         if not check.ok:
             raise ValueError(f"{check.file_name} has {len(check.problems)} problem(s) and cannot be imported")
         name = validate_version_name(name)
         with locked(self.manifest_path):
+            remove_temp_files(self.directory)
             body = self._read()
-            number = 1 + max((int(v["version_id"][1:]) for v in body["versions"]), default=0)
-            version = Version(f"v{number:04d}", name, check.file_name, check.sha256, len(check.rows), _now(), "active")
-            atomic_write_bytes(self._rows_path(version.version_id), _rows_csv(check.rows))
+            on_disk = [p.stem for p in self.directory.glob("v*.csv") if VERSION_ID.match(p.stem)]
+            numbers = [int(v["version_id"][1:]) for v in body["versions"]] + [int(i[1:]) for i in on_disk]
+            number = 1 + max(numbers, default=0)
+            if number > 9999:
+                raise StoreError("the store holds 9,999 versions, the most it can number", [])
+            version = Version(
+                f"v{number:04d}", name, check.file_name[:MAX_NAME_CHARS], check.sha256, len(check.rows), _now(), "active"
+            )
+            atomic_write_bytes(self._rows_path(version.version_id), _rows_csv(check.rows), exclusive=True)
             body["versions"].append(version.__dict__)
             self._write(body)
         return version
@@ -356,6 +421,7 @@ class ImportStore:
 
     def _set_status(self, version_id: str, status: str) -> Version:
         with locked(self.manifest_path):
+            remove_temp_files(self.directory)
             body = self._read()
             record = next((v for v in body["versions"] if v["version_id"] == version_id), None)
             if record is None:
@@ -366,15 +432,21 @@ class ImportStore:
         return Version(**record)
 
     def _rows_path(self, version_id: str) -> Path:
+        if not isinstance(version_id, str) or not VERSION_ID.match(version_id):  # never a path out of the store
+            raise KeyError(version_id)
         return self.directory / f"{version_id}.csv"
 
     def rows(self, version_id: str) -> pd.DataFrame:
         """A version's rows, typed as the check typed them."""
-        text = self._rows_path(version_id).read_bytes().decode("utf-8")
+        path = self._rows_path(version_id)
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StoreError(f"imports/{path.name} cannot be read: {redact_paths(exc)}", [str(exc)]) from None
         problems: list[Problem] = []
         table = read_csv_text(IMPORT_TABLE, text, problems)
         if table is None:
-            raise StoreError(f"{self._rows_path(version_id)} is not an import file: {problems[0]}")
+            raise StoreError(f"imports/{path.name} is not an import file: {problems[0].reason}", [problems[0].reason])
         type_rows(table, problems)
         return pd.DataFrame([_public_row(r) for r in table.typed], columns=IMPORT_COLUMNS)
 
@@ -386,8 +458,24 @@ class ImportStore:
                 frame = self.rows(version.version_id)
                 frames.append(frame.assign(version=version.version_id, version_name=version.name, imported_at=version.created_at))
         if not frames:
-            return pd.DataFrame(columns=[*IMPORT_COLUMNS, "version", "version_name", "imported_at"])
+            return empty_rows()
         return pd.concat(frames, ignore_index=True).drop_duplicates("figure_id", keep="last").reset_index(drop=True)
+
+
+def empty_rows() -> pd.DataFrame:
+    return pd.DataFrame(columns=[*IMPORT_COLUMNS, "version", "version_name", "imported_at"])
+
+
+def store_problem(directory: Path | None = None) -> StoreError | None:
+    """Why the import store cannot be read (None when it is sound or empty): for one message per page."""
+    store = ImportStore(directory)
+    try:
+        for version in store.versions():
+            if version.active:
+                store.rows(version.version_id)
+    except StoreError as exc:
+        return exc
+    return None
 
 
 def versions_display(versions: list[Version], lang: str) -> pd.DataFrame:
@@ -435,7 +523,11 @@ def active_imported_figures(con: duckdb.DuckDBPyConnection, revision: int | None
     Columns added: version, version_name, imported_at; origin is "imported", source_id "import:<version>",
     producer_zh/producer_en/citation are the file's `source` citation.
     """
-    return as_figures(con, ImportStore().active_rows())
+    try:
+        rows = ImportStore().active_rows()
+    except StoreError:  # a damaged store is reported once per page (store_problem); the report's figures still show
+        rows = empty_rows()
+    return as_figures(con, rows)
 
 
 def as_figures(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:

@@ -304,8 +304,9 @@ def test_forecast_template_cannot_be_imported_unfilled_but_can_once_filled(db_co
 def test_problem_list_cannot_inject_markdown(db_con):
     check = check_import(db_con, csv_bytes([row(unit="[click](http://example.com)")]), "x.csv")
     text = imports.problems_markdown(check.problems, "en", 10)
-    assert text.startswith("- Line 2, column unit: ")
-    assert r"\[click\](http://example.com)" in text and "[click](" not in text
+    assert text.startswith("- Line 2\\, column unit\\: ")
+    # every punctuation mark escaped: no link, and no bare-URL autolink either
+    assert r"\[click\]\(http\:\/\/example\.com\)" in text and "[click](" not in text and "http://" not in text
 
 
 def test_an_excel_csv_utf8_file_with_bom_and_crlf_is_accepted(db_con):

@@ -142,7 +142,7 @@ def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
 def test_an_unreadable_store_is_reported_and_never_overwritten(tmp_path):
     store = ScenarioStore(tmp_path)
     store.path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(StoreError, match="cannot read saved scenarios"):
+    with pytest.raises(StoreError, match="cannot read scenarios.json"):
         store.names()
     with pytest.raises(StoreError):
         store.save("a", sc.defaults())
