@@ -7,6 +7,7 @@
     python -m analysis restore VERSION
     python -m analysis sql "QUERY"            run one read-only query in the sandbox, print CSV
     python -m analysis export --out FILE.pptx build a briefing pack (see analysis/briefing_cli.py)
+    python -m analysis repair-store           repair damaged saved scenarios / import versions (keeps a backup)
 
 Exit status 0 on success, 1 when the input was refused (the message is on stderr), 2 for usage errors.
 """
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     sql_parser = commands.add_parser("sql", help="run one read-only query in the SQL console's sandbox; print CSV")
     sql_parser.add_argument("query", help="one SQL statement")
     sql_parser.add_argument("--timeout", type=float, default=None, help="seconds before the query is stopped")
+    commands.add_parser("repair-store", help="repair damaged user data (saved scenarios, import versions); keeps a backup")
     add_export_command(commands)  # briefing export: analysis/briefing_cli.py
     args = parser.parse_args(argv)
     handler = {
@@ -49,8 +51,38 @@ def main(argv: list[str] | None = None) -> int:
         "rollback": _set_status,
         "restore": _set_status,
         "sql": _sql,
+        "repair-store": _repair_store,
     }[args.command]
+    if args.command != "repair-store":
+        _remove_stale_temp_files()
     return handler(args)
+
+
+def _remove_stale_temp_files() -> None:
+    from analysis.userstore import remove_stale_temp_files
+
+    try:
+        remove_stale_temp_files()
+    except OSError:  # a read-only or missing user-data folder is no reason to refuse a command
+        pass
+
+
+def _repair_store(args: argparse.Namespace) -> int:
+    from analysis.repair import repair_store
+
+    try:
+        report = repair_store()
+    except OSError as exc:
+        print(f"repair failed; nothing was removed: {exc}", file=sys.stderr)
+        return 1
+    if not report.actions:
+        print("the user-data store is sound; nothing to repair", file=sys.stderr)
+        return 0
+    for action in report.actions:
+        print(f"- {action}", file=sys.stderr)
+    if report.backup is not None:
+        print(f"the files as they were are kept in {report.backup}", file=sys.stderr)
+    return 0
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -124,7 +156,9 @@ def _versions(args: argparse.Namespace) -> int:
 
 
 def _csv_cell(value: object) -> str:
-    text = str(value)
+    from analysis.textsafe import csv_safe_cell
+
+    text = str(csv_safe_cell(str(value)))
     return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\n') else text
 
 

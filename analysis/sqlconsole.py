@@ -40,7 +40,7 @@ import pyarrow as pa
 from analysis import paths
 from analysis.db import query
 from analysis.schema import TABLES
-from analysis.textsafe import redact_paths
+from analysis.textsafe import csv_safe_frame, redact_paths
 
 TIMEOUT_SECONDS = 5.0
 DISPLAY_ROWS = 1_000  # shown on the page
@@ -345,4 +345,4 @@ def table_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def result_csv(result: SqlResult) -> bytes:
     # utf-8-sig so Excel opens Chinese text correctly.
-    return result.frame.to_csv(index=False).encode("utf-8-sig")
+    return csv_safe_frame(result.frame).to_csv(index=False).encode("utf-8-sig")
