@@ -94,6 +94,7 @@ class ImportCheck:
     sha256: str
     rows: tuple[dict, ...]
     problems: tuple[Problem, ...]
+    skipped: int = 0  # rows left as the template gave them (nothing filled in), not imported
 
     @property
     def ok(self) -> bool:
@@ -130,7 +131,11 @@ def check_import(con: duckdb.DuckDBPyConnection, payload: bytes, file_name: str)
     problems: list[Problem] = []
     text = _decode(payload, file_name, problems)
     table = read_csv_text(IMPORT_TABLE, text, problems) if text is not None else None
+    skipped = 0
     if table is not None:
+        filled = [(line, raw) for line, raw in table.rows if not _unfilled(raw)]
+        skipped = len(table.rows) - len(filled)
+        table = replace(table, rows=filled)
         if not table.rows:
             problems.append(Problem(file_name, None, None, "the file has a header but no rows"))
         type_rows(table, problems)
@@ -144,7 +149,18 @@ def check_import(con: duckdb.DuckDBPyConnection, payload: bytes, file_name: str)
     problems = [replace(p, file=file_name) for p in problems]
     problems.sort(key=lambda p: p.line or 0)
     rows = tuple(_public_row(r) for r in table.typed) if table is not None and not problems else ()
-    return ImportCheck(file_name, digest, rows, tuple(problems))
+    return ImportCheck(file_name, digest, rows, tuple(problems), skipped)
+
+
+# A row of the forecasts template comes with its ids filled in; until one of these holds something,
+# it is a row the user chose not to fill, not a figure with everything missing.
+FILLED_COLUMNS = ("value", "value_low", "value_high", "printed", "source", "note")
+
+
+def _unfilled(raw: dict) -> bool:
+    if None in raw:  # surplus cells: a malformed row, to be reported
+        return False
+    return all(is_blank(raw.get(c)) or not str(raw.get(c)).strip() for c in FILLED_COLUMNS)
 
 
 def check_import_file(con: duckdb.DuckDBPyConnection, path: Path) -> ImportCheck:
@@ -211,6 +227,10 @@ _REASONS: tuple[tuple[str, str], ...] = (
     (r"not UTF-8 text \((?P<detail>.*)\)", "not_utf8"),
     (r"not valid CSV: (?P<detail>.*)", "bad_csv"),
     (r"missing column\(s\): (?P<columns>.*)", "missing_columns"),
+    (r"duplicate column\(s\): (?P<columns>.*)", "duplicate_columns"),
+    (r"contains a control or text-direction character", "control_chars"),
+    (r"is (?P<length>[\d,]+) characters long; the limit is (?P<limit>[\d,]+)", "too_long"),
+    (r"share (?P<value>\S+) is outside 0–100", "share_range"),
     (r"unexpected column\(s\): (?P<columns>.*)", "extra_columns"),
     (r"row has fewer cells than the header", "short_row"),
     (r"row has more cells than the header", "long_row"),
@@ -247,6 +267,7 @@ def describe_problem(problem: Problem, lang: str) -> str:
     code, values = reason_code(problem.reason)
     if code == "unknown_reference":
         values["what"] = t(f"imports.what.{values['what']}", lang)
+    values["column"] = problem.column or ""
     reason = t(f"imports.reason.{code}", lang, **values) if code else problem.reason
     if problem.line is None:
         return reason

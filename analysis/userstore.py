@@ -68,12 +68,10 @@ def remove_stale_temp_files(directory: Path | None = None) -> list[Path]:
     removed under its store's lock."""
     root = directory or paths.user_data_dir()
     removed = []
-    if root.is_dir():
-        with locked(root / SCENARIOS_FILE):
-            removed += remove_temp_files(root)
-    if (root / "imports").is_dir():
-        with locked(root / "imports" / "versions.json"):
-            removed += remove_temp_files(root / "imports")
+    for folder, lock_target in ((root, root / SCENARIOS_FILE), (root / "imports", root / "imports" / "versions.json")):
+        if folder.is_dir() and any(folder.glob(f".*{TEMP_SUFFIX}")):  # look first: no lock files in a clean store
+            with locked(lock_target):
+                removed += remove_temp_files(folder)
     return removed
 
 

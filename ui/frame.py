@@ -14,6 +14,7 @@ from analysis.db import DatabaseStatus, ensure_database, shared_connection
 from analysis.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, normalize_lang, t
 from analysis.sitemap import PAGES, PAGES_BY_ID
 from analysis.textsafe import escape_markdown
+from analysis.userstore import remove_stale_temp_files
 from ui import scenario as scenario_state
 
 LANG_KEY = "lang"
@@ -152,6 +153,10 @@ def page_frame(page_id: str) -> Frame:
     if status.problem is not None:
         st.warning(t("frame.stale_database", lang))
         _show_problems(status.problem, lang)
+    _startup_cleanup()
+    damaged = imports.store_problem()
+    if damaged is not None:  # one message; the report's figures still show everywhere
+        st.warning(t("frame.import_store_damaged", lang, detail=escape_markdown(damaged)), icon=":material/build:")
     frame = Frame(lang, status)
     scenario_state.show_url_problems(lang)
     with st.sidebar:
@@ -160,6 +165,15 @@ def page_frame(page_id: str) -> Frame:
         st.caption(t("frame.data_status", lang, count=int(info["figure_count"]), built=str(info["built_at"])[:16]))
         st.caption(t("frame.report_credit", lang))
     return frame
+
+
+@st.cache_resource(show_spinner=False)
+def _startup_cleanup() -> None:
+    """Once per server process: remove temporary files that a killed write left in the user-data store."""
+    try:
+        remove_stale_temp_files()
+    except OSError:
+        pass
 
 
 def _show_problems(error: BuildError, lang: str) -> None:
