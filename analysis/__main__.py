@@ -23,6 +23,9 @@ from analysis.build import BuildError, build
 from analysis.i18n import t
 
 
+MAX_PROBLEMS_PRINTED = 30  # as many as the Imports page shows; the count says how many more
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis", description="Compute Atlas tools")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -124,7 +127,10 @@ def _import(args: argparse.Namespace) -> int:
     finally:
         con.close()
     if not check.ok:
-        problems = "\n".join(f"  - {p}" for p in check.problems)
+        problems = "\n".join(f"  - {p}" for p in check.problems[:MAX_PROBLEMS_PRINTED])
+        more = len(check.problems) - MAX_PROBLEMS_PRINTED
+        if more > 0:
+            problems += f"\n  … and {more:,} more problem(s); fix these first"
         print(f"{args.file}: not imported, {len(check.problems)} problem(s); nothing was stored.\n{problems}", file=sys.stderr)
         return 1
     if args.check_only:
