@@ -22,7 +22,6 @@ from analysis.briefing_cli import add_export_command, run_export
 from analysis.build import BuildError, build
 from analysis.i18n import t
 
-
 MAX_PROBLEMS_PRINTED = 30  # as many as the Imports page shows; the count says how many more
 
 
