@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 from analysis.briefing_cli import add_export_command, run_export
-from analysis.build import BuildError, build
 from analysis.i18n import t
 
 MAX_PROBLEMS_PRINTED = 30  # as many as the Imports page shows; the count says how many more
@@ -31,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     build_parser = commands.add_parser("build", help="validate datasets/ and write the DuckDB figure database")
     build_parser.add_argument("--datasets", type=Path, default=None, help="folder of CSVs (default: datasets/)")
     build_parser.add_argument("--out", type=Path, default=None, help="database file (default: build/atlas.duckdb)")
+    build_parser.add_argument("--force", action="store_true", help="rebuild even when the database is whole and up to date")
     import_parser = commands.add_parser("import", help="check a CSV of newer figures and store it as an import version")
     import_parser.add_argument("file", type=Path, help="CSV in the shape of the import template")
     import_parser.add_argument("--name", default=None, help="version name (default: the file name without .csv)")
@@ -88,6 +88,18 @@ def _repair_store(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from analysis import paths
+    from analysis.buildstamp import datasets_hash, verified_build
+
+    out = Path(args.out or paths.database_path())
+    verified = verified_build(out)
+    if not args.force and verified is not None and verified[0] == datasets_hash(args.datasets):
+        # `make run` calls this every time: a whole database built from today's datasets/ is kept.
+        print("up to date: datasets/ has not changed since this build (--force rebuilds)", file=sys.stderr)
+        print(out)
+        return 0
+    from analysis.build import BuildError, build
+
     try:
         result = build(args.datasets, args.out)
     except BuildError as exc:
@@ -110,6 +122,7 @@ def _database():
 
 
 def _import(args: argparse.Namespace) -> int:
+    from analysis.build import BuildError
     from analysis.imports import ImportNameError, ImportStore, check_import_file
     from analysis.userstore import StoreError
 
@@ -185,6 +198,7 @@ def _set_status(args: argparse.Namespace) -> int:
 
 def _sql(args: argparse.Namespace) -> int:
     from analysis import sqlconsole
+    from analysis.build import BuildError
 
     try:
         db_path, con = _database()

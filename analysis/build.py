@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import math
 import os
@@ -16,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from analysis import paths
+from analysis.buildstamp import datasets_hash, write_stamp
 from analysis.schema import (
     SPLIT_TOLERANCE_PERCENT,
     SPLIT_TOTAL_PERCENT,
@@ -67,16 +67,6 @@ class BuildResult:
     path: Path
     datasets_hash: str
     row_counts: dict[str, int]
-
-
-def datasets_hash(datasets_dir: Path | None = None) -> str:
-    """Content hash of every CSV in datasets/, so the app can tell a stale database."""
-    datasets_dir = Path(datasets_dir or paths.datasets_dir())
-    digest = hashlib.sha256()
-    for csv_path in sorted(datasets_dir.glob("*.csv")):
-        digest.update(csv_path.name.encode())
-        digest.update(csv_path.read_bytes())
-    return digest.hexdigest()
 
 
 def read_table(spec: Table, datasets_dir: Path, problems: list[Problem]) -> LoadedTable | None:
@@ -355,6 +345,7 @@ def write_database(tables: dict[str, LoadedTable], db_path: Path, content_hash: 
         finally:
             con.close()
         os.replace(tmp_path, db_path)
+        write_stamp(db_path, content_hash)
     finally:
         tmp_path.unlink(missing_ok=True)
         Path(f"{tmp_path}.wal").unlink(missing_ok=True)

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 import string
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas only when a frame is exported: scenario parsing and the CLI start faster without it
+    import pandas as pd
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 # C0/C1 controls, and the bidirectional overrides and isolates that reorder what a reader sees.
@@ -42,6 +44,8 @@ def csv_safe_cell(value: object) -> object:
 
 def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` whose text cells (in text columns) cannot start a formula; numbers are untouched."""
+    import pandas as pd
+
     out = frame.copy()
     for column in out.columns:
         if not pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_datetime64_any_dtype(out[column]):

@@ -57,7 +57,7 @@ def _connection(db_path: str, datasets_hash: str):
 
 
 def connection(status: DatabaseStatus):
-    return _connection(str(status.path), status.datasets_hash)
+    return _connection(str(status.path), status.cache_key)
 
 
 @st.cache_data(show_spinner=False)
@@ -160,7 +160,7 @@ def page_frame(page_id: str) -> Frame:
     frame = Frame(lang, status)
     scenario_state.show_url_problems(lang)
     with st.sidebar:
-        info = load("build_info", status.datasets_hash, str(status.path))
+        info = load("build_info", status.cache_key, str(status.path))
         st.divider()
         st.caption(t("frame.data_status", lang, count=int(info["figure_count"]), built=str(info["built_at"])[:16]))
         st.caption(t("frame.report_credit", lang))
@@ -182,7 +182,7 @@ def _show_problems(error: BuildError, lang: str) -> None:
 
 
 def frame_load(frame: Frame, query_name: str, **params):
-    return load(query_name, frame.status.datasets_hash, str(frame.status.path), **params)
+    return load(query_name, frame.status.cache_key, str(frame.status.path), **params)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -199,4 +199,4 @@ def frame_chart(frame: Frame, slug: str, scenario: dict | None = None):
     """
     values = frame.scenario if scenario is None else scenario
     items = tuple(sorted(values.items()))
-    return _chart(slug, frame.status.datasets_hash, str(frame.status.path), frame.lang, items, imports.revision())
+    return _chart(slug, frame.status.cache_key, str(frame.status.path), frame.lang, items, imports.revision())
