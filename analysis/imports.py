@@ -544,11 +544,16 @@ def active_imported_figures(con: duckdb.DuckDBPyConnection, revision: int | None
     Columns added: version, version_name, imported_at; origin is "imported", source_id "import:<version>",
     producer_zh/producer_en/citation are the file's `source` citation.
     """
+    return as_figures(con, readable_active_rows())
+
+
+def readable_active_rows(directory: Path | None = None) -> pd.DataFrame:
+    """Active imported rows, or none when the store is damaged: the page says so once (`store_problem`)
+    and the report's figures still show."""
     try:
-        rows = ImportStore().active_rows()
-    except StoreError:  # a damaged store is reported once per page (store_problem); the report's figures still show
-        rows = empty_rows()
-    return as_figures(con, rows)
+        return ImportStore(directory).active_rows()
+    except StoreError:
+        return empty_rows()
 
 
 def as_figures(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:

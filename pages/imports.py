@@ -64,9 +64,7 @@ uploaded = st.file_uploader(
 )
 if uploaded is not None:
     status = frame.status
-    check, diff = preview(
-        uploaded.getvalue(), uploaded.name, frame.lang, status.cache_key, str(status.path), imports.revision()
-    )
+    check, diff = preview(uploaded.getvalue(), uploaded.name, frame.lang, status.cache_key, str(status.path), imports.revision())
     if not check.ok:
         st.error(frame.t("imports.rejected", file=md(uploaded.name), count=len(check.problems)), icon=":material/block:")
         st.markdown(imports.problems_markdown(check.problems, frame.lang, MAX_PROBLEMS_SHOWN))

@@ -14,6 +14,7 @@ def _use_example() -> None:
 
 
 frame = page_frame("sql")
+sqlconsole.warm_up()
 st.title(frame.t("page.sql.title"))
 LIMITS = {
     "seconds": f"{sqlconsole.TIMEOUT_SECONDS:g}",
