@@ -192,7 +192,7 @@ def test_a_refused_value_is_echoed_as_text_not_markdown():
     _, problems = sc.parse_values({"t_growth": payload})
     text = problems[0].text("en")
     assert "![" not in text and "](" not in text and "<b>" not in text and "http://" not in text
-    assert "\\!\\[i\\]\\(http\\:\\/\\/host" in text
+    assert "\\!\\[i\\]\\(http\u200b\\:\\/\\/host" in text
 
 
 def test_a_scenario_file_with_infinity_is_reported_not_raised():
