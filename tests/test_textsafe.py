@@ -14,7 +14,13 @@ from analysis.textsafe import csv_safe_cell, csv_safe_frame, escape_markdown, re
 
 @pytest.mark.parametrize(
     "text",
-    ["![i](http://host/u.png)", "[登录](http://host/login)", "<img src=x onerror=alert(1)>", "http://host/bare", "**bold** `code` $x$"],
+    [
+        "![i](http://host/u.png)",
+        "[登录](http://host/login)",
+        "<img src=x onerror=alert(1)>",
+        "http://host/bare",
+        "**bold** `code` $x$",
+    ],
 )
 def test_markdown_payloads_are_escaped(text):
     escaped = escape_markdown(text)
@@ -27,15 +33,15 @@ def test_control_and_direction_characters_become_spaces():
     assert escape_markdown("a\x00b\u202ec\nd") == "a b c d"
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\",\"fix\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x","fix")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
 def test_formula_like_text_is_neutralised(text):
     assert csv_safe_cell(text) == "'" + text
 
 
 def test_numbers_and_plain_text_are_untouched():
-    frame = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "2023 actuals", None], "value": [-1.5, 2.0, 3.0]})
+    frame = pd.DataFrame({"name": ['=HYPERLINK("http://x")', "2023 actuals", None], "value": [-1.5, 2.0, 3.0]})
     safe = csv_safe_frame(frame)
-    assert list(safe["name"])[:2] == ["'=HYPERLINK(\"http://x\")", "2023 actuals"]
+    assert list(safe["name"])[:2] == ['\'=HYPERLINK("http://x")', "2023 actuals"]
     assert list(safe["value"]) == [-1.5, 2.0, 3.0]
     assert frame["name"][0].startswith("="), "the original frame is left alone"
 
