@@ -93,10 +93,10 @@ if uploaded is not None:
 st.subheader(frame.t("imports.versions"))
 try:
     versions = store.versions()
-except StoreError:  # the page frame has said so, once
-    versions = []
+except StoreError:  # the page frame says why, once
+    versions = None
 if not versions:
-    st.caption(frame.t("imports.no_versions"))
+    st.caption(frame.t("imports.versions_unavailable" if versions is None else "imports.no_versions"))
 else:
     st.dataframe(imports.versions_display(versions, frame.lang), hide_index=True, width="stretch")
     labels = {v.version_id: f"{v.version_id} · {v.name}" for v in reversed(versions)}
