@@ -28,8 +28,11 @@ import multiprocessing
 import os
 import resource
 import shutil
+import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,7 +220,8 @@ def run_sql(
         raise SqlError("database", redact_paths(exc)) from None
     receiver, sender = _context().Pipe(duplex=False)
     worker = _context().Process(target=_worker, args=(sender, sql, str(copy), max_rows, max_bytes), daemon=True)
-    worker.start()
+    with _main_module_hidden():
+        worker.start()
     sender.close()
     try:
         # The clock starts when the child does: the first query of a server also waits for the forkserver.
@@ -244,6 +248,28 @@ def run_sql(
 
 
 _CONTEXT = None
+_START_LOCK = threading.Lock()
+
+
+@contextmanager
+def _main_module_hidden():
+    """multiprocessing makes every child re-run the parent's main script (here the Streamlit launcher, or
+    whatever a test runner put there) unless the main module names neither a spec nor a file; the
+    worker needs nothing from it, so both are hidden for the moment the child is described."""
+    main = sys.modules.get("__main__")
+    with _START_LOCK:
+        if main is None:
+            yield
+            return
+        saved_spec = getattr(main, "__spec__", None)
+        saved_file = main.__dict__.pop("__file__", None)
+        main.__spec__ = None
+        try:
+            yield
+        finally:
+            main.__spec__ = saved_spec
+            if saved_file is not None:
+                main.__file__ = saved_file
 
 
 def warm_up() -> None:
