@@ -11,12 +11,13 @@ import streamlit as st
 from analysis import images
 from analysis.chart_export import chart_html, chart_svg
 from analysis.charts import chart_file_name, full_source_text, plotly_config
+from analysis.textsafe import csv_safe_frame
 from ui.frame import Frame
 
 
 def csv_bytes(frame_df: pd.DataFrame) -> bytes:
-    # utf-8-sig so Excel opens Chinese headers correctly.
-    return frame_df.to_csv(index=False).encode("utf-8-sig")
+    # utf-8-sig so Excel opens Chinese headers correctly; text cells such as a version's name cannot start a formula.
+    return csv_safe_frame(frame_df).to_csv(index=False).encode("utf-8-sig")
 
 
 def chart_key(slug: str) -> str:
