@@ -14,6 +14,7 @@ resolved request, so `If-None-Match` gets a 304 until the data or the scenario c
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import threading
@@ -22,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urlsplit
 
 import duckdb
 import pandas as pd
@@ -35,7 +36,7 @@ from analysis.chartspec import ChartDef, ChartSpec, chart_defs
 from analysis.db import ensure_database, query, shared_connection
 from analysis.explorer import explore, parquet_bytes, table_names
 from analysis.i18n import DEFAULT_LANG, LANGS, t
-from analysis.scenario import BASELINE_NAME, Param, all_params
+from analysis.scenario import BASELINE_NAME, Param, all_params, to_query
 from analysis.schema import KINDS, ORIGINS
 from analysis.tables import figures_export
 from analysis.userstore import ScenarioStore, StoreError
@@ -646,3 +647,26 @@ def _etag_matches(header: str, etag: str) -> bool:
         return False
     tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
     return "*" in tags or etag in tags
+
+
+# ---------------------------------------------------------------------- links for the app's share panel
+
+
+def chart_url(base_url: str, slug: str, fmt: str, lang: str, values: Mapping[str, object]) -> str:
+    """The live address of a chart in a scenario: `lang` first, then every value that differs from the baseline."""
+    query = {"lang": lang, **to_query(values)}
+    return f"{base_url.rstrip('/')}{API_PREFIX}/charts/{slug}.{fmt}?{urlencode(query)}"
+
+
+def embed_snippet(png_url: str, alt: str) -> str:
+    """An <img> for a wiki page or a shared document, sized as the PNG's default 1000 × 560 px drawing."""
+    return f'<img src="{html.escape(png_url)}" alt="{html.escape(alt)}" width="{SVG_WIDTH_PX}" height="{SVG_HEIGHT_PX}">'
+
+
+def base_url(page_url: str, base_path: str = "") -> str:
+    """The server's root as the browser reached it (scheme, host, port and Streamlit's baseUrlPath)."""
+    parts = urlsplit(page_url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    path = "/" + base_path.strip("/") if base_path.strip("/") else ""
+    return f"{parts.scheme}://{parts.netloc}{path}"
