@@ -321,9 +321,11 @@ class Api:
             recorder = RecordingScenario(defaults)
             chart.build(self.connection(), recorder, DEFAULT_LANG)
             read = set(recorder.read)
-            # A switch can bring more parameters in (cyc_link reads the workload path): flip each switch read once.
-            for name in sorted(n for n in recorder.read if n in self._params and self._params[n].kind == "bool"):
-                flipped = RecordingScenario({**defaults, name: not defaults[name]})
+            # A switch can bring more parameters in (cyc_link reads the workload path): build once more with
+            # every switch it read turned the other way.
+            switches = {n: not defaults[n] for n in recorder.read if n in self._params and self._params[n].kind == "bool"}
+            if switches:
+                flipped = RecordingScenario({**defaults, **switches})
                 chart.build(self.connection(), flipped, DEFAULT_LANG)
                 read |= flipped.read
             page = {n for n, p in self._params.items() if p.page_id == chart.page_id}
