@@ -193,8 +193,8 @@ class Api:
             response = self._route(path, pairs, lang, headers)
         except ApiError as exc:
             response = Response(exc.status, {"Content-Type": MEDIA_TYPES["json"]}, json_bytes(exc.body()))
-        if method == "HEAD":
-            response = Response(response.status, response.headers, b"")
+        if method == "HEAD":  # the headers of the GET, its length included, without the body
+            response = Response(response.status, {**response.headers, "Content-Length": str(len(response.body))}, b"")
         return self._finish(response)
 
     def _finish(self, response: Response) -> Response:
@@ -315,7 +315,7 @@ class Api:
         )
 
     def chart_parameters(self, chart: ChartDef) -> tuple[str, ...]:
-        """Scenario parameters a chart depends on: those of its page and any its builder reads by default."""
+        """Scenario parameters a chart can depend on: those of its page and any other its builder reads."""
         if chart.slug not in self._depends:
             defaults = {n: p.default for n, p in self._params.items()}
             recorder = RecordingScenario(defaults)
@@ -328,6 +328,8 @@ class Api:
                 flipped = RecordingScenario({**defaults, **switches})
                 chart.build(self.connection(), flipped, DEFAULT_LANG)
                 read |= flipped.read
+            # Builders often take their settings with `scenario.items()`, which cannot be traced: every parameter
+            # of the chart's page counts, so the list is a superset (one of them may leave this chart as it is).
             page = {n for n, p in self._params.items() if p.page_id == chart.page_id}
             self._depends[chart.slug] = tuple(n for n in self._params if n in page | read)
         return self._depends[chart.slug]
