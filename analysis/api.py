@@ -33,6 +33,8 @@ from analysis.build import BuildError
 from analysis.chart_export import SVG_HEIGHT_PX, SVG_WIDTH_PX
 from analysis.charts import chart_file_name
 from analysis.chartspec import ChartDef, ChartSpec, chart_defs
+from analysis.compute import ComputeInputError
+from analysis.compute_view import error_message as compute_error_message
 from analysis.db import ensure_database, query, shared_connection
 from analysis.explorer import explore, parquet_bytes, table_names
 from analysis.i18n import DEFAULT_LANG, LANGS, t
@@ -370,7 +372,7 @@ class Api:
         spec_key = (slug, self.database().content_hash, self._revision(), lang, items)
 
         def spec() -> ChartSpec:
-            return self._specs.get_or_make(spec_key, lambda: chart.build(self.connection(), dict(values), lang))
+            return self._specs.get_or_make(spec_key, lambda: self._build(chart, values, lang))
 
         def make():
             if fmt == "csv":
@@ -381,6 +383,17 @@ class Api:
             return image, MEDIA_TYPES[fmt]
 
         return self._respond(headers, ["chart", slug, fmt, lang, items, size], make, filename=f"{stem}.{fmt}")
+
+    def _build(self, chart: ChartDef, values: Mapping[str, object], lang: str) -> ChartSpec:
+        try:
+            return chart.build(self.connection(), dict(values), lang)
+        except ValueError as exc:  # valid values that do not compute together, e.g. a chip whose peak is unknown
+            raise ApiError(
+                422,
+                "cannot_compute",
+                t("api.error.cannot_compute", lang, detail=_input_problem(exc, lang)),
+                param=_param_of_field(getattr(exc, "field", None), self._params),
+            ) from None
 
     def _render(self, spec: ChartSpec, fmt: str, size: tuple, lang: str) -> bytes:
         width, height, scale = size
@@ -594,6 +607,20 @@ def _check_choices(name: str, given: list[str], allowed: Iterable[str], lang: st
                 param=name,
                 allowed=allowed,
             )
+
+
+def _param_of_field(field_name: str | None, params: Mapping[str, Param]) -> str | None:
+    """The scenario parameter behind a calculator field (gpu → cmp_chip, days → cmp_days)."""
+    if field_name == "gpu":
+        return "cmp_chip"
+    return f"cmp_{field_name}" if f"cmp_{field_name}" in params else field_name
+
+
+def _input_problem(exc: ValueError, lang: str) -> str:
+    """A builder's refusal in the reader's language where the calculator translates it."""
+    if isinstance(exc, ComputeInputError):
+        return compute_error_message(exc, lang)
+    return str(exc)
 
 
 def _allowed(param: Param) -> object:
