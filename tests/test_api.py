@@ -608,3 +608,28 @@ def test_readme_documents_the_api_and_every_chart():
     missing = [slug for slug in CHARTS if f"`{slug}`" not in readme]
     assert missing == [], "charts missing from the README's API section"
     assert api_module.ALLOW_ORIGIN_ENV in readme
+
+
+# ---------------------------------------------------------------- the share panel in the app (AppTest)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_share_panel_under_a_chart_gives_the_live_links_of_its_scenario(built_db, tmp_path, lang):
+    from conftest import PROJECT_ROOT, isolated_app
+    from streamlit.testing.v1 import AppTest
+
+    with isolated_app(built_db, tmp_path / "userdata"):
+        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+        at.query_params["lang"] = lang
+        at.query_params["mkt_cagr"] = "25"
+        at.switch_page("pages/market.py")
+        at.run()
+        assert not at.exception
+        codes = [c.value for c in at.code]
+    # AppTest has no browser address, so the links are relative to the server's root.
+    csv_link = f"/api/v1/charts/ai-server-market.csv?lang={lang}&mkt_cagr=25"
+    assert csv_link in codes
+    assert csv_link.replace(".csv?", ".png?") in codes
+    assert any(c.startswith('<img src="/api/v1/charts/ai-server-market.png?') for c in codes)
+    # The comparison chart of saved scenarios is not a registered chart: no live link for it.
+    assert all("compare-" not in c for c in codes)
