@@ -633,3 +633,16 @@ def test_share_panel_under_a_chart_gives_the_live_links_of_its_scenario(built_db
     assert any(c.startswith('<img src="/api/v1/charts/ai-server-market.png?') for c in codes)
     # The comparison chart of saved scenarios is not a registered chart: no live link for it.
     assert all("compare-" not in c for c in codes)
+
+
+def test_a_bug_in_an_endpoint_is_logged_and_answered_without_a_traceback(env, monkeypatch, caplog):
+    broken = Api()
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(broken, "handle", fail)
+    response = AsgiClient(Starlette(routes=routes(broken))).get("/api/v1/charts")
+    assert response.status_code == 500 and _error(response)["code"] == "internal"
+    assert "secret detail" not in response.text and "Traceback" not in response.text
+    assert "secret detail" in caplog.text
