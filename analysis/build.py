@@ -27,6 +27,8 @@ from analysis.schema import (
 )
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$|^(\d{4})-(\d{4})$")
+DATE_PATTERN = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+URL_PATTERN = re.compile(r"^https?://\S+$")
 TRUE_WORDS = {"true": True, "false": False}
 # A cell a spreadsheet would evaluate (=, +, -, @ in front of something that is not a number): CSV injection.
 FORMULA_PREFIXES = "=+-@"
@@ -301,6 +303,51 @@ def check_sources_and_places(tables: dict[str, LoadedTable], problems: list[Prob
                 )
 
 
+def printed_number(printed: str) -> float | None:
+    """'2,781.9' -> 2781.9; None when `printed` is not a number."""
+    try:
+        return float(printed.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def check_later_figures(tables: dict[str, LoadedTable], problems: list[Problem]) -> None:
+    """A later figure is evidence only with its page, date and a quote that prints the stored number."""
+    table = tables.get("later_figures")
+    if not table:
+        return
+    name = table.spec.file_name
+    dimension = {u["unit_id"]: u["dimension"] for u in tables["units"].typed} if "units" in tables else {}
+    metric_unit = {m["metric_id"]: m["unit"] for m in tables["metrics"].typed} if "metrics" in tables else {}
+    for row in table.typed:
+        line = row["_line"]
+        wanted = dimension.get(metric_unit.get(row["metric"], ""))
+        if wanted and row["unit"] in dimension and dimension[row["unit"]] != wanted:
+            problems.append(
+                Problem(name, line, "unit", f"unit {row['unit']!r} does not measure {wanted}, the metric's dimension")
+            )
+        value, low, high, period = row["value"], row["value_low"], row["value_high"], row["period"]
+        if value is None and (low is None or high is None):
+            problems.append(Problem(name, line, "value", "needs a value, or both value_low and value_high"))
+        if (low is None) != (high is None):
+            problems.append(Problem(name, line, "value_low", "value_low and value_high must be given together"))
+        if period and not PERIOD_PATTERN.match(period):
+            problems.append(Problem(name, line, "period", f"not a year, YYYY-MM or YYYY-YYYY range: {period!r}"))
+        for column in ("edition", "published_on"):
+            if row[column] and not DATE_PATTERN.match(row[column]):
+                problems.append(Problem(name, line, column, f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {row[column]!r}"))
+        if row["url"] and not URL_PATTERN.match(row["url"]):
+            problems.append(Problem(name, line, "url", f"not an http(s) address: {row['url']!r}"))
+        printed, quote = row["printed"], row["quote"]
+        if printed and quote and printed not in quote:
+            problems.append(Problem(name, line, "quote", f"does not contain the printed number {printed!r}"))
+        number = printed_number(printed) if printed else None
+        if printed and number is None:
+            problems.append(Problem(name, line, "printed", f"not a number as printed: {printed!r}"))
+        elif number is not None and not any(v is not None and math.isclose(number, v) for v in (value, low, high)):
+            problems.append(Problem(name, line, "printed", f"{printed!r} is not the stored value {value!r}"))
+
+
 def load_and_validate(datasets_dir: Path | None = None) -> dict[str, LoadedTable]:
     """Read every table and run every check; raise BuildError listing all problems."""
     datasets_dir = Path(datasets_dir or paths.datasets_dir())
@@ -315,6 +362,7 @@ def load_and_validate(datasets_dir: Path | None = None) -> dict[str, LoadedTable
     check_references(tables, problems)
     check_figures(tables, problems)
     check_sources_and_places(tables, problems)
+    check_later_figures(tables, problems)
     if problems:
         raise BuildError(problems)
     return tables

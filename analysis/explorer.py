@@ -50,7 +50,8 @@ def source_options(figures: pd.DataFrame, lang: str) -> dict[str, str]:
         elif row["origin"] == imports.IMPORTED_ORIGIN:
             labels[row["source_id"]] = t("explorer.imported_source", lang, version=row["version_name"], source=producer)
         else:
-            labels[row["source_id"]] = f"{producer} · {t('origin.supplementary', lang)}"
+            origin = t("origin." + row["origin"], lang)
+            labels[row["source_id"]] = f"{producer} · {origin}"
     return dict(sorted(labels.items(), key=lambda item: item[1]))
 
 

@@ -174,6 +174,7 @@ PARAM_MODULES: tuple[str, ...] = (
     "analysis.regions",
     "analysis.compute",
     "analysis.market",
+    "analysis.later",
 )
 
 

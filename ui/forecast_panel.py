@@ -11,6 +11,7 @@ from analysis.market_charts import MAX_COMPARED, scenario_display_name
 from analysis.textsafe import escape_markdown, redact_paths
 from analysis.userstore import ScenarioStore, StoreError
 from ui.frame import Frame, frame_chart, frame_load
+from ui.later_panel import implied_cagr_control, later_sources
 from ui.widgets import show_spec
 
 CONTROLS_WIDTH, CHART_WIDTH = 1, 3
@@ -37,6 +38,7 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
                 horizon=chosen["horizon"],
             )
         )
+        implied_cagr_control(frame, series_id)
     with chart:
         spec = frame_chart(frame, slug)
         st.markdown(f"**{spec.takeaway}**")
@@ -45,6 +47,7 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
     table = frame_load(frame, "market.forecast_table", series_id=series_id, scenario=frame.scenario, lang=frame.lang)
     show_table(table, key=f"table-{slug}")
     st.caption(frame_load(frame, "market.series_note", series_id=series_id, lang=frame.lang))
+    later_sources(frame, series_id)
 
 
 def show_table(table: pd.DataFrame, key: str) -> None:
