@@ -106,5 +106,5 @@ def database_archive(con: duckdb.DuckDBPyConnection, revision: int | None = None
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in table_names(con):
             archive.writestr(f"{name}.parquet", parquet_bytes(query(con, f'SELECT * FROM "{name}"')))
-        archive.writestr("imported_figures.parquet", parquet_bytes(imports.ImportStore().active_rows()))
+        archive.writestr("imported_figures.parquet", parquet_bytes(imports.readable_active_rows()))
     return buffer.getvalue()

@@ -159,9 +159,12 @@ def import_diff(con: duckdb.DuckDBPyConnection, check: imports.ImportCheck, lang
     """
     new = imports.as_figures(con, imports.check_rows(check))
     current_imports = imports.active_imported_figures(con)
-    report = _keyed(data.figures(con))
     factors = unit_factors(con)
     by_id = {r["figure_id"]: r for r in current_imports.to_dict("records")}
+    # One hash join on the match keys, not a filter of the report per row: a 2 MB file has ~15,000 rows.
+    by_key: dict[tuple, list[dict]] = {}
+    for figure in _keyed(data.figures(con)).to_dict("records"):
+        by_key.setdefault(tuple(figure[k] for k in MATCH_KEYS), []).append(figure)
     rows = []
     for row in _keyed(new).to_dict("records"):
         if row["figure_id"] in by_id:
@@ -170,10 +173,7 @@ def import_diff(con: duckdb.DuckDBPyConnection, check: imports.ImportCheck, lang
                 t("imports.diff_replaces", lang, version=by_id[row["figure_id"]]["version_name"]),
             )
         else:
-            same = report
-            for key in MATCH_KEYS:
-                same = same[same[key] == row[key]]
-            current = same.to_dict("records")
+            current = by_key.get(tuple(row[k] for k in MATCH_KEYS), [])
             status = t("imports.diff_beside_report", lang) if current else t("imports.diff_new", lang)
         change = "—"
         if len(current) == 1:
