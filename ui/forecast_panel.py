@@ -9,6 +9,7 @@ from analysis.format import format_number
 from analysis.market import SERIES, SETTING_NAMES, settings
 from analysis.market_charts import MAX_COMPARED, scenario_display_name
 from analysis.userstore import ScenarioStore, StoreError
+from ui.choice import relabel
 from ui.frame import Frame, frame_chart, frame_load
 from ui.widgets import show_spec
 
@@ -74,6 +75,7 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
         return
     store, names = found
     left, right = st.columns([3, 1])
+    relabel("market.compare.pick", frame.lang, names)
     chosen = left.multiselect(
         frame.t("market.compare.pick"),
         options=names,
@@ -85,6 +87,7 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
     )
     series_id = series_ids[0]
     if len(series_ids) > 1:
+        relabel("market.compare.series", frame.lang, series_ids)
         series_id = right.selectbox(
             frame.t("market.compare.series"),
             options=list(series_ids),

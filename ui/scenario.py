@@ -12,6 +12,7 @@ import streamlit as st
 from analysis import scenario as sc
 from analysis.i18n import t
 from analysis.userstore import ScenarioStore, StoreError
+from ui.choice import relabel
 
 SESSION_VALUES = "scenario.values"
 SESSION_NAME = "scenario.name"
@@ -127,6 +128,7 @@ def param_widget(name: str, lang: str, *, container=None, disabled: bool = False
     if param.kind == "bool":
         target.toggle(label, **common)
     elif param.kind == "choice":
+        relabel(key, lang, param.choices)
         target.selectbox(label, options=list(param.choices), format_func=lambda c: t(f"{param.label_key}.{c}", lang), **common)
     else:
         number = int if param.kind == "int" else float
@@ -165,6 +167,7 @@ def scenario_manager(lang: str) -> None:
         except StoreError as exc:
             st.error(t("scenario.store_unreadable", lang, detail=str(exc)))
             names = [sc.BASELINE_NAME]
+        relabel("scenario.pick", lang, names)
         chosen = st.selectbox(
             t("scenario.open_label", lang),
             options=names,
