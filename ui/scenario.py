@@ -17,6 +17,10 @@ from ui.choice import relabel
 SESSION_VALUES = "scenario.values"
 SESSION_NAME = "scenario.name"
 SESSION_PROBLEMS = "scenario.url_problems"
+SESSION_MISSING = "scenario.url_missing"  # a saved-scenario name the link carried that is not saved here
+SESSION_PENDING = "scenario.pending_overwrite"  # a name the user is asked about before it is overwritten
+SESSION_NOTICE = "scenario.notice"  # a confirmation to show after the rerun that follows a save
+NAME_PARAM = "scenario"  # the URL parameter naming the open saved scenario
 WIDGET_PREFIX = "sc."
 
 
@@ -32,8 +36,21 @@ def init_from_url() -> None:
     values, problems = sc.parse_values(raw)
     for problem in problems:
         del st.query_params[problem.name]
+    name = sc.BASELINE_NAME if not sc.changed(values) else ""
+    linked = st.query_params.get(NAME_PARAM)
+    if linked and linked != sc.BASELINE_NAME:
+        try:
+            stored = _store().load(linked)
+        except (KeyError, StoreError):
+            st.session_state[SESSION_MISSING] = linked
+            del st.query_params[NAME_PARAM]
+        else:
+            # The link's own values win over the saved ones: a shared link shows what its sender saw.
+            given = {n for n in raw if n in stored} - {p.name for p in problems}
+            values = {**stored, **{n: values[n] for n in given}}
+            name = linked if values == stored else ""
     st.session_state[SESSION_VALUES] = values
-    st.session_state[SESSION_NAME] = sc.BASELINE_NAME if not sc.changed(values) else ""
+    st.session_state[SESSION_NAME] = name
     st.session_state[SESSION_PROBLEMS] = problems
 
 
@@ -46,15 +63,24 @@ def current_name() -> str:
     return st.session_state.get(SESSION_NAME, sc.BASELINE_NAME)
 
 
+def _saved_name() -> str:
+    """The open saved scenario's name, '' for the baseline or unsaved settings."""
+    name = current_name()
+    return "" if name == sc.BASELINE_NAME else name
+
+
 def query_params() -> dict[str, str]:
-    """The scenario's URL form (non-default values only)."""
-    return sc.to_query(values())
+    """The scenario's URL form: its non-default values, and its name once it is saved."""
+    wanted = sc.to_query(values())
+    if _saved_name():
+        wanted[NAME_PARAM] = _saved_name()
+    return wanted
 
 
 def sync_url() -> None:
-    """Make the URL carry exactly the scenario's non-default values (the language is left alone)."""
+    """Make the URL carry exactly the scenario's non-default values and saved name (the language is left alone)."""
     wanted = query_params()
-    params = sc.all_params()
+    params = [*sc.all_params(), NAME_PARAM]
     for name in params:
         current = st.query_params.get(name)
         if name in wanted and current != wanted[name]:
@@ -81,6 +107,9 @@ def _on_widget_change(name: str) -> None:
 
 def show_url_problems(lang: str) -> None:
     """A visible warning for every bad value a link carried; shown on the first page of the session."""
+    missing = st.session_state.pop(SESSION_MISSING, None)
+    if missing:
+        st.warning(t("scenario.link_missing", lang, name=missing), icon=":material/link_off:")
     problems = st.session_state.get(SESSION_PROBLEMS) or []
     if not problems:
         return
@@ -159,6 +188,9 @@ def scenario_manager(lang: str) -> None:
     if not sc.all_params():
         return
     store = _store()
+    notice = st.session_state.pop(SESSION_NOTICE, None)
+    if notice:
+        st.toast(notice, icon=":material/check_circle:")
     name = current_name()
     name = t("scenario.baseline", lang) if name == sc.BASELINE_NAME else (name or t("scenario.unsaved", lang))
     with st.expander(t("scenario.heading", lang, name=name), icon=":material/tune:"):
@@ -189,7 +221,8 @@ def scenario_manager(lang: str) -> None:
         with st.form("scenario.save_form", border=False):
             new_name = st.text_input(t("scenario.name_label", lang), key="scenario.new_name", max_chars=sc.MAX_NAME_CHARS)
             if st.form_submit_button(t("scenario.save", lang), icon=":material/save:"):
-                _save(store, new_name, lang)
+                _save(store, new_name, lang, existing=names)
+        _confirm_overwrite(store, lang)
         if sc.changed(values()):
             st.button(
                 t("scenario.reset", lang),
@@ -217,12 +250,32 @@ def _delete(store: ScenarioStore, name: str, lang: str) -> None:
         return
     if current_name() == name:
         st.session_state[SESSION_NAME] = ""
+        sync_url()
     st.toast(t("scenario.deleted", lang, name=name))
 
 
-def _save(store: ScenarioStore, name: str, lang: str) -> None:
+def _confirm_overwrite(store: ScenarioStore, lang: str) -> None:
+    """A same-named scenario is replaced only when the user says so."""
+    pending = st.session_state.get(SESSION_PENDING)
+    if not pending:
+        return
+    st.warning(t("scenario.overwrite_ask", lang, name=pending), icon=":material/warning:")
+    left, right = st.columns(2)
+    if left.button(t("scenario.overwrite", lang), key="scenario.overwrite_btn", type="primary", width="stretch"):
+        st.session_state.pop(SESSION_PENDING, None)
+        _save(store, pending, lang, overwrite=True)
+    if right.button(t("scenario.keep", lang), key="scenario.keep_btn", width="stretch"):
+        st.session_state.pop(SESSION_PENDING, None)
+        st.rerun()
+
+
+def _save(store: ScenarioStore, name: str, lang: str, *, existing: list[str] = (), overwrite: bool = False) -> None:
     try:
-        stored = store.save(name, values())
+        cleaned = sc.validate_name(name)
+        if not overwrite and cleaned in existing:
+            st.session_state[SESSION_PENDING] = cleaned
+            return
+        stored = store.save(cleaned, values())
     except sc.ScenarioNameError as exc:
         st.error(t(f"scenario.name_{exc.code}", lang))
         return
@@ -232,5 +285,9 @@ def _save(store: ScenarioStore, name: str, lang: str) -> None:
     except (StoreError, OSError) as exc:
         st.error(t("scenario.save_failed", lang, detail=str(exc)))
         return
+    st.session_state.pop(SESSION_PENDING, None)
     st.session_state[SESSION_NAME] = stored
-    st.toast(t("scenario.saved", lang, name=stored))
+    sync_url()
+    # Rerun so the heading above (already drawn) names the saved scenario instead of "unsaved changes".
+    st.session_state[SESSION_NOTICE] = t("scenario.saved", lang, name=stored)
+    st.rerun()
