@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis.format import format_number
+from analysis.format import display_unit, format_number
 from analysis.market import SERIES, SETTING_NAMES, settings
 from analysis.market_charts import MAX_COMPARED, scenario_display_name
 from analysis.userstore import ScenarioStore, StoreError
+from ui import scenario as scenario_state
 from ui.choice import relabel
 from ui.frame import Frame, frame_chart, frame_load
 from ui.widgets import show_spec
@@ -24,10 +25,14 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
     st.subheader(frame.t(f"market.series.{series_id}"))
     controls, chart = st.columns([CONTROLS_WIDTH, CHART_WIDTH])
     with controls:
-        for name in SETTING_NAMES:
-            frame.param(series.param(name))
-        chosen = settings(series_id, frame.scenario)
         unit = frame_load(frame, "market.series_unit_row", series_id=series_id)
+        factor, _ = display_unit(unit, frame.lang)
+        for name in SETTING_NAMES:
+            param = series.param(name)
+            # The base value's slider speaks the chart's unit (USD bn, million units), not the store's.
+            display = (factor, f"market.param.{param}_shown") if name == "base_value" else None
+            scenario_state.param_widget(param, frame.lang, display=display)
+        chosen = settings(series_id, frame.scenario)
         st.caption(
             frame.t(
                 "market.settings_summary",

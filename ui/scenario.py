@@ -7,6 +7,9 @@ must live outside widget keys to follow the user from page to page.
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 import streamlit as st
 
 from analysis import scenario as sc
@@ -20,6 +23,7 @@ SESSION_PROBLEMS = "scenario.url_problems"
 SESSION_MISSING = "scenario.url_missing"  # a saved-scenario name the link carried that is not saved here
 SESSION_PENDING = "scenario.pending_overwrite"  # a name the user is asked about before it is overwritten
 SESSION_NOTICE = "scenario.notice"  # a confirmation to show after the rerun that follows a save
+SESSION_SCALES = "scenario.widget_scales"  # parameter → factor its slider shows the stored value at
 NAME_PARAM = "scenario"  # the URL parameter naming the open saved scenario
 WIDGET_PREFIX = "sc."
 
@@ -97,9 +101,25 @@ def set_values(new_values: dict[str, object], name: str = "") -> None:
     sync_url()
 
 
+def _scale(value: float, factor: float) -> float:
+    # Decimal keeps 317.9 × 0.1 = 31.79 (not 31.790000000000003), so the slider sits on its step.
+    return float(Decimal(repr(float(value))) * Decimal(repr(float(factor))))
+
+
+def _unscale(shown: float, factor: float, param: sc.Param) -> float:
+    stored = Decimal(repr(float(shown))) / Decimal(repr(float(factor)))
+    if param.step:
+        step = Decimal(repr(float(param.step)))
+        stored = (stored / step).to_integral_value() * step
+    return float(stored)
+
+
 def _on_widget_change(name: str) -> None:
     current = values()
-    current[name] = sc.all_params()[name].parse(st.session_state[widget_key(name)])
+    param = sc.all_params()[name]
+    raw = st.session_state[widget_key(name)]
+    factor = st.session_state.get(SESSION_SCALES, {}).get(name, 1.0)
+    current[name] = param.parse(raw if factor == 1.0 else _unscale(raw, factor, param))
     st.session_state[SESSION_VALUES] = current
     st.session_state[SESSION_NAME] = sc.BASELINE_NAME if not sc.changed(current) else ""
     sync_url()
@@ -138,15 +158,22 @@ def display_value(param: sc.Param, value: object, lang: str) -> str:
     return param.display(value)
 
 
-def param_widget(name: str, lang: str, *, container=None, disabled: bool = False):
-    """Draw the widget for scenario parameter `name` and return its current value."""
+def param_widget(name: str, lang: str, *, container=None, disabled: bool = False, display: tuple[float, str] | None = None):
+    """Draw the widget for scenario parameter `name` and return its current value (always in the stored unit).
+
+    `display` = (factor, label key): the slider shows the stored value × factor under that label, so it
+    states the quantity in the unit the chart and table print (USD bn for a value stored in 亿美元).
+    """
     param = sc.all_params()[name]
     key = widget_key(name)
+    factor, label_key = display if display is not None and display[0] != 1 else (1.0, param.label_key)
+    st.session_state.setdefault(SESSION_SCALES, {})[name] = factor
     current = values()[name]
-    if st.session_state.get(key) != current:
-        st.session_state[key] = current
+    shown = current if factor == 1.0 else _scale(current, factor)
+    if st.session_state.get(key) != shown:
+        st.session_state[key] = shown
     target = container if container is not None else st
-    label = t(param.label_key, lang) if param.label_key else name
+    label = t(label_key, lang) if label_key else name
     common = {
         "key": key,
         "on_change": _on_widget_change,
@@ -161,22 +188,24 @@ def param_widget(name: str, lang: str, *, container=None, disabled: bool = False
         target.selectbox(label, options=list(param.choices), format_func=lambda c: t(f"{param.label_key}.{c}", lang), **common)
     else:
         number = int if param.kind == "int" else float
+        step = param.step if factor == 1.0 or param.step is None else _scale(param.step, factor)
         target.slider(
             label,
-            min_value=number(param.min_value),
-            max_value=number(param.max_value),
-            step=number(param.step) if param.step is not None else None,
+            min_value=number(param.min_value if factor == 1.0 else _scale(param.min_value, factor)),
+            max_value=number(param.max_value if factor == 1.0 else _scale(param.max_value, factor)),
+            step=number(step) if step is not None else None,
             # sprintf-js formats the label: a literal % in the unit must be doubled.
-            format=_number_format(param) + param.unit.replace("%", "%%"),
+            format=_number_format(param, factor) + param.unit.replace("%", "%%"),
             **common,
         )
     return values()[name]
 
 
-def _number_format(param: sc.Param) -> str:
+def _number_format(param: sc.Param, factor: float = 1.0) -> str:
     if param.kind == "int":
         return "%d"
-    return "%g" if param.decimals is None else f"%.{param.decimals}f"
+    extra = max(0, round(-math.log10(factor)))  # a larger display unit needs more decimals for the same step
+    return "%g" if param.decimals is None else f"%.{param.decimals + extra}f"
 
 
 def _store() -> ScenarioStore:
