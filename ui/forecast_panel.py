@@ -54,12 +54,20 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
 
 def show_table(table: pd.DataFrame, key: str) -> None:
     """Numbers with thousands separators and right-aligned, a dash where a line has no value for that year."""
-    numbers = [c for c in table.columns[1:] if pd.api.types.is_numeric_dtype(table[c])]
+    numbers = [c for c in table.columns[1:] if _is_numeric(table[c])]
     shown = table.astype({c: object for c in numbers})
     for column in numbers:
         shown[column] = [NO_VALUE if pd.isna(v) else f"{v:,g}" for v in table[column]]
     config = {c: st.column_config.TextColumn(alignment="right") for c in numbers}
     st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    # An object column of numbers and None (a series that ends before the table does) is numeric too.
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    given = column.dropna()
+    return not given.empty and all(isinstance(v, int | float) and not isinstance(v, bool) for v in given)
 
 
 def _saved_scenarios(frame: Frame) -> tuple[ScenarioStore, list[str]] | None:
