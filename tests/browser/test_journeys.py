@@ -8,9 +8,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from analysis.i18n import LANGS, t
 from analysis.sitemap import PAGES, PAGES_BY_ID
@@ -132,3 +135,132 @@ def _labels_only_in(lang: str, other: str) -> list[str]:
                 if text != t(f"{param.label_key}.{choice}", other):
                     labels.append(text)
     return labels
+
+
+# ---------------------------------------------------------------- a saved scenario travels by its URL
+
+
+def scenario_heading(page) -> str:
+    # The summary's text starts with its icon's ligature name; the heading is its last line.
+    return page.locator("[data-testid=stSidebar] [data-testid=stExpander] summary").first.inner_text().strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_save_a_scenario_reload_its_url_and_open_it_elsewhere(page, app_url, lang):
+    name = f"Journey {lang}"
+    open_page(page, link(app_url, "market", lang))
+    move_first_slider(page)
+    assert scenario_heading(page) == t("scenario.heading", lang, name=t("scenario.unsaved", lang))
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.locator("[data-testid=stExpander] summary").first.click()
+    sidebar.get_by_label(t("scenario.name_label", lang)).fill(name)
+    sidebar.get_by_role("button", name=t("scenario.save", lang)).click()
+    page.wait_for_url(re.compile(r"[?&]scenario=Journey"), timeout=PAGE_READY_MS)
+    settle(page)
+    no_error(page)
+    assert scenario_heading(page) == t("scenario.heading", lang, name=name)
+    moved = page.url
+
+    open_page(page, moved)  # a reload: the link names the scenario and opens it
+    assert scenario_heading(page) == t("scenario.heading", lang, name=name)
+    no_error(page)
+
+    # Another page, reached from the sidebar, keeps it open.
+    page.locator("[data-testid=stSidebar] [data-testid=stPageLink-NavLink]").nth(2).click()
+    page.wait_for_url(re.compile(rf"/{PAGES_BY_ID['intelligent_compute'].url_path}\?"), timeout=PAGE_READY_MS)
+    settle(page)
+    assert scenario_heading(page) == t("scenario.heading", lang, name=name)
+    assert "scenario=Journey" in page.url
+
+    # A fresh visit to another page opens it from the sidebar's list.
+    open_page(page, link(app_url, "workload", lang))
+    sidebar.locator("[data-testid=stExpander] summary").first.click()
+    picker = sidebar.locator("[data-testid=stSelectbox]").first
+    picker.locator("[role=combobox], input").first.click()
+    page.locator("[role=listbox] [role=option]").filter(has_text=name).first.click()
+    sidebar.locator("[data-testid^=stBaseButton]").filter(has_text=t("scenario.open", lang)).first.click()
+    page.wait_for_url(re.compile(r"[?&]scenario=Journey"), timeout=PAGE_READY_MS)
+    settle(page)
+    assert scenario_heading(page) == t("scenario.heading", lang, name=name)
+    no_error(page)
+
+
+# ---------------------------------------------------------------- import the template with two rows filled
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_import_the_forecast_template_with_two_rows_filled(page, app_url, tmp_path, lang):
+    open_page(page, link(app_url, "imports", lang))
+    main = page.locator("[data-testid=stMain]")
+    with page.expect_download() as download:
+        main.get_by_role("button", name=t("imports.template_forecasts", lang)).click()
+    text = download.value.path().read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    header = list(rows[0])
+    filled = []
+    for row, value in zip(rows[:2], (123.4, 56.7), strict=True):
+        row.update(value=str(value), printed=f"{value}", source="Journey test, not a real publication")
+        filled.append(row)
+    # Only the filled rows go back: blank template rows are the import check's business (issue 15, hardening).
+    path = tmp_path / "template-two-rows.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(filled)
+    page.locator("input[type=file]").set_input_files(str(path))
+    checked = t("imports.checked", lang, file=path.name, rows=2)
+    main.get_by_text(checked).wait_for(timeout=PAGE_READY_MS)
+    expect(main.get_by_role("button", name=t("imports.apply", lang))).to_be_enabled()
+    no_error(page)
+
+
+# ---------------------------------------------------------------- clicks on charts
+
+MAP_READY_JS = """() => {
+    const gd = document.querySelector('.js-plotly-plot');
+    const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+    return !!(sub && sub.map && sub.map.loaded() && sub.map.queryRenderedFeatures().length > 0);
+}"""
+SCREEN_POINT_JS = """([lon, lat]) => {
+    const sub = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot;
+    const point = sub.map.project([lon, lat]);
+    const box = sub.div.getBoundingClientRect();
+    return [box.left + point.x, box.top + point.y];
+}"""
+KARAMAY = (84.89, 45.58)  # inspur_karamay: alone in the north-west, so a click cannot hit another site
+KARAMAY_NAME = {"zh": "克拉玛依", "en": "Karamay"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_click_a_map_point_shows_its_details(page, app_url, lang):
+    page.goto(link(app_url, "regions", lang))
+    page.locator(".js-plotly-plot .maplibregl-canvas").first.wait_for(timeout=PAGE_READY_MS)
+    page.wait_for_function(MAP_READY_JS, timeout=PAGE_READY_MS)
+    x, y = page.evaluate(SCREEN_POINT_JS, list(KARAMAY))
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+    settle(page)
+    expect(page.locator("[data-testid=stMain]")).to_contain_text(KARAMAY_NAME[lang], timeout=PAGE_READY_MS)
+    no_error(page)
+
+
+SLICES = ".js-plotly-plot g.slice"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_click_an_industry_node_keeps_the_whole_panorama(page, app_url, lang):
+    """A click selects the node as its deep link does, and the icicle still shows every layer."""
+    open_page(page, link(app_url, "industry", lang))
+    page.locator(SLICES).first.wait_for(timeout=PAGE_READY_MS)
+    whole = page.locator(SLICES).count()
+    box = page.locator(SLICES).nth(whole // 2)
+    box.locator("path").first.click(force=True)
+    page.wait_for_url(re.compile(r"[?&]ind_node="), timeout=PAGE_READY_MS)
+    settle(page)
+    page.wait_for_timeout(1000)  # plotly's zoom transition, if any, has run
+    assert page.locator(SLICES).count() == whole, "the icicle zoomed into the clicked box"
+
+    open_page(page, page.url)  # the deep link of the same node draws the same panorama
+    page.locator(SLICES).first.wait_for(timeout=PAGE_READY_MS)
+    assert page.locator(SLICES).count() == whole
+    no_error(page)
