@@ -47,6 +47,8 @@ def no_error(page) -> None:
 
 
 def open_page(page, url: str) -> None:
+    # Clicks wait for the URL writes a rerun schedules; on a busy machine that can exceed Playwright's 30 s.
+    page.set_default_timeout(PAGE_READY_MS)
     page.goto(url)
     page.locator("h1").first.wait_for(timeout=PAGE_READY_MS)
     settle(page)
@@ -233,6 +235,7 @@ KARAMAY_NAME = {"zh": "克拉玛依", "en": "Karamay"}
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_click_a_map_point_shows_its_details(page, app_url, lang):
+    page.set_default_timeout(PAGE_READY_MS)
     page.goto(link(app_url, "regions", lang))
     page.locator(".js-plotly-plot .maplibregl-canvas").first.wait_for(timeout=PAGE_READY_MS)
     page.wait_for_function(MAP_READY_JS, timeout=PAGE_READY_MS)
