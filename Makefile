@@ -14,9 +14,10 @@ help: ## List the targets
 
 $(BIN)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	@echo "Installing the pinned requirements into $(VENV) (first run only; a minute or two; pip shows its progress)…"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
+	$(BIN)/python -m pip install --progress-bar on -r requirements.txt
 	@touch $@
 
 setup: $(BIN)/.installed ## Create .venv and install the pinned requirements

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from analysis import data, later
 from analysis.charts import PALETTE, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
-from analysis.format import format_number
+from analysis.format import format_quantity
 from analysis.i18n import t
 from analysis.market import (
     SETTING_NAMES,
@@ -57,8 +57,8 @@ def _scaled(values: pd.Series, view: SeriesView, lang: str) -> pd.Series:
 
 
 def _fmt(value: float, view: SeriesView, lang: str) -> str:
-    # Three significant decimals at most in the printed unit: 37.83 USD bn, 1.9209 million units.
-    return format_number(round(float(value), 2), view.unit, lang)
+    # A computed figure: three significant figures in the printed unit (USD 75.9 bn, 4.26 million units).
+    return format_quantity(value, view.unit, lang)
 
 
 def _source_line(con: duckdb.DuckDBPyConnection, view: SeriesView, lang: str) -> str:

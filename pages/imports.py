@@ -59,7 +59,9 @@ uploaded = st.file_uploader(
     frame.t("imports.upload"),
     type=["csv"],
     key=f"imports.file.{st.session_state.get(ROUND_KEY, 0)}",
-    help=frame.t("imports.upload_help"),
+    # Streamlit 1.67 draws "Upload" and "2MB per file • CSV" in English whatever the app's language and
+    # offers no setting for them; the translated label and help state the same limits.
+    help=frame.t("imports.upload_help", mb=f"{imports.MAX_IMPORT_MB:g}"),
     max_upload_size=imports.MAX_IMPORT_MB,
 )
 if uploaded is not None:

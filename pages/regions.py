@@ -15,6 +15,7 @@ from analysis.regions import (
     site_label,
     visible_sites,
 )
+from ui.choice import relabel
 from ui.frame import frame_chart, frame_load, page_frame
 from ui.widgets import show_spec
 
@@ -55,6 +56,7 @@ if st.session_state.get(SITE_KEY) not in site_ids:
 
 st.subheader(frame.t("regions.details_heading"))
 labels = {row["site_id"]: site_label(row, frame.lang) for row in shown.to_dict("records")}
+relabel(SITE_KEY, frame.lang, site_ids)
 chosen = st.selectbox(
     frame.t("regions.site_select"),
     options=site_ids,

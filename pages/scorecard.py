@@ -3,7 +3,9 @@
 import streamlit as st
 
 from analysis import imports
+from analysis.charts import plotly_config
 from analysis.scorecard import scorecard_display
+from analysis.scorecard_chart import error_chart, error_chart_data
 from analysis.tables import figures_display
 from ui.frame import frame_chart, frame_load, page_frame
 from ui.widgets import csv_bytes, show_spec
@@ -33,7 +35,18 @@ if card.empty:
 else:
     table = scorecard_display(card, frame.lang)
     st.caption(frame.t("scorecard.count", matched=len(card), waiting=len(waiting)))
-    st.dataframe(table, hide_index=True, width="stretch")
+    # The comparison first (figure, forecast, actual, error), the long source citations last, so nothing
+    # a reader compares sits off-screen to the right.
+    first = [frame.t(f"scorecard.{c}") for c in ("figure", "forecast", "actual", "error", "error_percent")]
+    table = table[first + [c for c in table.columns if c not in first]]
+    pinned = {frame.t("scorecard.figure"): st.column_config.TextColumn(pinned=True)}
+    st.dataframe(table, hide_index=True, width="stretch", column_config=pinned)
+    if not error_chart_data(card, frame.lang).empty:
+        st.plotly_chart(
+            error_chart(card, frame.lang, source_line=frame.t("scorecard.chart_source")),
+            config=plotly_config("scorecard-error", frame.lang),
+            key="scorecard.chart",
+        )
     st.download_button(
         frame.t("scorecard.download"),
         data=csv_bytes(table),

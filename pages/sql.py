@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analysis import sqlconsole
+from ui.choice import relabel
 from ui.frame import frame_load, page_frame
 
 RESULT_KEY = "sql.outcome"
@@ -10,7 +11,9 @@ TEXT_KEY = "sql.text"
 
 
 def _use_example() -> None:
-    st.session_state[TEXT_KEY] = sqlconsole.EXAMPLES[st.session_state["sql.example"]]
+    example = st.session_state.get("sql.example")
+    if example in sqlconsole.EXAMPLES:
+        st.session_state[TEXT_KEY] = sqlconsole.EXAMPLES[example]
 
 
 frame = page_frame("sql")
@@ -29,6 +32,7 @@ with st.expander(frame.t("sql.tables"), icon=":material/table_view:"):
     st.dataframe(frame_load(frame, "sqlconsole.table_overview"), hide_index=True, width="stretch")
 
 st.session_state.setdefault(TEXT_KEY, sqlconsole.EXAMPLES["forecasts"])
+relabel("sql.example", frame.lang, sqlconsole.EXAMPLES)
 st.selectbox(
     frame.t("sql.example"),
     options=list(sqlconsole.EXAMPLES),

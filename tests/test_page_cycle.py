@@ -59,6 +59,9 @@ def test_an_earlier_inference_midpoint_moves_the_development_phase_earlier():
     at = open_cycle()
     at.slider(key="sc.cyc_inference_midpoint").set_value(2024.5).run()
     assert int(starts(at)[1]) < 2026
+    # Development now starts with infrastructure (2023): the page says why the infrastructure band is gone.
+    assert starts(at)[:2] == ["2023", "2023"]
+    assert "the same year as the AIGC infrastructure phase" in " ".join(i.value for i in at.info)
 
 
 def test_a_link_with_an_out_of_range_assumption_warns_and_uses_the_default():

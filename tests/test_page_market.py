@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 from conftest import PROJECT_ROOT, isolated_app
@@ -41,6 +42,17 @@ def userdata(isolated):
     store = ScenarioStore(isolated)
     yield isolated
     store.path.unlink(missing_ok=True)
+
+
+EN_SLIDER_FACTOR = {"mkt_base_value": 0.1, "ship_base_value": 0.01}
+
+
+def test_base_value_sliders_speak_the_charts_unit():
+    at = open_page("market")
+    market, shipments = at.slider(key="sc.mkt_base_value"), at.slider(key="sc.ship_base_value")
+    assert (market.label, market.value) == ("Market size: base value (USD bn)", 31.79)  # the report's 317.9 亿美元
+    assert shipments.label == "Shipments: base value (million units)"
+    assert at.session_state["scenario.values"]["mkt_base_value"] == 317.9  # the store keeps the report's unit
 
 
 def open_page(page_id: str, lang: str = "en", **query) -> AppTest:
@@ -89,7 +101,9 @@ def test_each_slider_redraws_chart_and_table_and_writes_the_url(series_id, name)
     index, table_index = POSITION[series_id], TABLE_POSITION[series_id]
     chart_before, table_before = chart_json(at, index), table(at, table_index)
     value = changed_value(name)
-    at.slider(key=f"sc.{name}").set_value(value).run()
+    # English shows the base value in the chart's unit: 亿美元 as USD bn (× 0.1), 万台 as million units (× 0.01).
+    shown = float(Decimal(repr(value)) * Decimal(repr(EN_SLIDER_FACTOR.get(name, 1))))
+    at.slider(key=f"sc.{name}").set_value(shown).run()
     assert not at.exception, [e.value for e in at.exception]
     assert chart_json(at, index)["data"] != chart_before["data"], "the chart did not change"
     assert not table(at, table_index).equals(table_before), "the table did not change"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis.format import format_number
+from analysis.format import display_unit, format_number
 from analysis.market import SERIES, SETTING_NAMES, settings
 from analysis.market_charts import MAX_COMPARED, scenario_display_name
 from analysis.textsafe import escape_markdown, redact_paths
 from analysis.userstore import ScenarioStore, StoreError
+from ui import scenario as scenario_state
+from ui.choice import relabel
 from ui.frame import Frame, frame_chart, frame_load
 from ui.later_panel import implied_cagr_control, later_sources
 from ui.widgets import show_spec
@@ -25,10 +27,14 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
     st.subheader(frame.t(f"market.series.{series_id}"))
     controls, chart = st.columns([CONTROLS_WIDTH, CHART_WIDTH])
     with controls:
-        for name in SETTING_NAMES:
-            frame.param(series.param(name))
-        chosen = settings(series_id, frame.scenario)
         unit = frame_load(frame, "market.series_unit_row", series_id=series_id)
+        factor, _ = display_unit(unit, frame.lang)
+        for name in SETTING_NAMES:
+            param = series.param(name)
+            # The base value's slider speaks the chart's unit (USD bn, million units), not the store's.
+            display = (factor, f"market.param.{param}_shown") if name == "base_value" else None
+            scenario_state.param_widget(param, frame.lang, display=display)
+        chosen = settings(series_id, frame.scenario)
         st.caption(
             frame.t(
                 "market.settings_summary",
@@ -52,12 +58,20 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
 
 def show_table(table: pd.DataFrame, key: str) -> None:
     """Numbers with thousands separators and right-aligned, a dash where a line has no value for that year."""
-    numbers = [c for c in table.columns[1:] if pd.api.types.is_numeric_dtype(table[c])]
+    numbers = [c for c in table.columns[1:] if _is_numeric(table[c])]
     shown = table.astype({c: object for c in numbers})
     for column in numbers:
         shown[column] = [NO_VALUE if pd.isna(v) else f"{v:,g}" for v in table[column]]
     config = {c: st.column_config.TextColumn(alignment="right") for c in numbers}
     st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    # An object column of numbers and None (a series that ends before the table does) is numeric too.
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    given = column.dropna()
+    return not given.empty and all(isinstance(v, int | float) and not isinstance(v, bool) for v in given)
 
 
 def _saved_scenarios(frame: Frame) -> tuple[ScenarioStore, list[str]] | None:
@@ -78,6 +92,7 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
         return
     store, names = found
     left, right = st.columns([3, 1])
+    relabel("market.compare.pick", frame.lang, names)
     chosen = left.multiselect(
         frame.t("market.compare.pick"),
         options=names,
@@ -89,6 +104,7 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
     )
     series_id = series_ids[0]
     if len(series_ids) > 1:
+        relabel("market.compare.series", frame.lang, series_ids)
         series_id = right.selectbox(
             frame.t("market.compare.series"),
             options=list(series_ids),

@@ -25,10 +25,12 @@ def chart_key(slug: str) -> str:
     return f"chart-{slug}"
 
 
-def show_chart(frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: str, source_line: str, on_select=None):
-    """`on_select`: a callback run when a point is clicked (the event is in st.session_state[chart_key(slug)])."""
+def show_chart(
+    frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: str, source_line: str, on_select=None, key: str = ""
+):
+    """`on_select`: a callback run when a point is clicked (the event is in st.session_state[key or chart_key(slug)])."""
     selection = {} if on_select is None else {"on_select": on_select, "selection_mode": "points"}
-    event = st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=chart_key(slug), **selection)
+    event = st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=key or chart_key(slug), **selection)
     st.caption(full_source_text(source_line, frame.lang))
     stem = chart_file_name(slug, frame.lang)
     with st.container(horizontal=True, gap="small"):
@@ -67,8 +69,8 @@ def show_chart(frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: 
     return event
 
 
-def show_spec(frame: Frame, spec, *, on_select=None):
+def show_spec(frame: Frame, spec, *, on_select=None, key: str = ""):
     """Show a registered chart (`analysis.chartspec.ChartSpec`) with its source line, CSV and live links."""
-    event = show_chart(frame, spec.figure, spec.data, slug=spec.slug, source_line=spec.source_line, on_select=on_select)
+    event = show_chart(frame, spec.figure, spec.data, slug=spec.slug, source_line=spec.source_line, on_select=on_select, key=key)
     share_links(frame, spec)
     return event
