@@ -26,6 +26,14 @@ PNG_SCALE = 2
 SOURCE_LINE_OFFSET_PX = -58
 
 
+def tint(hex_colour: str, share_of_white: float) -> str:
+    """A lighter shade of a palette colour, so a pair (lower/higher, before/after) stays in the one palette
+    and shows as two colours in a legend (marker opacity does not reach the legend's swatch)."""
+    rgb = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
+    mixed = [round(c + (255 - c) * share_of_white) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
 def chart_file_name(slug: str, lang: str) -> str:
     """Meaningful download names, e.g. compute-atlas_workload-split_en."""
     return f"compute-atlas_{slug}_{lang}"
@@ -40,6 +48,7 @@ def plotly_config(slug: str, lang: str) -> dict:
     }
 
 
+SOURCE_ANNOTATION_NAME = "source-line"
 SOURCE_LINE_WRAP_CHARS = 95  # keeps the in-figure source line inside a 1000 px export
 
 
@@ -92,8 +101,208 @@ def apply_house_style(fig: go.Figure, *, title: str, source_line: str, lang: str
         showarrow=False,
         align="left",
         font={"size": 11, "color": PALETTE["muted"]},
+        name=SOURCE_ANNOTATION_NAME,
     )
     return fig
+
+
+# ---------------------------------------------------------------- layout for any width
+# Plotly places titles, legends and annotations in fractions of the figure, but what must not collide is
+# measured in pixels, and the app never learns the screen's width. So the layout reserves room for the
+# narrowest screen we support (a 390 px phone): titles and source lines are wrapped to fit it, the legend
+# sits under the plot with rows enough for it, and the title starts below the toolbar.
+PHONE_FIGURE_WIDTH_PX = 350  # a 390 px screen less the page's padding
+MODEBAR_PX = 30  # the toolbar's strip at the top right; the title starts under it
+TITLE_PT = 16
+TITLE_LINE_PX = 22
+SUBTITLE_LINE_PX = 17
+TITLE_WRAP_COLS = 40  # display columns (a CJK character is two) of a 16 px title in PHONE_FIGURE_WIDTH_PX
+SUBTITLE_WRAP_COLS = 52
+SOURCE_PT = 10
+SOURCE_LINE_PX = 14
+SOURCE_WRAP_COLS = 60
+LEGEND_PT = 12
+LEGEND_ROW_PX = 21
+LEGEND_SYMBOL_PX = 56  # swatch (40 px for a line), its gap and the gap to the next entry
+LEGEND_COL_PX = 7.2  # one display column at LEGEND_PT
+AXIS_BAND_PX = 80  # tick labels (turned upright when crowded) and the x-axis title under a cartesian plot
+GAP_PX = 8
+MIN_PLOT_PX = 150
+DEFAULT_HEIGHT_PX = 450  # plotly's, when a figure sets none
+DEFAULT_MARGIN = {"t": 64, "b": 110}  # apply_house_style's, from which a figure's plot height is read
+HIERARCHY_TRACES = frozenset({"icicle", "treemap", "sunburst", "pie"})  # their legend (if any) is not per trace
+AXISLESS_TRACES = frozenset({"choroplethmap", "scattermap"}) | HIERARCHY_TRACES
+
+
+def wrap_text(text: str, width_cols: int) -> str:
+    """Break plain text into <br>-joined lines of at most `width_cols` display columns, at spaces where there
+    are any (Chinese has none: it breaks between characters)."""
+    lines: list[str] = []
+    for paragraph in str(text).split("<br>"):
+        current = ""
+        for token in re.findall(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+\s*|\s+", paragraph):
+            if current and _display_width(current.rstrip()) + _display_width(token.rstrip()) > width_cols:
+                lines.append(current.rstrip())
+                current = token.lstrip()
+            else:
+                current += token
+        lines.append(current.rstrip())
+    return "<br>".join(line for line in lines if line) or ""
+
+
+def _line_count(text: str | None) -> int:
+    return 0 if not text else text.count("<br>") + 1
+
+
+def _plain(text: str | None) -> str:
+    return re.sub(r"<br\s*/?>", " ", re.sub(r"<(?!br)[^>]+>", "", text or "")).replace("  ", " ").strip()
+
+
+def source_annotation(fig: go.Figure):
+    """The in-figure source line apply_house_style added (None if the figure has none)."""
+    named = [a for a in fig.layout.annotations if a.name == SOURCE_ANNOTATION_NAME]
+    return named[-1] if named else None
+
+
+def _legend_traces(fig: go.Figure) -> list:
+    seen, traces = set(), []
+    for trace in fig.data:
+        shown = getattr(trace, "showlegend", None)
+        if shown is False or not trace.name or trace.type in HIERARCHY_TRACES:
+            continue
+        if shown is None and trace.type in {"choroplethmap", "choropleth"}:
+            continue  # these show no legend entry unless asked to
+        group = getattr(trace, "legendgroup", None) or trace.name
+        if group in seen:
+            continue
+        seen.add(group)
+        traces.append(trace)
+    return traces
+
+
+def legend_entries(fig: go.Figure) -> list[str]:
+    """The legend's entries as shown (one per legend group)."""
+    return [trace.name for trace in _legend_traces(fig)]
+
+
+def legend_rows(entries: list[str], width_px: float) -> int:
+    """Rows a horizontal legend of these entries takes in `width_px` (plotly wraps at the figure's width)."""
+    if not entries:
+        return 0
+    rows, row_lines, used = 0, 1, 0.0
+    for name in entries:
+        lines = name.split("<br>")
+        entry = LEGEND_SYMBOL_PX + LEGEND_COL_PX * max(_display_width(_plain(line)) for line in lines)
+        if used and used + entry > width_px:
+            rows, row_lines, used = rows + row_lines, 1, 0.0
+        row_lines = max(row_lines, len(lines))
+        used += entry
+    return rows + row_lines
+
+
+def _plot_height_px(fig: go.Figure) -> float:
+    margin = fig.layout.margin
+    top = margin.t if margin.t is not None else DEFAULT_MARGIN["t"]
+    bottom = margin.b if margin.b is not None else DEFAULT_MARGIN["b"]
+    return max(MIN_PLOT_PX, (fig.layout.height or DEFAULT_HEIGHT_PX) - top - bottom)
+
+
+def fit_layout(
+    fig: go.Figure,
+    *,
+    width_px: float = PHONE_FIGURE_WIDTH_PX,
+    title: bool = True,
+    source: bool = True,
+    height_px: float | None = None,
+) -> go.Figure:
+    """A copy of `fig` laid out so nothing overlaps at `width_px` and wider: title (wrapped) under the toolbar,
+    the plot, the legend in rows under it, then the source line (wrapped). The plot keeps its height.
+
+    The app calls it with the phone width; a slide picture calls it with its own width and height
+    (`height_px`: the plot takes what the rest leaves) and without title and source (the slide carries both).
+    """
+    out = go.Figure(fig)
+    plot_px = _plot_height_px(fig)
+    axis_px = 0 if fig.data and all(tr.type in AXISLESS_TRACES for tr in fig.data) else AXIS_BAND_PX
+    wrap_scale = width_px / PHONE_FIGURE_WIDTH_PX
+    top_px = GAP_PX
+    if title and out.layout.title.text:
+        title_text = wrap_text(_plain_keep_breaks(out.layout.title.text), int(TITLE_WRAP_COLS * wrap_scale))
+        subtitle = out.layout.title.subtitle.text
+        subtitle_text = wrap_text(_plain_keep_breaks(subtitle), int(SUBTITLE_WRAP_COLS * wrap_scale)) if subtitle else None
+        top_px = MODEBAR_PX + TITLE_LINE_PX * _line_count(title_text) + SUBTITLE_LINE_PX * _line_count(subtitle_text) + GAP_PX
+        out.update_layout(
+            title={
+                "text": title_text,
+                "subtitle_text": subtitle_text,
+                "x": 0,
+                "xref": "container",
+                "xanchor": "left",
+                "y": 1,
+                "yref": "container",
+                "yanchor": "top",
+                "pad": {"t": MODEBAR_PX, "l": 8},
+                "font": {"size": TITLE_PT},
+            }
+        )
+    else:
+        out.update_layout(title_text="", title_subtitle_text=None)
+    margin_l = out.layout.margin.l if out.layout.margin.l is not None else 60
+    legend_width_px = width_px - margin_l - GAP_PX  # the legend starts at the plot's left edge
+    legend_cols = int((legend_width_px - LEGEND_SYMBOL_PX) / LEGEND_COL_PX)
+    for trace in _legend_traces(out):  # an entry wider than the screen is wrapped, not cut
+        if _display_width(_plain(trace.name)) > legend_cols:
+            trace.name = wrap_text(_plain(trace.name), legend_cols)
+    entries = legend_entries(out) if out.layout.showlegend is not False else []
+    rows = legend_rows(entries, legend_width_px)
+    note = source_annotation(out)
+    source_text = None
+    if note is not None:
+        if source:
+            source_text = wrap_text(_plain_keep_breaks(note.text), int(SOURCE_WRAP_COLS * wrap_scale))
+        out.layout.annotations = [a for a in out.layout.annotations if a.name != SOURCE_ANNOTATION_NAME]
+    legend_top_px = axis_px + (GAP_PX if rows else 0)
+    source_top_px = legend_top_px + LEGEND_ROW_PX * rows + GAP_PX
+    bottom_px = source_top_px + SOURCE_LINE_PX * _line_count(source_text) + GAP_PX
+    if source_text:
+        out.add_annotation(
+            text=source_text,
+            name=SOURCE_ANNOTATION_NAME,
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=0,
+            xshift=-(margin_l - 8),  # from the figure's left edge, not the plot's: the whole width is needed
+            yshift=-source_top_px,
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            align="left",
+            font={"size": SOURCE_PT, "color": PALETTE["muted"]},
+        )
+    if height_px is not None:
+        plot_px = max(MIN_PLOT_PX, height_px - top_px - bottom_px)
+    out.update_layout(
+        height=round(top_px + plot_px + bottom_px),
+        margin={"t": top_px, "b": bottom_px},
+        legend={
+            "orientation": "h",
+            "xref": "paper",
+            "x": 0,
+            "xanchor": "left",
+            "yref": "paper",
+            "y": -legend_top_px / plot_px,
+            "yanchor": "top",
+            "font": {"size": LEGEND_PT},
+            "itemwidth": 30,
+        },
+    )
+    return out
+
+
+def _plain_keep_breaks(text: str | None) -> str:
+    """Text without markup except line breaks turned into spaces, ready to be wrapped again."""
+    return _plain(text)
 
 
 def workload_split_figure(split: pd.DataFrame, *, source_line: str, lang: str) -> go.Figure:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from analysis import images
 from analysis.chart_export import chart_html, chart_svg
-from analysis.charts import chart_file_name, full_source_text, plotly_config
+from analysis.charts import chart_file_name, fit_layout, full_source_text, plotly_config
 from ui.frame import Frame
 
 
@@ -26,6 +26,7 @@ def chart_key(slug: str) -> str:
 def show_chart(frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: str, source_line: str, on_select=None):
     """`on_select`: a callback run when a point is clicked (the event is in st.session_state[chart_key(slug)])."""
     selection = {} if on_select is None else {"on_select": on_select, "selection_mode": "points"}
+    fig = fit_layout(fig)  # laid out for a phone's width too: nothing overlaps at 390 px
     event = st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=chart_key(slug), **selection)
     st.caption(full_source_text(source_line, frame.lang))
     stem = chart_file_name(slug, frame.lang)
