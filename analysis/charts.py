@@ -112,9 +112,10 @@ def apply_house_style(fig: go.Figure, *, title: str, source_line: str, lang: str
 # narrowest screen we support (a 390 px phone): titles and source lines are wrapped to fit it, the legend
 # sits under the plot with rows enough for it, and the title starts below the toolbar.
 PHONE_FIGURE_WIDTH_PX = 350  # a 390 px screen less the page's padding
-MODEBAR_PX = 30  # the toolbar's strip at the top right; the title starts under it
+MODEBAR_PX = 36  # the toolbar's strip at the top right (26 px from 2 px down); the title starts under it
 TITLE_PT = 16
 TITLE_LINE_PX = 22
+TITLE_EXTRA_LINE_LIFT_PX = 12
 SUBTITLE_LINE_PX = 17
 TITLE_WRAP_COLS = 40  # display columns (a CJK character is two) of a 16 px title in PHONE_FIGURE_WIDTH_PX
 SUBTITLE_WRAP_COLS = 52
@@ -122,7 +123,8 @@ SOURCE_PT = 10
 SOURCE_LINE_PX = 14
 SOURCE_WRAP_COLS = 60
 LEGEND_PT = 12
-LEGEND_ROW_PX = 21
+LEGEND_ROW_PX = 22  # one row of entries at LEGEND_PT, as plotly spaces them (measured in Chromium)
+LEGEND_LINE_PX = 16  # each further line of a wrapped entry
 LEGEND_SYMBOL_PX = 56  # swatch (40 px for a line), its gap and the gap to the next entry
 LEGEND_COL_PX = 7.2  # one display column at LEGEND_PT
 AXIS_BAND_PX = 80  # tick labels (turned upright when crowded) and the x-axis title under a cartesian plot
@@ -185,19 +187,28 @@ def legend_entries(fig: go.Figure) -> list[str]:
     return [trace.name for trace in _legend_traces(fig)]
 
 
-def legend_rows(entries: list[str], width_px: float) -> int:
-    """Rows a horizontal legend of these entries takes in `width_px` (plotly wraps at the figure's width)."""
-    if not entries:
-        return 0
-    rows, row_lines, used = 0, 1, 0.0
-    for name in entries:
-        lines = name.split("<br>")
-        entry = LEGEND_SYMBOL_PX + LEGEND_COL_PX * max(_display_width(_plain(line)) for line in lines)
-        if used and used + entry > width_px:
-            rows, row_lines, used = rows + row_lines, 1, 0.0
-        row_lines = max(row_lines, len(lines))
-        used += entry
-    return rows + row_lines
+def legend_columns(entries: list[str], width_px: float, max_columns: int = 4) -> int:
+    """The most equal columns (entries side by side) in which every entry fits its share of `width_px`.
+
+    A fixed share per entry makes the rows the same at every width wider than `width_px`, so the room
+    under the plot can be reserved without knowing the screen (plotly would otherwise wrap at its own will).
+    """
+    widest = max(
+        (LEGEND_SYMBOL_PX + LEGEND_COL_PX * _display_width(_plain(line)) for e in entries for line in e.split("<br>")), default=0
+    )
+    columns = max_columns
+    while columns > 1 and widest > width_px / columns:
+        columns -= 1
+    return columns
+
+
+def legend_height_px(entries: list[str], columns: int) -> int:
+    """Pixels of a legend of `entries` in `columns` equal columns: each row as tall as its tallest entry."""
+    height = 0
+    for start in range(0, len(entries), columns):
+        lines = max(entry.count("<br>") + 1 for entry in entries[start : start + columns])
+        height += LEGEND_ROW_PX + LEGEND_LINE_PX * (lines - 1)
+    return height
 
 
 def _plot_height_px(fig: go.Figure) -> float:
@@ -230,7 +241,12 @@ def fit_layout(
         title_text = wrap_text(_plain_keep_breaks(out.layout.title.text), int(TITLE_WRAP_COLS * wrap_scale))
         subtitle = out.layout.title.subtitle.text
         subtitle_text = wrap_text(_plain_keep_breaks(subtitle), int(SUBTITLE_WRAP_COLS * wrap_scale)) if subtitle else None
-        top_px = MODEBAR_PX + TITLE_LINE_PX * _line_count(title_text) + SUBTITLE_LINE_PX * _line_count(subtitle_text) + GAP_PX
+        top_px = (
+            MODEBAR_PX
+            + (TITLE_LINE_PX + TITLE_EXTRA_LINE_LIFT_PX) * _line_count(title_text)
+            + SUBTITLE_LINE_PX * _line_count(subtitle_text)
+            + GAP_PX
+        )
         out.update_layout(
             title={
                 "text": title_text,
@@ -241,28 +257,31 @@ def fit_layout(
                 "y": 1,
                 "yref": "container",
                 "yanchor": "top",
-                "pad": {"t": MODEBAR_PX, "l": 8},
+                # plotly lifts a title of several lines by part of a line each: push it back under the toolbar
+                "pad": {"t": MODEBAR_PX + TITLE_EXTRA_LINE_LIFT_PX * (_line_count(title_text) - 1), "l": 8},
                 "font": {"size": TITLE_PT},
             }
         )
     else:
         out.update_layout(title_text="", title_subtitle_text=None)
     margin_l = out.layout.margin.l if out.layout.margin.l is not None else 60
-    legend_width_px = width_px - margin_l - GAP_PX  # the legend starts at the plot's left edge
+    margin_r = out.layout.margin.r if out.layout.margin.r is not None else 24
+    legend_width_px = width_px - margin_l - margin_r  # plotly wraps a horizontal legend at the plot's width
     legend_cols = int((legend_width_px - LEGEND_SYMBOL_PX) / LEGEND_COL_PX)
     for trace in _legend_traces(out):  # an entry wider than the screen is wrapped, not cut
         if _display_width(_plain(trace.name)) > legend_cols:
             trace.name = wrap_text(_plain(trace.name), legend_cols)
     entries = legend_entries(out) if out.layout.showlegend is not False else []
-    rows = legend_rows(entries, legend_width_px)
+    columns = legend_columns(entries, legend_width_px, max_columns=max(1, int(wrap_scale * 2)))
+    legend_px = legend_height_px(entries, columns)
     note = source_annotation(out)
     source_text = None
     if note is not None:
         if source:
             source_text = wrap_text(_plain_keep_breaks(note.text), int(SOURCE_WRAP_COLS * wrap_scale))
         out.layout.annotations = [a for a in out.layout.annotations if a.name != SOURCE_ANNOTATION_NAME]
-    legend_top_px = axis_px + (GAP_PX if rows else 0)
-    source_top_px = legend_top_px + LEGEND_ROW_PX * rows + GAP_PX
+    legend_top_px = axis_px + (GAP_PX if entries else 0)
+    source_top_px = legend_top_px + legend_px + GAP_PX
     bottom_px = source_top_px + SOURCE_LINE_PX * _line_count(source_text) + GAP_PX
     if source_text:
         out.add_annotation(
@@ -295,6 +314,9 @@ def fit_layout(
             "yanchor": "top",
             "font": {"size": LEGEND_PT},
             "itemwidth": 30,
+            "entrywidthmode": "fraction",
+            "entrywidth": 1 / columns,
+            "tracegroupgap": 0,
         },
     )
     return out
