@@ -167,23 +167,20 @@ def source_annotation(fig: go.Figure):
 
 
 def _legend_traces(fig: go.Figure) -> list:
-    seen, traces = set(), []
+    """The traces with an entry in the legend: plotly gives every shown trace its own, legend group or not."""
+    traces = []
     for trace in fig.data:
         shown = getattr(trace, "showlegend", None)
         if shown is False or not trace.name or trace.type in HIERARCHY_TRACES:
             continue
         if shown is None and trace.type in {"choroplethmap", "choropleth"}:
             continue  # these show no legend entry unless asked to
-        group = getattr(trace, "legendgroup", None) or trace.name
-        if group in seen:
-            continue
-        seen.add(group)
         traces.append(trace)
     return traces
 
 
 def legend_entries(fig: go.Figure) -> list[str]:
-    """The legend's entries as shown (one per legend group)."""
+    """The legend's entries as shown."""
     return [trace.name for trace in _legend_traces(fig)]
 
 

@@ -25,7 +25,8 @@ CYCLE_SOURCES = ["qb_cycle"]
 MATRIX_SOURCES = ["qb_cycle", "supp_editorial_cycle_scores"]
 
 
-SENSITIVITY_LABEL_COLS = 26  # display columns per line of an assumption's name on the tornado's axis
+SENSITIVITY_LABEL_COLS = 20  # display columns per line of an assumption's name on the tornado's axis
+SENSITIVITY_LABELS_PX = 150  # 20 display columns at 12 px, and the tick gap
 LOWER_TINT = 0.5  # the lower (-) setting's bars: the phase's colour, half-way to white
 
 
@@ -196,7 +197,10 @@ def sensitivity_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, obj
         slug="cycle-sensitivity",
         title=t("cycle.chart.sensitivity", lang),
         takeaway=t("cycle.sens_takeaway", lang),
-        figure=apply_house_style(fig, title=t("cycle.chart.sensitivity", lang), source_line=source_line, lang=lang),
+        # A left margin with room for the wrapped names: the source line starts at the figure's edge, left of them.
+        figure=apply_house_style(fig, title=t("cycle.chart.sensitivity", lang), source_line=source_line, lang=lang).update_layout(
+            margin_l=SENSITIVITY_LABELS_PX
+        ),
         data=data_table,
         source_line=source_line,
         native=None,  # a tornado of six offset series reads poorly as a PowerPoint bar chart; the deck takes the image
