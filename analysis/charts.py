@@ -129,6 +129,10 @@ LEGEND_SYMBOL_PX = 56  # swatch (40 px for a line), its gap and the gap to the n
 LEGEND_COL_PX = 7.2  # one display column at LEGEND_PT
 AXIS_BAND_PX = 80  # tick labels (turned upright when crowded) and the x-axis title under a cartesian plot
 GAP_PX = 8
+Y_TITLE_COL_PX = 7.5  # one display column of a y-axis title, along the plot's height
+Y_TITLE_LINE_PX = 18
+TICK_COL_PX = 6.6  # one display column of a tick label
+WIDE_PICTURE_SCALE = 2.5  # from this many phone widths on, a figure has room for whole tick labels
 MIN_PLOT_PX = 150
 DEFAULT_HEIGHT_PX = 450  # plotly's, when a figure sets none
 DEFAULT_MARGIN = {"t": 64, "b": 110}  # apply_house_style's, from which a figure's plot height is read
@@ -261,6 +265,7 @@ def fit_layout(
         )
     else:
         out.update_layout(title_text="", title_subtitle_text=None)
+    _fit_y_axes(out, wrap_scale, plot_px if height_px is None else height_px - top_px - AXIS_BAND_PX)
     margin_l = out.layout.margin.l if out.layout.margin.l is not None else 60
     margin_r = out.layout.margin.r if out.layout.margin.r is not None else 24
     legend_width_px = width_px - margin_l - margin_r  # plotly wraps a horizontal legend at the plot's width
@@ -317,6 +322,26 @@ def fit_layout(
         },
     )
     return out
+
+
+def _fit_y_axes(fig: go.Figure, wrap_scale: float, plot_px: float) -> None:
+    """A y-axis title longer than the plot is tall is wrapped (plotly would cut it at the figure's top), and
+    tick labels wrapped for a phone are set whole again on a wide picture, with the margin they need."""
+    for name in [n for n in fig.layout.to_plotly_json() if n.startswith("yaxis")]:
+        axis = fig.layout[name]
+        extra_px = 0
+        title = axis.title.text
+        if title:
+            cols = max(10, int(plot_px / Y_TITLE_COL_PX))
+            wrapped = wrap_text(_plain(title), cols)
+            extra_px += Y_TITLE_LINE_PX * (_line_count(wrapped) - 1)
+            axis.title.text = wrapped
+        if axis.ticktext and wrap_scale >= WIDE_PICTURE_SCALE and any("<br>" in str(x) for x in axis.ticktext):
+            axis.ticktext = [_plain(str(x)) for x in axis.ticktext]
+            widest = max(_display_width(str(x)) for x in axis.ticktext)
+            fig.layout.margin.l = max(fig.layout.margin.l or 0, round(widest * TICK_COL_PX + GAP_PX * 3))
+        if extra_px:
+            fig.layout.margin.l = (fig.layout.margin.l if fig.layout.margin.l is not None else 60) + extra_px
 
 
 def _plain_keep_breaks(text: str | None) -> str:
