@@ -41,6 +41,7 @@ from analysis.deck_template import DEFAULT_TEMPLATE, Box, DeckTemplate
 from analysis.i18n import LANG_NAMES, t
 from analysis.regions import fit_map_view
 from analysis.sitemap import PAGES
+from analysis.textsafe import csv_safe_frame
 
 PACK_STEM = "compute-atlas_briefing"
 SCENARIO_FILE = "scenario.json"
@@ -258,7 +259,7 @@ def build_zip(
         for spec in specs:
             name = f"{chart_file_name(spec.slug, lang)}.csv"
             csv_names.append(f"{name}: {spec.title}")
-            archive.writestr(name, spec.data.to_csv(index=False).encode("utf-8-sig"))
+            archive.writestr(name, csv_safe_frame(spec.data).to_csv(index=False).encode("utf-8-sig"))
         readme = t("briefing.zip_readme", lang, scenario=SCENARIO_FILE, files="\n".join(f"- {n}" for n in csv_names))
         if left_out:
             readme += (

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 
 from analysis.i18n import t
+
+# "{v} months" read with 1 is "1 month": English units that are one plural word lose their -s for exactly one.
+_PLURAL_UNIT = re.compile(r"^\{v\} ([a-z-]+)s$")
 
 
 def _decimal_text(value: float, scale: float = 1.0) -> str:
@@ -29,9 +33,14 @@ def _scale_and_template(unit_row, lang: str) -> tuple[float, str]:
     return 1.0, unit_row["format_zh"]
 
 
+def _fill(template: str, number: str) -> str:
+    singular = _PLURAL_UNIT.match(template) if number == "1" else None
+    return f"1 {singular.group(1)}" if singular else template.format(v=number)
+
+
 def format_number(value, unit_row, lang: str) -> str:
     scale, template = _scale_and_template(unit_row, lang)
-    return template.format(v=_decimal_text(float(value), scale))
+    return _fill(template, _decimal_text(float(value), scale))
 
 
 def format_figure(figure, unit_row, lang: str) -> str:
@@ -41,7 +50,7 @@ def format_figure(figure, unit_row, lang: str) -> str:
         number = f"{_decimal_text(float(figure['value_low']), scale)}–{_decimal_text(float(figure['value_high']), scale)}"
     else:
         number = _decimal_text(float(figure["value"]), scale)
-    body = template.format(v=number)
+    body = _fill(template, number)
     qualifier = figure["qualifier"]
     if qualifier and qualifier != "none":
         return t(f"qualifier.{qualifier}", lang, value=body)

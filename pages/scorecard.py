@@ -1,17 +1,29 @@
-"""Forecast vs actual: the report's forecasts beside the actuals imported since, with the error."""
+"""Forecast vs actual: the report card against the later figures shipped with the app, then imported actuals."""
 
 import streamlit as st
 
 from analysis import imports
 from analysis.scorecard import scorecard_display
 from analysis.tables import figures_display
-from ui.frame import frame_load, page_frame
-from ui.widgets import csv_bytes
+from ui.frame import frame_chart, frame_load, page_frame
+from ui.widgets import csv_bytes, show_spec
 
 frame = page_frame("scorecard")
 st.title(frame.t("page.scorecard.title"))
-st.caption(frame.t("scorecard.intro"))
+st.caption(frame.t("card.intro"))
 
+st.subheader(frame.t("card.heading"))
+verdicts, card_table = frame_load(frame, "scorecard.report_card_view", lang=frame.lang)
+st.markdown("\n".join(f"- {line}" for line in verdicts.values()))
+show_spec(frame, frame_chart(frame, "report-card"))
+url = frame.t("card.col.url")
+st.dataframe(
+    card_table, hide_index=True, width="stretch", key="card.table", column_config={url: st.column_config.LinkColumn(url)}
+)
+st.caption(frame.t("card.method"))
+
+st.subheader(frame.t("scorecard.imported_heading"))
+st.caption(frame.t("scorecard.intro"))
 revision = imports.revision()
 card = frame_load(frame, "scorecard.scorecard", revision=revision)
 waiting = frame_load(frame, "scorecard.awaiting_actuals", revision=revision)

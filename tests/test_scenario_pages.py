@@ -37,10 +37,10 @@ def save_button(at: AppTest):
 def test_a_link_with_bad_values_opens_with_a_warning_and_the_defaults():
     at = open_app(t_growth="abc", t_horizon="900", t_bands="maybe", lang="en")
     assert not at.exception
-    warning = " ".join(w.value for w in at.warning)
-    assert "“abc” is invalid; using the default 19" in warning
-    assert "“900” is invalid; using the default 2030" in warning
-    assert "“maybe” is invalid; using the default off" in warning
+    warning = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "“abc” is not a number from 0% to 80%; using the default 19%" in warning
+    assert "“900” is not a whole number from 2024 to 2032; using the default 2030" in warning
+    assert "“maybe” is not on or off (1 or 0); using the default off" in warning
     assert at.session_state["scenario.values"]["t_growth"] == 19.0
     assert "t_growth" not in at.query_params
 

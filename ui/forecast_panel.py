@@ -8,8 +8,10 @@ import streamlit as st
 from analysis.format import format_number
 from analysis.market import SERIES, SETTING_NAMES, settings
 from analysis.market_charts import MAX_COMPARED, scenario_display_name
+from analysis.textsafe import escape_markdown, redact_paths
 from analysis.userstore import ScenarioStore, StoreError
 from ui.frame import Frame, frame_chart, frame_load
+from ui.later_panel import implied_cagr_control, later_sources
 from ui.widgets import show_spec
 
 CONTROLS_WIDTH, CHART_WIDTH = 1, 3
@@ -36,6 +38,7 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
                 horizon=chosen["horizon"],
             )
         )
+        implied_cagr_control(frame, series_id)
     with chart:
         spec = frame_chart(frame, slug)
         st.markdown(f"**{spec.takeaway}**")
@@ -44,6 +47,7 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
     table = frame_load(frame, "market.forecast_table", series_id=series_id, scenario=frame.scenario, lang=frame.lang)
     show_table(table, key=f"table-{slug}")
     st.caption(frame_load(frame, "market.series_note", series_id=series_id, lang=frame.lang))
+    later_sources(frame, series_id)
 
 
 def show_table(table: pd.DataFrame, key: str) -> None:
@@ -61,7 +65,7 @@ def _saved_scenarios(frame: Frame) -> tuple[ScenarioStore, list[str]] | None:
     try:
         return store, store.names()
     except StoreError as exc:
-        st.error(frame.t("market.compare.store_unreadable", detail=str(exc)))
+        st.error(frame.t("market.compare.store_unreadable", detail=escape_markdown(redact_paths(exc))))
         return None
 
 
@@ -96,7 +100,9 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
         try:
             scenarios[name] = store.load(name)
         except (KeyError, StoreError) as exc:
-            st.warning(frame.t("market.compare.load_failed", name=name, detail=str(exc)))
+            st.warning(
+                frame.t("market.compare.load_failed", name=escape_markdown(name), detail=escape_markdown(redact_paths(exc)))
+            )
     if not scenarios:
         st.info(frame.t("market.compare.none"))
         return
@@ -104,8 +110,8 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
     spec = frame_load(
         frame, "market_charts.compare_chart", series_id=series_id, scenarios=scenarios, lang=frame.lang, phase_bands=bands
     )
-    if spec.takeaway:
-        st.markdown(f"**{spec.takeaway}**")
+    if spec.takeaway:  # it quotes a saved scenario's name, which anyone could have chosen
+        st.markdown(f"**{escape_markdown(spec.takeaway)}**")
     show_spec(frame, spec)
     table = frame_load(frame, "market_charts.compare_table", series_id=series_id, scenarios=scenarios, lang=frame.lang)
     st.dataframe(table, hide_index=True, width="stretch", key=f"table-compare-{series_id}")

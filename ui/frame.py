@@ -13,6 +13,8 @@ from analysis.build import BuildError
 from analysis.db import DatabaseStatus, ensure_database, shared_connection
 from analysis.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, normalize_lang, t
 from analysis.sitemap import PAGES, PAGES_BY_ID
+from analysis.textsafe import escape_markdown
+from analysis.userstore import remove_stale_temp_files
 from ui import scenario as scenario_state
 
 LANG_KEY = "lang"
@@ -55,7 +57,7 @@ def _connection(db_path: str, datasets_hash: str):
 
 
 def connection(status: DatabaseStatus):
-    return _connection(str(status.path), status.datasets_hash)
+    return _connection(str(status.path), status.cache_key)
 
 
 @st.cache_data(show_spinner=False)
@@ -80,7 +82,7 @@ def current_lang() -> str:
     raw = st.query_params.get(LANG_KEY)
     if raw is not None and raw not in LANGS:
         del st.query_params[LANG_KEY]
-        st.toast(t("frame.bad_lang", DEFAULT_LANG, value=raw[:20]))
+        st.toast(t("frame.bad_lang", DEFAULT_LANG, value=escape_markdown(raw[:20])))
         raw = None
     lang = normalize_lang(raw if raw is not None else st.session_state.get(SESSION_LANG_KEY))
     st.session_state[SESSION_LANG_KEY] = lang
@@ -159,14 +161,27 @@ def page_frame(page_id: str) -> Frame:
     if status.problem is not None:
         st.warning(t("frame.stale_database", lang))
         _show_problems(status.problem, lang)
+    _startup_cleanup()
+    damaged = imports.store_problem()
+    if damaged is not None:  # one message; the report's figures still show everywhere
+        st.warning(t("frame.import_store_damaged", lang, detail=escape_markdown(damaged)), icon=":material/build:")
     frame = Frame(lang, status)
     scenario_state.show_url_problems(lang)
     with st.sidebar:
-        info = load("build_info", status.datasets_hash, str(status.path))
+        info = load("build_info", status.cache_key, str(status.path))
         st.divider()
         st.caption(t("frame.data_status", lang, count=int(info["figure_count"]), built=str(info["built_at"])[:16]))
         st.caption(t("frame.report_credit", lang))
     return frame
+
+
+@st.cache_resource(show_spinner=False)
+def _startup_cleanup() -> None:
+    """Once per server process: remove temporary files that a killed write left in the user-data store."""
+    try:
+        remove_stale_temp_files()
+    except OSError:
+        pass
 
 
 def _show_problems(error: BuildError, lang: str) -> None:
@@ -175,7 +190,7 @@ def _show_problems(error: BuildError, lang: str) -> None:
 
 
 def frame_load(frame: Frame, query_name: str, **params):
-    return load(query_name, frame.status.datasets_hash, str(frame.status.path), **params)
+    return load(query_name, frame.status.cache_key, str(frame.status.path), **params)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -192,4 +207,4 @@ def frame_chart(frame: Frame, slug: str, scenario: dict | None = None):
     """
     values = frame.scenario if scenario is None else scenario
     items = tuple(sorted(values.items()))
-    return _chart(slug, frame.status.datasets_hash, str(frame.status.path), frame.lang, items, imports.revision())
+    return _chart(slug, frame.status.cache_key, str(frame.status.path), frame.lang, items, imports.revision())

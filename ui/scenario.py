@@ -11,6 +11,7 @@ import streamlit as st
 
 from analysis import scenario as sc
 from analysis.i18n import t
+from analysis.textsafe import escape_markdown, redact_paths
 from analysis.userstore import ScenarioStore, StoreError
 
 SESSION_VALUES = "scenario.values"
@@ -83,29 +84,14 @@ def show_url_problems(lang: str) -> None:
     problems = st.session_state.get(SESSION_PROBLEMS) or []
     if not problems:
         return
-    params = sc.all_params()
-    lines = [
-        t(
-            "scenario.bad_url_value",
-            lang,
-            label=t(params[p.name].label_key, lang) if params[p.name].label_key else p.name,
-            name=p.name,
-            given=p.given,
-            default=display_value(params[p.name], p.default, lang),
-        )
-        for p in problems
-    ]
+    lines = [p.text(lang) for p in problems]
     st.warning(t("scenario.bad_url", lang) + "\n\n" + "\n".join(f"- {line}" for line in lines), icon=":material/link_off:")
     st.session_state[SESSION_PROBLEMS] = []
 
 
 def display_value(param: sc.Param, value: object, lang: str) -> str:
     """A value as a reader sees it: on/off, the translated choice, or the number with its unit."""
-    if param.kind == "bool":
-        return t("scenario.on" if value else "scenario.off", lang)
-    if param.kind == "choice":
-        return t(f"{param.label_key}.{value}", lang)
-    return param.display(value)
+    return sc.display_value(param, value, lang)
 
 
 def param_widget(name: str, lang: str, *, container=None, disabled: bool = False):
@@ -148,6 +134,11 @@ def _number_format(param: sc.Param) -> str:
     return "%g" if param.decimals is None else f"%.{param.decimals}f"
 
 
+def _detail(exc: BaseException) -> str:
+    """An error's own words for a message: no server paths, nothing read as Markdown."""
+    return escape_markdown(redact_paths(exc))
+
+
 def _store() -> ScenarioStore:
     return ScenarioStore()
 
@@ -163,7 +154,7 @@ def scenario_manager(lang: str) -> None:
         try:
             names = store.names()
         except StoreError as exc:
-            st.error(t("scenario.store_unreadable", lang, detail=str(exc)))
+            st.error(t("scenario.store_unreadable", lang, detail=_detail(exc)))
             names = [sc.BASELINE_NAME]
         chosen = st.selectbox(
             t("scenario.open_label", lang),
@@ -201,7 +192,7 @@ def _open(store: ScenarioStore, name: str, lang: str) -> None:
     try:
         set_values(store.load(name), name)
     except (KeyError, StoreError) as exc:
-        st.error(t("scenario.open_failed", lang, name=name, detail=str(exc)))
+        st.error(t("scenario.open_failed", lang, name=escape_markdown(name), detail=_detail(exc)))
         return
     st.rerun()
 
@@ -210,11 +201,11 @@ def _delete(store: ScenarioStore, name: str, lang: str) -> None:
     try:
         store.delete(name)
     except (KeyError, ValueError, StoreError, OSError) as exc:
-        st.error(t("scenario.delete_failed", lang, name=name, detail=str(exc)))
+        st.error(t("scenario.delete_failed", lang, name=escape_markdown(name), detail=_detail(exc)))
         return
     if current_name() == name:
         st.session_state[SESSION_NAME] = ""
-    st.toast(t("scenario.deleted", lang, name=name))
+    st.toast(t("scenario.deleted", lang, name=escape_markdown(name)))
 
 
 def _save(store: ScenarioStore, name: str, lang: str) -> None:
@@ -224,10 +215,10 @@ def _save(store: ScenarioStore, name: str, lang: str) -> None:
         st.error(t(f"scenario.name_{exc.code}", lang))
         return
     except ValueError as exc:
-        st.error(t("scenario.save_invalid", lang, detail=str(exc)))
+        st.error(t("scenario.save_invalid", lang, detail=_detail(exc)))
         return
     except (StoreError, OSError) as exc:
-        st.error(t("scenario.save_failed", lang, detail=str(exc)))
+        st.error(t("scenario.save_failed", lang, detail=_detail(exc)))
         return
     st.session_state[SESSION_NAME] = stored
-    st.toast(t("scenario.saved", lang, name=stored))
+    st.toast(t("scenario.saved", lang, name=escape_markdown(stored)))

@@ -11,12 +11,14 @@ import streamlit as st
 from analysis import images
 from analysis.chart_export import chart_html, chart_svg
 from analysis.charts import chart_file_name, fit_layout, full_source_text, plotly_config
+from analysis.textsafe import csv_safe_frame
 from ui.frame import Frame
+from ui.share import share_links
 
 
 def csv_bytes(frame_df: pd.DataFrame) -> bytes:
-    # utf-8-sig so Excel opens Chinese headers correctly.
-    return frame_df.to_csv(index=False).encode("utf-8-sig")
+    # utf-8-sig so Excel opens Chinese headers correctly; text cells such as a version's name cannot start a formula.
+    return csv_safe_frame(frame_df).to_csv(index=False).encode("utf-8-sig")
 
 
 def chart_key(slug: str) -> str:
@@ -67,5 +69,7 @@ def show_chart(frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: 
 
 
 def show_spec(frame: Frame, spec, *, on_select=None):
-    """Show a registered chart (`analysis.chartspec.ChartSpec`) with its source line and CSV."""
-    return show_chart(frame, spec.figure, spec.data, slug=spec.slug, source_line=spec.source_line, on_select=on_select)
+    """Show a registered chart (`analysis.chartspec.ChartSpec`) with its source line, CSV and live links."""
+    event = show_chart(frame, spec.figure, spec.data, slug=spec.slug, source_line=spec.source_line, on_select=on_select)
+    share_links(frame, spec)
+    return event
