@@ -28,11 +28,13 @@ build: setup ## Validate datasets/ and build the figure database (build/atlas.du
 run: build ## Set up, build and start the app on http://localhost:$(PORT)
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
 
-browser-deps: ## Install Debian's Chromium and CJK fonts for the browser tests (apt)
-	@if [ -x "$(CHROMIUM)" ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
-		echo "Chromium and CJK fonts present"; \
+browser-deps: ## Install with apt what the browser and deck tests need: Chromium, CJK fonts, LibreOffice Impress, poppler
+	@if [ -x "$(CHROMIUM)" ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK" \
+		&& command -v soffice >/dev/null && command -v pdftotext >/dev/null; then \
+		echo "Chromium, CJK fonts, LibreOffice and poppler present"; \
 	else \
-		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q \
+			chromium fonts-noto-cjk libreoffice-impress poppler-utils; \
 	fi
 
 test: setup browser-deps ## Set up and run every test tier (unit, AppTest, browser) and the linter

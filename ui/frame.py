@@ -125,6 +125,13 @@ def _nav_params(lang: str) -> dict:
     return params
 
 
+# Streamlit cuts a page link's label at the sidebar's width with "…"; our page names are whole phrases, so they wrap.
+SIDEBAR_WRAP_CSS = (
+    "<style>[data-testid=stSidebar] [data-testid=stPageLink-NavLink] :is(span, p, div)"
+    "{white-space: normal; overflow: visible; text-overflow: clip;}</style>"
+)
+
+
 def page_frame(page_id: str) -> Frame:
     """Set up the page and the sidebar; stop with a message (never a traceback) if there is no data."""
     page = PAGES_BY_ID[page_id]
@@ -138,6 +145,7 @@ def page_frame(page_id: str) -> Frame:
         lang = _language_switch(lang)
         scenario_state.scenario_manager(lang)
         st.divider()
+        st.html(SIDEBAR_WRAP_CSS)
         section, nav = "", _nav_params(lang)
         for target in PAGES:
             if target.section != section:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from analysis import images
 from analysis.chart_export import chart_html, chart_svg
-from analysis.charts import chart_file_name, full_source_text, plotly_config
+from analysis.charts import chart_file_name, fit_layout, full_source_text, plotly_config
 from analysis.textsafe import csv_safe_frame
 from ui.frame import Frame
 from ui.share import share_links
@@ -30,6 +30,7 @@ def show_chart(
 ):
     """`on_select`: a callback run when a point is clicked (the event is in st.session_state[key or chart_key(slug)])."""
     selection = {} if on_select is None else {"on_select": on_select, "selection_mode": "points"}
+    fig = fit_layout(fig)  # laid out for a phone's width too: nothing overlaps at 390 px
     event = st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=key or chart_key(slug), **selection)
     st.caption(full_source_text(source_line, frame.lang))
     stem = chart_file_name(slug, frame.lang)
