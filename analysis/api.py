@@ -146,6 +146,8 @@ class _Database:
     content_hash: str
     built_at: str
     checked_at: float
+    # The app's frame keys the shared connection the same way: two keys for one file would close each other's connection.
+    connection_key: str = ""
 
 
 class RecordingScenario(dict):
@@ -249,14 +251,14 @@ class Api:
                     status = ensure_database()
                 except BuildError:
                     raise ApiError(503, "no_database", t("api.error.no_database", DEFAULT_LANG)) from None
-                con = shared_connection(status.path, status.datasets_hash)
+                con = shared_connection(status.path, status.cache_key)
                 built_at = str(data.build_info(con)["built_at"])
-                self._db = _Database(status.path, status.datasets_hash, built_at, now)
+                self._db = _Database(status.path, status.datasets_hash, built_at, now, status.cache_key)
             return self._db
 
     def connection(self) -> duckdb.DuckDBPyConnection:
         db = self.database()
-        return shared_connection(db.path, db.content_hash)
+        return shared_connection(db.path, db.connection_key or db.content_hash)
 
     def _revision(self) -> int:
         return imports.revision()

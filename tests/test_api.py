@@ -646,3 +646,15 @@ def test_a_bug_in_an_endpoint_is_logged_and_answered_without_a_traceback(env, mo
     assert response.status_code == 500 and _error(response)["code"] == "internal"
     assert "secret detail" not in response.text and "Traceback" not in response.text
     assert "secret detail" in caplog.text
+
+
+def test_api_keeps_the_apps_shared_connection_open(api, client, env):
+    """The API and the app's frame share one connection per build: a second key for the same file used to
+    close the frame's connection ("Connection already closed!" on every page after the first API call)."""
+    from analysis.db import ensure_database, query, shared_connection
+
+    status = ensure_database()
+    app_con = shared_connection(status.path, status.cache_key)  # what ui.frame opens
+    assert client.get("/api/v1/charts/ai-server-market.csv", params={"lang": "en"}).status_code == 200
+    assert len(query(app_con, "SELECT 1 AS one")) == 1
+    assert api.connection() is app_con
