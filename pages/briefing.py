@@ -6,6 +6,7 @@ from analysis import briefing
 from analysis.chartspec import chart_defs
 from analysis.i18n import LANG_NAMES
 from analysis.sitemap import PAGES
+from analysis.textsafe import escape_markdown
 from ui import scenario as scenario_state
 from ui.choice import relabel
 from ui.frame import frame_chart, page_frame
@@ -20,7 +21,9 @@ st.title(frame.t("page.briefing.title"))
 st.caption(frame.t("page.briefing.summary"))
 scenario_name = scenario_state.current_name()
 current = frame.t(
-    "briefing.current", name=briefing.display_scenario_name(scenario_name, frame.lang), language=LANG_NAMES[frame.lang]
+    "briefing.current",
+    name=escape_markdown(briefing.display_scenario_name(scenario_name, frame.lang)),
+    language=LANG_NAMES[frame.lang],
 )
 st.info(current, icon=":material/tune:")
 

@@ -141,3 +141,17 @@ def test_an_enormous_scalar_is_refused_for_memory():
     at = run_sql(at, "SELECT length(repeat('x', 4000000000))")
     assert not at.exception
     assert "more memory than the console allows" in texts(at.error)
+
+
+def test_a_scenario_name_with_markdown_is_shown_as_text_on_the_briefing_page(isolated):
+    name = PAYLOAD[:60]
+    store = ScenarioStore(isolated)
+    store.save(name, {**defaults(), "mkt_cagr": 40.0})
+    try:
+        at = open_page("pages/briefing.py", scenario=name)
+        assert not at.exception
+        shown = texts(at.info)
+        assert "127" in shown, "the briefing page names the open scenario"
+        assert_no_markdown_from(shown)
+    finally:
+        store.delete(name)
