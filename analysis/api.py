@@ -41,6 +41,7 @@ from analysis.i18n import DEFAULT_LANG, LANGS, t
 from analysis.scenario import BASELINE_NAME, Param, all_params, to_query
 from analysis.schema import KINDS, ORIGINS
 from analysis.tables import figures_export
+from analysis.textsafe import csv_safe_frame
 from analysis.userstore import ScenarioStore, StoreError
 
 API_PREFIX = "/api/v1"
@@ -94,7 +95,7 @@ class ApiError(Exception):
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     # utf-8-sig as the page's download: Excel opens Chinese headers correctly, pandas skips the BOM.
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    return csv_safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
 def json_bytes(body: object) -> bytes:
