@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import later, market, scorecard
-from analysis.charts import PALETTE, apply_house_style
+from analysis.charts import PALETTE, _display_width, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
 from analysis.format import format_figure
 from analysis.i18n import t
@@ -20,6 +20,8 @@ from analysis.market_charts import HALF_YEAR, LEGEND_RANK, _scaled, _source_line
 SOURCE_COLUMNS = ("year", "value", "kind", "publisher", "edition", "published_on", "quote", "url", "comparability", "note")
 CARD_BAR_HEIGHT_PX = 34
 CARD_MIN_HEIGHT_PX = 360
+CARD_LABEL_PX_PER_COL = 6.5  # 11 px label text
+CARD_LABEL_MAX_PX = 220
 
 
 def sources_table(con: duckdb.DuckDBPyConnection, series_id: str, lang: str) -> pd.DataFrame:
@@ -109,9 +111,15 @@ def card_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], l
     card = scorecard.report_card(con)
     scored = card[card["error_percent"].notna()].reset_index(drop=True) if not card.empty else card
     labels = [
-        f"{t(f'card.series.{r.group}', lang)} · {r.year} · {t(f'later.kind.{r.later_kind}', lang)} · {r.edition}"
+        f"{t(f'card.series.{r.group}', lang)}<br>{r.year} · {t(f'later.kind.{r.later_kind}', lang)} · {r.edition}"
         for r in scored.itertuples()
     ]
+    # A fixed left margin sized to the labels (not automargin): the source line below is placed from the
+    # figure's left edge by this margin, and automargin would move the plot without telling it.
+    label_px = min(
+        CARD_LABEL_MAX_PX,
+        CARD_LABEL_PX_PER_COL * max((_display_width(line) for lb in labels for line in lb.split("<br>")), default=0),
+    )
     colours = [PALETTE["secondary"] if v > 0 else PALETTE["primary"] for v in scored["error_percent"]]
     title = t("card.chart.title", lang)
     fig = go.Figure(go.Bar(y=labels, x=scored["error_percent"].round(1), orientation="h", marker={"color": colours},
@@ -121,8 +129,8 @@ def card_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], l
     publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in card.to_dict("records")})
     source_line = t("card.chart.source", lang, later=("、" if lang == "zh" else ", ").join(publishers))
     fig = apply_house_style(fig, title=title, source_line=source_line, lang=lang)
-    fig.update_layout(height=max(CARD_MIN_HEIGHT_PX, CARD_BAR_HEIGHT_PX * len(labels) + 200), margin={"l": 20})
-    fig.update_yaxes(automargin=True)
+    fig.update_layout(height=max(CARD_MIN_HEIGHT_PX, CARD_BAR_HEIGHT_PX * len(labels) + 200), margin={"l": label_px + 12})
+    fig.update_yaxes(automargin=False)
     verdicts = scorecard.verdicts(con, card, lang)
     breaks = int((card["comparability"] != "comparable").sum()) if not card.empty else 0
     takeaway = " ".join(verdicts.values())

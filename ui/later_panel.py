@@ -70,4 +70,4 @@ def later_sources(frame: Frame, series_id: str) -> None:
             key=f"later.sources.{series_id}",
             column_config={url: st.column_config.LinkColumn(url)},
         )
-        st.caption(frame.t("later.sources.caption"))
+    st.caption(frame.t("later.sources.caption"))
