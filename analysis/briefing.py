@@ -395,12 +395,16 @@ def lines_needed(text: str, width_in: float, size_pt: float) -> int:
     return lines
 
 
+FIT_HEADROOM = 1.2
+
+
 def fitting_font_pt(paragraphs: Sequence[str], box: Box, size_pt: float, min_pt: float) -> float:
     """The largest size from `size_pt` down (half points) at which the paragraphs fit the box; `min_pt` at least."""
     size = size_pt
     while size > min_pt:
         height_pt = sum(lines_needed(p, box.width, size) for p in paragraphs) * size * LINE_SPACING
-        if height_pt <= box.height * POINTS_PER_INCH:
+        # Headroom: renderers break lines at other places than the estimate (CJK punctuation, Latin words).
+        if height_pt * FIT_HEADROOM <= box.height * POINTS_PER_INCH:
             break
         size -= 0.5
     return max(size, min_pt)
@@ -691,10 +695,17 @@ class _Deck:
         size = tpl.closing_small_pt if len(sources) > tpl.closing_items_per_column else tpl.body_pt
         per_column = -(-len(sources) // columns)
         width = body.width / columns
-        for c in range(columns):
-            part = sources[c * per_column : (c + 1) * per_column]
+        parts = [
+            (
+                sources[c * per_column : (c + 1) * per_column],
+                replace(body, left=body.left + c * width, width=width - 0.1, height=list_height),
+            )
+            for c in range(columns)
+        ]
+        # One size for every column, small enough for the longest: a long list of sources must stay on the slide.
+        size = min((fitting_font_pt(part, box, size, tpl.min_text_pt) for part, box in parts if part), default=size)
+        for part, column_box in parts:
             if part:
-                column_box = replace(body, left=body.left + c * width, width=width - 0.1, height=list_height)
                 self._text(slide, column_box, part, size=size, colour=tpl.ink)
         if missing:
             missing_box = replace(body, top=body.top + list_height, height=missing_height)

@@ -84,10 +84,16 @@ def _frame_pt(shape) -> tuple[float, float, float, float]:
     )
 
 
+HANGING_PUNCTUATION = "。，、；：！？）」』"
+
+
 def _inside(word, frame) -> bool:
     x0, y0, x1, y1 = word[:4]
     slack = max(TOLERANCE_PT, GLYPH_SLACK * (y1 - y0))
-    return x0 >= frame[0] - slack and y0 >= frame[1] - slack and x1 <= frame[2] + slack and y1 <= frame[3] + slack
+    # CJK typesetting lets a closing punctuation mark hang past the right edge (one em at most) rather than
+    # push it onto a line of its own; LibreOffice does so.
+    right_slack = slack + ((y1 - y0) if word[4][-1:] in HANGING_PUNCTUATION else 0)
+    return x0 >= frame[0] - slack and y0 >= frame[1] - slack and x1 <= frame[2] + right_slack and y1 <= frame[3] + slack
 
 
 def _squash(text: str) -> str:
