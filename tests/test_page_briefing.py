@@ -70,7 +70,9 @@ def test_charts_are_grouped_by_page_and_all_selected(lang):
         assert picker.label == t(PAGES_BY_ID[page_id].title_key, lang)
         assert picker.value == slugs
     name = t("scenario.baseline", lang)
-    assert t("briefing.current", lang, name=escape_markdown(name), language={"zh": "中文", "en": "English"}[lang]) in [i.value for i in at.info]
+    assert t("briefing.current", lang, name=escape_markdown(name), language={"zh": "中文", "en": "English"}[lang]) in [
+        i.value for i in at.info
+    ]
 
 
 @pytest.mark.parametrize("lang", LANGS)
