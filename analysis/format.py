@@ -35,12 +35,14 @@ def _scale_and_template(unit_row, lang: str) -> tuple[float, str]:
 
 MILLIONS_MARK = "{v} m"  # English money printed in millions ("USD {v} m a month")
 MILLION = 1_000_000
+_MILLIONS_WORD = re.compile(re.escape(MILLIONS_MARK) + r"\b")
 
 
 def _in_whole_units(scale: float, template: str, values: list[float]) -> tuple[float, str]:
     """Below a million, English prints money in whole dollars (USD 37,000, not USD 0.037 m), as the audit does."""
-    if MILLIONS_MARK in template and values and all(abs(v * scale) < 1 for v in values):
-        return scale * MILLION, template.replace(MILLIONS_MARK, "{v}")
+    # "{v} m" as a word only: "{v} million units" is a count, not money in millions.
+    if _MILLIONS_WORD.search(template) and values and all(abs(v * scale) < 1 for v in values):
+        return scale * MILLION, _MILLIONS_WORD.sub("{v}", template)
     return scale, template
 
 

@@ -212,8 +212,8 @@ def scenario_manager(lang: str) -> None:
     if notice:
         st.toast(notice, icon=":material/check_circle:")
     name = current_name()
-    name = t("scenario.baseline", lang) if name == sc.BASELINE_NAME else (name or t("scenario.unsaved", lang))
-    with st.expander(t("scenario.heading", lang, name=escape_markdown(name)), icon=":material/tune:"):
+    name = t("scenario.baseline", lang) if name == sc.BASELINE_NAME else (escape_markdown(name) or t("scenario.unsaved", lang))
+    with st.expander(t("scenario.heading", lang, name=name), icon=":material/tune:"):
         try:
             names = store.names()
         except StoreError as exc:
