@@ -152,7 +152,10 @@ def test_save_a_scenario_reload_its_url_and_open_it_elsewhere(page, app_url, lan
     name = f"Journey {lang}"
     open_page(page, link(app_url, "market", lang))
     move_first_slider(page)
-    assert scenario_heading(page) == t("scenario.heading", lang, name=t("scenario.unsaved", lang))
+    # Waits for the rerun: on a busy machine it may start after settle() has looked.
+    expect(page.locator("[data-testid=stSidebar] [data-testid=stExpander] summary").first).to_contain_text(
+        t("scenario.heading", lang, name=t("scenario.unsaved", lang)), timeout=PAGE_READY_MS
+    )
     sidebar = page.locator("[data-testid=stSidebar]")
     sidebar.locator("[data-testid=stExpander] summary").first.click()
     sidebar.get_by_label(t("scenario.name_label", lang)).fill(name)
