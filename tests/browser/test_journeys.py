@@ -142,6 +142,13 @@ def _labels_only_in(lang: str, other: str) -> list[str]:
 # ---------------------------------------------------------------- a saved scenario travels by its URL
 
 
+def expect_heading(page, heading: str) -> None:
+    """Wait for the sidebar's scenario heading: a save or a slider reruns the script after the URL has changed."""
+    expect(page.locator("[data-testid=stSidebar] [data-testid=stExpander] summary").first).to_contain_text(
+        heading, timeout=PAGE_READY_MS
+    )
+
+
 def scenario_heading(page) -> str:
     # The summary's text starts with its icon's ligature name; the heading is its last line.
     return page.locator("[data-testid=stSidebar] [data-testid=stExpander] summary").first.inner_text().strip().splitlines()[-1]
@@ -163,18 +170,18 @@ def test_save_a_scenario_reload_its_url_and_open_it_elsewhere(page, app_url, lan
     page.wait_for_url(re.compile(r"[?&]scenario=Journey"), timeout=PAGE_READY_MS)
     settle(page)
     no_error(page)
-    assert scenario_heading(page) == t("scenario.heading", lang, name=name)
+    expect_heading(page, t("scenario.heading", lang, name=name))
     moved = page.url
 
     open_page(page, moved)  # a reload: the link names the scenario and opens it
-    assert scenario_heading(page) == t("scenario.heading", lang, name=name)
+    expect_heading(page, t("scenario.heading", lang, name=name))
     no_error(page)
 
     # Another page, reached from the sidebar, keeps it open.
     page.locator("[data-testid=stSidebar] [data-testid=stPageLink-NavLink]").nth(2).click()
     page.wait_for_url(re.compile(rf"/{PAGES_BY_ID['intelligent_compute'].url_path}\?"), timeout=PAGE_READY_MS)
     settle(page)
-    assert scenario_heading(page) == t("scenario.heading", lang, name=name)
+    expect_heading(page, t("scenario.heading", lang, name=name))
     assert "scenario=Journey" in page.url
 
     # A fresh visit to another page opens it from the sidebar's list.
@@ -186,7 +193,7 @@ def test_save_a_scenario_reload_its_url_and_open_it_elsewhere(page, app_url, lan
     sidebar.locator("[data-testid^=stBaseButton]").filter(has_text=t("scenario.open", lang)).first.click()
     page.wait_for_url(re.compile(r"[?&]scenario=Journey"), timeout=PAGE_READY_MS)
     settle(page)
-    assert scenario_heading(page) == t("scenario.heading", lang, name=name)
+    expect_heading(page, t("scenario.heading", lang, name=name))
     no_error(page)
 
 
