@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analysis import compute_view
 from analysis import compute as cm
 from analysis.compute_view import apply_edits, editor_frame, error_message
 from ui.frame import frame_load, page_frame
@@ -9,13 +10,13 @@ from ui.widgets import show_spec
 
 LAST_VIEW = "cmp.last_view"  # the last result that could be computed, shown while an input is unusable
 GOOD_CATALOGUE = "cmp.catalogue"  # the last valid catalogue edit (the audit page reads it too)
-VIEW = "compute_view.calculator_view"
+VIEW = compute_view.calculator_view
 
 frame = page_frame("compute")
 st.title(frame.t("page.compute.title"))
 st.caption(frame.t("page.compute.summary"))
 
-published = frame_load(frame, "compute.catalogue_from_db")
+published = frame_load(frame, cm.catalogue_from_db)
 inputs, outputs = st.columns([2, 5], gap="large")
 with inputs:
     st.subheader(frame.t("compute.section.training"))

@@ -3,12 +3,13 @@
 import streamlit as st
 
 from analysis import compute as cm
+from analysis import compute_view
 from analysis.compute_view import error_message
 from ui.frame import frame_load, page_frame
 from ui.widgets import show_spec
 
 GOOD_CATALOGUE = "cmp.catalogue"  # written by the calculator page when its catalogue edits are valid
-VIEW = "compute_view.audit_view"
+VIEW = compute_view.audit_view
 
 frame = page_frame("compute_audit")
 st.title(frame.t("page.compute_audit.title"))

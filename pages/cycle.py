@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from analysis import cycle_charts, cycle_link
 from analysis.cycle import GROUPS, LAST_YEAR, PHASES
 from analysis.cycle_charts import MATRIX_PHASES, SCORE_COLUMNS, matrix_figure, matrix_table, valid_scores
 from analysis.cycle_link import describe_link
@@ -26,7 +27,7 @@ with st.expander(frame.t("cycle.assumptions"), expanded=True, icon=":material/tu
     linked = frame.param("cyc_link", container=left)
     frame.param("cyc_link_share", container=right, disabled=not linked)
     if linked:
-        link = frame_load(frame, "cycle_link.link_for", scenario=tuple(sorted(frame.scenario.items())))
+        link = frame_load(frame, cycle_link.link_for, scenario=tuple(sorted(frame.scenario.items())))
         (st.caption if link.applied else st.warning)(describe_link(link, frame.lang))
         st.caption(frame.t("cycle.link_source", mode=frame.t(f"workload.mode.{frame.scenario['wl_mode']}")))
 
@@ -37,7 +38,7 @@ except ValueError as exc:
     st.error(frame.t("cycle.model_error", detail=str(exc)))
     curves = frame_chart(frame, "cycle-curves", st.session_state.get(LAST_GOOD, {}))
 
-overview = frame_load(frame, "cycle_charts.phase_overview_for", scenario=tuple(sorted(frame.scenario.items())), lang=frame.lang)
+overview = frame_load(frame, cycle_charts.phase_overview_for, scenario=tuple(sorted(frame.scenario.items())), lang=frame.lang)
 for column, row in zip(st.columns(len(PHASES)), overview.itertuples(), strict=True):
     start = frame.t("cycle.metric_none") if pd.isna(row.computed_start) else str(int(row.computed_start))
     column.metric(
@@ -74,7 +75,7 @@ st.caption(frame.t("cycle.matrices_help"))
 for phase_id in MATRIX_PHASES:
     with st.container():
         spec = frame_chart(frame, f"cycle-matrix-{phase_id}")
-        scores = frame_load(frame, "cycle_charts.matrix_scores", phase_id=phase_id)
+        scores = frame_load(frame, cycle_charts.matrix_scores, phase_id=phase_id)
         edited = st.data_editor(
             scores[[f"text_{frame.lang}", "demand_maturity_score", "x_maturity_score", "scale_score"]],
             column_config={

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis import imports
+from analysis import data, explorer, imports
 from analysis.explorer import explore, metric_definitions, parquet_bytes, source_options, year_options
 from analysis.schema import KINDS, ORIGINS
 from analysis.tables import figures_display, figures_export
@@ -16,7 +16,7 @@ st.caption(frame.t("page.figures.summary"))
 revision = imports.revision()
 top_left, top_middle, top_right = st.columns([2, 1, 1])
 layer = frame.param("imports_layer", container=top_right)
-all_figures = frame_load(frame, "imports.figures_with_imports", layer=layer, revision=revision)
+all_figures = frame_load(frame, imports.figures_with_imports, layer=layer, revision=revision)
 metric_names = dict(zip(all_figures["metric"], all_figures[f"metric_{frame.lang}"], strict=False))
 sources = source_options(all_figures, frame.lang)
 
@@ -99,7 +99,7 @@ parquet_col.download_button(
 )
 all_col.download_button(
     frame.t("explorer.download_all"),
-    data=frame_load(frame, "explorer.database_archive", revision=revision),
+    data=frame_load(frame, explorer.database_archive, revision=revision),
     file_name="compute-atlas_all-tables_parquet.zip",
     mime="application/zip",
     icon=":material/folder_zip:",
@@ -109,7 +109,7 @@ all_col.download_button(
 
 if not shown.empty:
     with st.expander(frame.t("explorer.definitions", count=shown["metric"].nunique()), icon=":material/menu_book:"):
-        metrics, units = frame_load(frame, "metrics"), frame_load(frame, "units")
+        metrics, units = frame_load(frame, data.metrics), frame_load(frame, data.units)
         st.markdown(metric_definitions(metrics[metrics["metric_id"].isin(shown["metric"])], units, frame.lang))
 st.page_link(
     "pages/sources.py", label=frame.t("explorer.dictionary_link"), icon=":material/arrow_forward:", query_params=frame.nav_params

@@ -30,7 +30,7 @@ left.download_button(
 )
 right.download_button(
     frame.t("imports.template_forecasts"),
-    frame_load(frame, "imports.template_csv"),
+    frame_load(frame, imports.template_csv),
     "compute-atlas_import-template_forecasts.csv",
     "text/csv",
     icon=":material/download:",

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analysis import industry
 from analysis.industry import ALL
 from ui.frame import frame_load, page_frame
 from ui.industry import LAYER_KEY, ROUTE_KEY, show_profile, show_route_comparison, url_choice
@@ -14,7 +15,7 @@ layer_column, route_column = st.columns(2)
 layer = url_choice(
     frame,
     LAYER_KEY,
-    frame_load(frame, "industry.layer_choices", lang=frame.lang),
+    frame_load(frame, industry.layer_choices, lang=frame.lang),
     label=frame.t("industry.filter.layer"),
     help=frame.t("industry.filter.layer_help"),
     container=layer_column,
@@ -22,22 +23,22 @@ layer = url_choice(
 route = url_choice(
     frame,
     ROUTE_KEY,
-    frame_load(frame, "industry.route_choices", lang=frame.lang),
+    frame_load(frame, industry.route_choices, lang=frame.lang),
     label=frame.t("industry.filter.route"),
     help=frame.t("industry.filter.route_help"),
     container=route_column,
 )
-shown = frame_load(frame, "industry.profiles", layer=layer, route=route, lang=frame.lang)
-total = len(frame_load(frame, "industry.profiles", lang=frame.lang))
+shown = frame_load(frame, industry.profiles, layer=layer, route=route, lang=frame.lang)
+total = len(frame_load(frame, industry.profiles, lang=frame.lang))
 st.caption(frame.t("industry.profile.count", shown=len(shown), total=total))
 if not shown:
-    named = frame_load(frame, "industry.route_named_companies", route_id=route, lang=frame.lang) if route != ALL else ""
+    named = frame_load(frame, industry.route_named_companies, route_id=route, lang=frame.lang) if route != ALL else ""
     st.info(frame.t("industry.profile.none_match") + (" " + frame.t("industry.profile.named", names=named) if named else ""))
 for profile in shown:
     show_profile(frame, profile)
 
 st.header(frame.t("industry.routes_heading"), anchor=False)
 st.caption(frame.t("industry.routes_help"))
-show_route_comparison(frame, frame_load(frame, "industry.route_comparison", lang=frame.lang))
+show_route_comparison(frame, frame_load(frame, industry.route_comparison, lang=frame.lang))
 st.subheader(frame.t("industry.new_routes_heading"), anchor=False)
-st.dataframe(frame_load(frame, "industry.new_routes", lang=frame.lang), hide_index=True, width="stretch")
+st.dataframe(frame_load(frame, industry.new_routes, lang=frame.lang), hide_index=True, width="stretch")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analysis import data, regions
 from analysis.regions import (
     AREA_LAYERS,
     LAYER_PARAM,
@@ -25,9 +26,9 @@ frame = page_frame("regions")
 st.title(frame.t("page.regions.title"))
 st.caption(frame.t("page.regions.summary"))
 
-all_sites = frame_load(frame, "regions.sites")
-sources = frame_load(frame, "sources")
-cards = metric_cards(frame_load(frame, "regions.region_metrics"), int((all_sites["layer"] == "city").sum()), frame.lang)
+all_sites = frame_load(frame, regions.sites)
+sources = frame_load(frame, data.sources)
+cards = metric_cards(frame_load(frame, regions.region_metrics), int((all_sites["layer"] == "city").sum()), frame.lang)
 for column, card in zip(st.columns(len(cards)), cards, strict=True):
     with column, st.container(border=True, height="stretch"):
         st.caption(card["label"], help=card["help"])

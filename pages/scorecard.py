@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis import imports
+from analysis import imports, scorecard
 from analysis.scorecard import scorecard_display
 from analysis.tables import figures_display
 from ui.frame import frame_load, page_frame
@@ -13,8 +13,8 @@ st.title(frame.t("page.scorecard.title"))
 st.caption(frame.t("scorecard.intro"))
 
 revision = imports.revision()
-card = frame_load(frame, "scorecard.scorecard", revision=revision)
-waiting = frame_load(frame, "scorecard.awaiting_actuals", revision=revision)
+card = frame_load(frame, scorecard.scorecard, revision=revision)
+waiting = frame_load(frame, scorecard.awaiting_actuals, revision=revision)
 
 if card.empty:
     st.info(frame.t("scorecard.empty"), icon=":material/info:")

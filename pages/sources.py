@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analysis import data
 from analysis.tables import metrics_display, sources_display, units_display
 from ui.frame import frame_load, page_frame
 from ui.widgets import csv_bytes
@@ -10,9 +11,9 @@ frame = page_frame("sources")
 st.title(frame.t("page.sources.title"))
 st.caption(frame.t("page.sources.summary"))
 
-sources = frame_load(frame, "sources")
-metrics = frame_load(frame, "metrics")
-units = frame_load(frame, "units")
+sources = frame_load(frame, data.sources)
+metrics = frame_load(frame, data.metrics)
+units = frame_load(frame, data.units)
 
 tab_sources, tab_metrics, tab_units, tab_method = st.tabs(
     [frame.t("sources.tab_sources"), frame.t("sources.tab_metrics"), frame.t("sources.tab_units"), frame.t("sources.tab_method")]

@@ -18,7 +18,7 @@ st.title(frame.t("page.sql.title"))
 st.caption(frame.t("sql.intro", seconds=f"{sqlconsole.TIMEOUT_SECONDS:g}", rows=f"{sqlconsole.MAX_ROWS:,}"))
 
 with st.expander(frame.t("sql.tables"), icon=":material/table_view:"):
-    st.dataframe(frame_load(frame, "sqlconsole.table_overview"), hide_index=True, width="stretch")
+    st.dataframe(frame_load(frame, sqlconsole.table_overview), hide_index=True, width="stretch")
 
 st.session_state.setdefault(TEXT_KEY, sqlconsole.EXAMPLES["forecasts"])
 st.selectbox(

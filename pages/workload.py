@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analysis import workload
 from analysis.workload import answer_text, fit_table, interval_text, odds_growth_percent, outlook_args, pct
 from ui.frame import frame_chart, frame_load, page_frame
 from ui.widgets import show_spec
@@ -22,7 +23,7 @@ with st.container(border=True):
         st.write("")  # aligns the toggle with the sliders' track
         frame.param("phase_bands")
 
-result = frame_load(frame, "workload.outlook", **outlook_args(frame.scenario))
+result = frame_load(frame, workload.outlook, **outlook_args(frame.scenario))
 if mode == "manual":
     bottom[1].caption(
         frame.t(

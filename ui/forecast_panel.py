@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis import market, market_charts
 from analysis.format import format_number
 from analysis.market import SERIES, SETTING_NAMES, settings
 from analysis.market_charts import MAX_COMPARED, scenario_display_name
@@ -26,7 +27,7 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
         for name in SETTING_NAMES:
             frame.param(series.param(name))
         chosen = settings(series_id, frame.scenario)
-        unit = frame_load(frame, "market.series_unit_row", series_id=series_id)
+        unit = frame_load(frame, market.series_unit_row, series_id=series_id)
         st.caption(
             frame.t(
                 "market.settings_summary",
@@ -41,9 +42,9 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
         st.markdown(f"**{spec.takeaway}**")
         show_spec(frame, spec)
     st.markdown(f"**{frame.t('market.table_heading')}**", help=frame.t("market.table_help"))
-    table = frame_load(frame, "market.forecast_table", series_id=series_id, scenario=frame.scenario, lang=frame.lang)
+    table = frame_load(frame, market.forecast_table, series_id=series_id, scenario=frame.scenario, lang=frame.lang)
     show_table(table, key=f"table-{slug}")
-    st.caption(frame_load(frame, "market.series_note", series_id=series_id, lang=frame.lang))
+    st.caption(frame_load(frame, market.series_note, series_id=series_id, lang=frame.lang))
 
 
 def show_table(table: pd.DataFrame, key: str) -> None:
@@ -102,10 +103,10 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
         return
     bands = bool(frame.scenario.get("phase_bands"))
     spec = frame_load(
-        frame, "market_charts.compare_chart", series_id=series_id, scenarios=scenarios, lang=frame.lang, phase_bands=bands
+        frame, market_charts.compare_chart, series_id=series_id, scenarios=scenarios, lang=frame.lang, phase_bands=bands
     )
     if spec.takeaway:
         st.markdown(f"**{spec.takeaway}**")
     show_spec(frame, spec)
-    table = frame_load(frame, "market_charts.compare_table", series_id=series_id, scenarios=scenarios, lang=frame.lang)
+    table = frame_load(frame, market_charts.compare_table, series_id=series_id, scenarios=scenarios, lang=frame.lang)
     st.dataframe(table, hide_index=True, width="stretch", key=f"table-compare-{series_id}")

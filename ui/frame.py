@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
 import streamlit as st
 
-from analysis import data, imports
+from analysis import data, imports, paths
 from analysis.build import BuildError
+from analysis.chartspec import ChartDef, ChartSpec, chart_def
 from analysis.db import DatabaseStatus, ensure_database, shared_connection
 from analysis.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, normalize_lang, t
 from analysis.sitemap import PAGES, PAGES_BY_ID
@@ -18,7 +21,7 @@ from ui import scenario as scenario_state
 LANG_KEY = "lang"
 LANG_WIDGET_KEY = "lang_switch"
 SESSION_LANG_KEY = "lang"
-STATUS_CHECK_SECONDS = 30  # how soon an edit to datasets/ reaches a running app
+CHART_CACHE_ENTRIES = 256  # distinct (chart, scenario, language) figures kept per process
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,34 @@ class Frame:
         return scenario_state.param_widget(name, self.lang, container=container, disabled=disabled)
 
 
-@st.cache_data(ttl=STATUS_CHECK_SECONDS, show_spinner=False)
-def database_status() -> DatabaseStatus:
+def _files_fingerprint() -> tuple:
+    """(path, mtime, size) of every file under datasets/ and of the database: a few stat calls, no reading.
+
+    When it is unchanged the last status still holds, so a rerun skips hashing datasets/ (which reads every
+    file); any edit, a rebuild or a removed database changes it and the next run checks for real.
+    """
+    datasets, database = paths.datasets_dir(), paths.database_path()
+    found = []
+    for root, _, files in os.walk(datasets):
+        for name in files:
+            stat = os.stat(os.path.join(root, name))
+            found.append((root, name, stat.st_mtime_ns, stat.st_size))
+    try:
+        stat = database.stat()
+        found.append((str(database), stat.st_mtime_ns, stat.st_size))
+    except OSError:
+        found.append((str(database), None))
+    return tuple(sorted(found, key=str))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _status_for(fingerprint: tuple) -> DatabaseStatus:
     return ensure_database()
+
+
+def database_status() -> DatabaseStatus:
+    """The database's status, checked again (and rebuilt if needed) only when a file changed."""
+    return _status_for(_files_fingerprint())
 
 
 @st.cache_resource(show_spinner=False)
@@ -59,17 +87,22 @@ def connection(status: DatabaseStatus):
 
 
 @st.cache_data(show_spinner=False)
-def load(query_name: str, datasets_hash: str, db_path: str, **params):
-    """Cached result of `analysis.data.<query_name>` (or of `analysis.<module>.<function>` for a dotted name).
+def _load(function_name: str, _function: Callable, datasets_hash: str, db_path: str, **params):
+    # Keyed by the function's dotted name (the function object itself is not hashed) and the content hash,
+    # so a rebuilt database drops stale results. cache_data hands every caller its own copy.
+    return _function(_connection(db_path, datasets_hash), **params)
 
-    The function takes the connection first; the hash in the key drops stale results.
-    """
+
+def function_name(function: Callable) -> str:
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+def _legacy_function(query_name: str) -> Callable:
+    # Transitional: a page written before frame_load took functions may still name one as a string.
     if "." in query_name:
-        module_name, function_name = query_name.rsplit(".", 1)
-        function = getattr(import_module(f"analysis.{module_name}"), function_name)
-    else:
-        function = getattr(data, query_name)
-    return function(_connection(db_path, datasets_hash), **params)
+        module_name, name = query_name.rsplit(".", 1)
+        return getattr(import_module(f"analysis.{module_name}"), name)
+    return getattr(data, query_name)
 
 
 def current_lang() -> str:
@@ -154,7 +187,7 @@ def page_frame(page_id: str) -> Frame:
     frame = Frame(lang, status)
     scenario_state.show_url_problems(lang)
     with st.sidebar:
-        info = load("build_info", status.datasets_hash, str(status.path))
+        info = frame_load(frame, data.build_info)
         st.divider()
         st.caption(t("frame.data_status", lang, count=int(info["figure_count"]), built=str(info["built_at"])[:16]))
         st.caption(t("frame.report_credit", lang))
@@ -166,22 +199,46 @@ def _show_problems(error: BuildError, lang: str) -> None:
         st.code("\n".join(str(p) for p in error.problems), language=None)
 
 
-def frame_load(frame: Frame, query_name: str, **params):
-    return load(query_name, frame.status.datasets_hash, str(frame.status.path), **params)
+def frame_load(frame: Frame, function: Callable, /, **params):
+    """`function(connection, **params)`, cached per distinct parameters and database build.
+
+    Pass the function itself (`frame_load(frame, cycle_link.link_for, scenario=...)`): a reader can jump
+    to what runs, and its dotted name keys the cache.
+    """
+    if isinstance(function, str):
+        function = _legacy_function(function)
+    return _load(function_name(function), function, frame.status.datasets_hash, str(frame.status.path), **params)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _chart(slug: str, datasets_hash: str, db_path: str, lang: str, scenario_items: tuple, imports_revision: int = 0):
-    from analysis.chartspec import chart_def
-
-    return chart_def(slug).build(_connection(db_path, datasets_hash), dict(scenario_items), lang)
+def _build_chart(chart: ChartDef, con, scenario: dict, lang: str) -> ChartSpec:
+    return chart.build(con, scenario, lang)
 
 
-def frame_chart(frame: Frame, slug: str, scenario: dict | None = None):
-    """The registered chart `slug` for this frame's language and scenario (cached per distinct input).
+@st.cache_resource(show_spinner=False, max_entries=CHART_CACHE_ENTRIES)
+def _chart(
+    slug: str, _chart_def: ChartDef, datasets_hash: str, db_path: str, lang: str, scenario_items: tuple, imports_revision: int
+):
+    # cache_resource: one spec per process, shared by every session and never copied (st.cache_data would
+    # unpickle the whole figure on every rerun). It is read-only by rule: st.plotly_chart only reads a figure,
+    # the briefing pack copies one before editing it, and tests/test_chart_sharing.py fails if a page or the
+    # pack changes a shared figure or its data.
+    return _build_chart(_chart_def, _connection(db_path, datasets_hash), dict(scenario_items), lang)
+
+
+def frame_chart(frame: Frame, chart: ChartDef | str, scenario: dict | None = None) -> ChartSpec:
+    """The registered chart (its `ChartDef`, or its slug) for this frame's language and scenario; shared, read-only.
 
     The imported figures' revision is part of the key: a chart that shows imports is rebuilt after an import.
     """
+    definition = chart_def(chart) if isinstance(chart, str) else chart
     values = frame.scenario if scenario is None else scenario
     items = tuple(sorted(values.items()))
-    return _chart(slug, frame.status.datasets_hash, str(frame.status.path), frame.lang, items, imports.revision())
+    return _chart(
+        definition.slug,
+        definition,
+        frame.status.datasets_hash,
+        str(frame.status.path),
+        frame.lang,
+        items,
+        imports.revision(),
+    )
