@@ -10,7 +10,7 @@ from analysis.format import format_number
 from analysis.market import SERIES, SETTING_NAMES, settings
 from analysis.market_charts import MAX_COMPARED, scenario_display_name
 from analysis.userstore import ScenarioStore, StoreError
-from ui.frame import Frame, frame_chart, frame_load
+from ui.frame import Frame, frame_chart, frame_load, interactive_section
 from ui.widgets import show_spec
 
 CONTROLS_WIDTH, CHART_WIDTH = 1, 3
@@ -18,6 +18,7 @@ DEFAULT_COMPARED = 3
 NO_VALUE = "—"
 
 
+@interactive_section  # its sliders change its own chart, table and summary only
 def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
     """Sliders beside the chart, the year-by-year table under it, the derivation note last."""
     series = SERIES[series_id]
@@ -66,6 +67,7 @@ def _saved_scenarios(frame: Frame) -> tuple[ScenarioStore, list[str]] | None:
         return None
 
 
+@interactive_section
 def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
     """Saved scenarios side by side: their lines over the report's points, and a table of settings and values."""
     st.subheader(frame.t("market.compare.heading"))

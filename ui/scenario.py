@@ -16,6 +16,7 @@ from analysis.userstore import ScenarioStore, StoreError
 SESSION_VALUES = "scenario.values"
 SESSION_NAME = "scenario.name"
 SESSION_PROBLEMS = "scenario.url_problems"
+SESSION_DRAWN = "scenario.sidebar_drawn"  # what the sidebar's scenario block showed when it was last drawn
 WIDGET_PREFIX = "sc."
 
 
@@ -48,6 +49,17 @@ def current_name() -> str:
 def query_params() -> dict[str, str]:
     """The scenario's URL form (non-default values only)."""
     return sc.to_query(values())
+
+
+def sidebar_state() -> tuple[str, bool]:
+    """What the sidebar's scenario block shows: the scenario's name (baseline, saved, unsaved) and the reset button."""
+    return current_name(), sc.changed(values())
+
+
+def sidebar_outdated() -> bool:
+    """True when a change made inside a fragment altered what the sidebar shows (it was drawn by an earlier run)."""
+    drawn = st.session_state.get(SESSION_DRAWN)
+    return drawn is not None and drawn != sidebar_state()
 
 
 def sync_url() -> None:
@@ -156,6 +168,7 @@ def scenario_manager(lang: str) -> None:
     """Sidebar block: which scenario is open; save, open, delete, reset."""
     if not sc.all_params():
         return
+    st.session_state[SESSION_DRAWN] = sidebar_state()
     store = _store()
     name = current_name()
     name = t("scenario.baseline", lang) if name == sc.BASELINE_NAME else (name or t("scenario.unsaved", lang))
