@@ -94,6 +94,7 @@ MAP_STYLE = "white-bg"
 MAP_VIEW = {"center": {"lon": 104.3, "lat": 36.0}, "zoom": 2.78}  # fits 73–135°E, 17–54°N in a ~680 × 500 px map
 MAP_HEIGHT_PX = 500  # the map itself; legend and source line add their own rows below
 LEGEND_ROW_PX = 20
+MAP_TEMPLATE_KEYS = ("font", "paper_bgcolor", "hoverlabel", "hovermode", "title", "colorway")
 SOURCE_ROW_PX = 16
 
 
@@ -528,6 +529,10 @@ def regions_figure(
         clickmode="event+select",
     )
     apply_house_style(fig, title=title, source_line=source_line, lang=lang)
+    # The default template (about 7 kB of axis, colour-bar and per-trace defaults a map never uses) would travel
+    # with every layer switch; the map keeps the part it draws with.
+    base = fig.layout.template.layout
+    fig.update_layout(template=go.layout.Template(layout={k: base[k] for k in MAP_TEMPLATE_KEYS if base[k] is not None}))
     # Legend and source line go under the map (inside it they would cover Hainan or the inset).
     # Plotly has no automatic room for them, so the bottom margin is sized from their line counts.
     legend_rows = sum(1 for trace in fig.data if trace.showlegend is not False)  # None means shown (scatter default)
