@@ -495,6 +495,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--lang", default="zh", choices=("zh", "en"))
     parser.add_argument("--no-browser", action="store_true", help="AppTest, build and pack only")
+    parser.add_argument("--pages", default="", help="comma-separated page ids to measure (default: every page)")
     parser.add_argument("--port-base", type=int, default=0, help="try this port for the app and the next for the trivial page")
     parser.add_argument("--out", type=Path, default=RESULTS_PATH)
     return parser.parse_args(argv)
@@ -512,8 +513,14 @@ def main(argv=None) -> int:
         os.environ["ATLAS_USER_DATA_DIR"] = str(work / "userdata")
         if str(PROJECT_ROOT) not in sys.path:
             sys.path.insert(0, str(PROJECT_ROOT))
-        from analysis.sitemap import PAGES
+        from analysis.sitemap import PAGES as ALL_PAGES
         from bench import rerun
+
+        wanted = [p.strip() for p in args.pages.split(",") if p.strip()]
+        unknown = sorted(set(wanted) - {p.page_id for p in ALL_PAGES})
+        if unknown:
+            raise SystemExit(f"unknown page id(s): {', '.join(unknown)}")
+        PAGES = tuple(p for p in ALL_PAGES if not wanted or p.page_id in wanted)
 
         log(f"Database build ×{BUILD_RUNS} into {db_path} …")
         build_out = time_build(db_path)
