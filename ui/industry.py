@@ -109,7 +109,19 @@ def show_profile(frame: Frame, profile: dict) -> None:
         with st.expander(frame.t("industry.profile.products", count=len(profile["products"]))):
             st.dataframe(products_table(frame, profile["products"]), hide_index=True, width="stretch")
         st.markdown(f"**{frame.t('industry.profile.claims', count=len(profile['claims']))}**")
-        st.dataframe(claims_table(frame, profile["claims"]), hide_index=True, width="stretch")
+        # A Markdown table: one light element that wraps long claims (a data grid per company is heavier to draw).
+        st.markdown(markdown_table(claims_table(frame, profile["claims"])))
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """`table` as a Markdown table, every cell shown literally (one line each)."""
+
+    def cell(value: object) -> str:
+        return md(" ".join(str(value).split())) if value is not None else ""
+
+    lines = ["| " + " | ".join(cell(c) for c in table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines)
 
 
 def claims_table(frame: Frame, claims: list[dict]) -> pd.DataFrame:
