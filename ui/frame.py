@@ -68,13 +68,14 @@ def _files_fingerprint() -> tuple:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _status_for(fingerprint: tuple) -> DatabaseStatus:
+def _status_for(fingerprint_key: str) -> DatabaseStatus:
     return ensure_database()
 
 
 def database_status() -> DatabaseStatus:
     """The database's status, checked again (and rebuilt if needed) only when a file changed."""
-    return _status_for(_files_fingerprint())
+    # The fingerprint's hash keys the cache: hashing a short string costs less than Streamlit hashing the tuple.
+    return _status_for(format(hash(_files_fingerprint()), "x"))
 
 
 @st.cache_resource(show_spinner=False)
