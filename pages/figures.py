@@ -1,12 +1,14 @@
 """Figures: every number of the report (and any imported ones) with unit, kind and source; filter and download."""
 
+from functools import partial
+
 import streamlit as st
 
 from analysis import data, explorer, imports
 from analysis.explorer import explore, metric_definitions, parquet_bytes, source_options, year_options
 from analysis.schema import KINDS, ORIGINS
 from analysis.tables import figures_display, figures_export
-from ui.frame import frame_load, interactive_section, page_frame
+from ui.frame import connection, frame_load, interactive_section, page_frame
 from ui.widgets import csv_bytes
 
 frame = page_frame("figures")
@@ -85,7 +87,7 @@ def explorer_section() -> None:
     csv_col, parquet_col, all_col = st.columns(3)
     csv_col.download_button(
         frame.t("figures.download"),
-        data=csv_bytes(export),
+        data=partial(csv_bytes, export),
         file_name=f"compute-atlas_figures_{frame.lang}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -103,7 +105,7 @@ def explorer_section() -> None:
     )
     all_col.download_button(
         frame.t("explorer.download_all"),
-        data=frame_load(frame, explorer.database_archive, revision=revision),
+        data=partial(explorer.database_archive, connection(frame.status), revision=revision),
         file_name="compute-atlas_all-tables_parquet.zip",
         mime="application/zip",
         icon=":material/folder_zip:",

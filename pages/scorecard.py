@@ -1,5 +1,7 @@
 """Forecast vs actual: the report's forecasts beside the actuals imported since, with the error."""
 
+from functools import partial
+
 import streamlit as st
 
 from analysis import imports, scorecard
@@ -24,7 +26,7 @@ else:
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(
         frame.t("scorecard.download"),
-        data=csv_bytes(table),
+        data=partial(csv_bytes, table),
         file_name=f"compute-atlas_forecast-vs-actual_{frame.lang}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -1,5 +1,7 @@
 """Sources and method: where every number comes from, the metric dictionary and the units."""
 
+from functools import partial
+
 import streamlit as st
 
 from analysis import data
@@ -23,12 +25,16 @@ with tab_sources:
     st.caption(frame.t("sources.counts", report=report_count, supplementary=len(sources) - report_count))
     st.dataframe(sources_display(sources, frame.lang), hide_index=True, width="stretch")
     st.download_button(
-        frame.t("sources.download"), csv_bytes(sources), "compute-atlas_sources.csv", "text/csv", key="download-sources"
+        frame.t("sources.download"), partial(csv_bytes, sources), "compute-atlas_sources.csv", "text/csv", key="download-sources"
     )
 with tab_metrics:
     st.dataframe(metrics_display(metrics, units, frame.lang), hide_index=True, width="stretch")
     st.download_button(
-        frame.t("sources.download_metrics"), csv_bytes(metrics), "compute-atlas_metrics.csv", "text/csv", key="download-metrics"
+        frame.t("sources.download_metrics"),
+        partial(csv_bytes, metrics),
+        "compute-atlas_metrics.csv",
+        "text/csv",
+        key="download-metrics",
     )
 with tab_units:
     st.dataframe(units_display(units, frame.lang), hide_index=True, width="stretch")
