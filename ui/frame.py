@@ -200,19 +200,17 @@ def interactive_section(function: Callable) -> Callable:
     """`st.fragment` for a page section whose widgets change only that section: moving one reruns the section,
     not the frame (sidebar, language switch, scenario manager) nor the rest of the page.
 
-    What a section changes outside itself is kept right: the URL is written by the widget's callback (which
-    runs in a fragment rerun too); the sidebar's scenario block (its name, "unsaved", the reset button) was
-    drawn by an earlier full run, so when a change alters what it shows, the whole app reruns once instead
-    (typically the first move away from the baseline or a saved scenario; later moves rerun the section alone).
-    The sidebar's page links keep the query parameters of the last full run; they lose nothing, since the
-    scenario lives in the session and the next page writes it back to the URL.
+    What a section changes outside itself stays right: the URL is written by the widget's callback (which runs
+    before a fragment rerun too); the sidebar's scenario line ("unsaved changes") is rewritten from the section
+    when it changed (ui.scenario.refresh_sidebar_status). The sidebar's page links keep the query parameters of
+    the last full run; they lose nothing, since the scenario lives in the session and the next page writes it
+    back to the URL.
     """
 
     @st.fragment
     @functools.wraps(function)
     def section(*args, **kwargs):
-        if scenario_state.sidebar_outdated():
-            st.rerun(scope="app")
+        scenario_state.refresh_sidebar_status()
         return function(*args, **kwargs)
 
     return section

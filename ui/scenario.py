@@ -11,12 +11,13 @@ import streamlit as st
 
 from analysis import scenario as sc
 from analysis.i18n import t
+from analysis.imports import escape_markdown
 from analysis.userstore import ScenarioStore, StoreError
 
 SESSION_VALUES = "scenario.values"
 SESSION_NAME = "scenario.name"
 SESSION_PROBLEMS = "scenario.url_problems"
-SESSION_DRAWN = "scenario.sidebar_drawn"  # what the sidebar's scenario block showed when it was last drawn
+SESSION_STATUS_SLOT = "scenario.status_slot"  # (that line's st.empty, its language), for fragments to rewrite
 WIDGET_PREFIX = "sc."
 
 
@@ -51,15 +52,24 @@ def query_params() -> dict[str, str]:
     return sc.to_query(values())
 
 
-def sidebar_state() -> tuple[str, bool]:
-    """What the sidebar's scenario block shows: the scenario's name (baseline, saved, unsaved) and the reset button."""
-    return current_name(), sc.changed(values())
+def _status_markdown(lang: str) -> str:
+    name = current_name()
+    shown = t("scenario.baseline", lang) if name == sc.BASELINE_NAME else (name or t("scenario.unsaved", lang))
+    return f":material/tune: {escape_markdown(t('scenario.heading', lang, name=shown))}"
 
 
-def sidebar_outdated() -> bool:
-    """True when a change made inside a fragment altered what the sidebar shows (it was drawn by an earlier run)."""
-    drawn = st.session_state.get(SESSION_DRAWN)
-    return drawn is not None and drawn != sidebar_state()
+def refresh_sidebar_status() -> None:
+    """Write the sidebar's scenario line again, from inside a fragment (ui.frame.interactive_section).
+
+    The line is an `st.empty` drawn by the full run; it holds one element, so each write replaces it. Streamlit
+    lets a fragment write there only if it did so in the full run too, so every section writes it on every run
+    (one short element): a change made inside a section keeps "unsaved changes" right without an app rerun.
+    """
+    slot = st.session_state.get(SESSION_STATUS_SLOT)
+    if slot is None:
+        return
+    placeholder, lang = slot
+    placeholder.markdown(_status_markdown(lang))
 
 
 def sync_url() -> None:
@@ -168,11 +178,13 @@ def scenario_manager(lang: str) -> None:
     """Sidebar block: which scenario is open; save, open, delete, reset."""
     if not sc.all_params():
         return
-    st.session_state[SESSION_DRAWN] = sidebar_state()
+    # The scenario's name sits on a line of its own, outside the expander: a fragment can rewrite a line,
+    # not an expander's label (see refresh_sidebar_status).
+    status = st.empty()
+    status.markdown(_status_markdown(lang))
+    st.session_state[SESSION_STATUS_SLOT] = (status, lang)
     store = _store()
-    name = current_name()
-    name = t("scenario.baseline", lang) if name == sc.BASELINE_NAME else (name or t("scenario.unsaved", lang))
-    with st.expander(t("scenario.heading", lang, name=name), icon=":material/tune:"):
+    with st.expander(t("scenario.manage", lang), icon=":material/folder_open:"):
         try:
             names = store.names()
         except StoreError as exc:
@@ -200,14 +212,14 @@ def scenario_manager(lang: str) -> None:
             new_name = st.text_input(t("scenario.name_label", lang), key="scenario.new_name", max_chars=sc.MAX_NAME_CHARS)
             if st.form_submit_button(t("scenario.save", lang), icon=":material/save:"):
                 _save(store, new_name, lang)
-        if sc.changed(values()):
-            st.button(
-                t("scenario.reset", lang),
-                key="scenario.reset_btn",
-                icon=":material/restart_alt:",
-                on_click=set_values,
-                args=(sc.defaults(), sc.BASELINE_NAME),
-            )
+        # Always offered (a no-op on the baseline): whether the scenario changed can change inside a fragment.
+        st.button(
+            t("scenario.reset", lang),
+            key="scenario.reset_btn",
+            icon=":material/restart_alt:",
+            on_click=set_values,
+            args=(sc.defaults(), sc.BASELINE_NAME),
+        )
 
 
 def _open(store: ScenarioStore, name: str, lang: str) -> None:
