@@ -14,9 +14,10 @@ help: ## List the targets
 
 $(BIN)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	@echo "Installing the pinned requirements into $(VENV) (first run only; a minute or two; pip shows its progress)…"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
+	$(BIN)/python -m pip install --progress-bar on -r requirements.txt
 	@touch $@
 
 setup: $(BIN)/.installed ## Create .venv and install the pinned requirements
@@ -27,11 +28,13 @@ build: setup ## Validate datasets/ and build the figure database (build/atlas.du
 run: build ## Set up, build and start the app on http://localhost:$(PORT)
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
 
-browser-deps: ## Install Debian's Chromium and CJK fonts for the browser tests (apt)
-	@if [ -x "$(CHROMIUM)" ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
-		echo "Chromium and CJK fonts present"; \
+browser-deps: ## Install with apt what the browser and deck tests need: Chromium, CJK fonts, LibreOffice Impress, poppler
+	@if [ -x "$(CHROMIUM)" ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK" \
+		&& command -v soffice >/dev/null && command -v pdftotext >/dev/null; then \
+		echo "Chromium, CJK fonts, LibreOffice and poppler present"; \
 	else \
-		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q \
+			chromium fonts-noto-cjk libreoffice-impress poppler-utils; \
 	fi
 
 test: setup browser-deps ## Set up and run every test tier (unit, AppTest, browser) and the linter

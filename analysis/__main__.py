@@ -7,6 +7,7 @@
     python -m analysis restore VERSION
     python -m analysis sql "QUERY"            run one read-only query in the sandbox, print CSV
     python -m analysis export --out FILE.pptx build a briefing pack (see analysis/briefing_cli.py)
+    python -m analysis repair-store           repair damaged saved scenarios / import versions (keeps a backup)
 
 Exit status 0 on success, 1 when the input was refused (the message is on stderr), 2 for usage errors.
 """
@@ -18,8 +19,9 @@ import sys
 from pathlib import Path
 
 from analysis.briefing_cli import add_export_command, run_export
-from analysis.build import BuildError, build
 from analysis.i18n import t
+
+MAX_PROBLEMS_PRINTED = 30  # as many as the Imports page shows; the count says how many more
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     build_parser = commands.add_parser("build", help="validate datasets/ and write the DuckDB figure database")
     build_parser.add_argument("--datasets", type=Path, default=None, help="folder of CSVs (default: datasets/)")
     build_parser.add_argument("--out", type=Path, default=None, help="database file (default: build/atlas.duckdb)")
+    build_parser.add_argument("--force", action="store_true", help="rebuild even when the database is whole and up to date")
     import_parser = commands.add_parser("import", help="check a CSV of newer figures and store it as an import version")
     import_parser.add_argument("file", type=Path, help="CSV in the shape of the import template")
     import_parser.add_argument("--name", default=None, help="version name (default: the file name without .csv)")
@@ -39,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     sql_parser = commands.add_parser("sql", help="run one read-only query in the SQL console's sandbox; print CSV")
     sql_parser.add_argument("query", help="one SQL statement")
     sql_parser.add_argument("--timeout", type=float, default=None, help="seconds before the query is stopped")
+    commands.add_parser("repair-store", help="repair damaged user data (saved scenarios, import versions); keeps a backup")
     add_export_command(commands)  # briefing export: analysis/briefing_cli.py
     args = parser.parse_args(argv)
     handler = {
@@ -49,11 +53,53 @@ def main(argv: list[str] | None = None) -> int:
         "rollback": _set_status,
         "restore": _set_status,
         "sql": _sql,
+        "repair-store": _repair_store,
     }[args.command]
+    if args.command != "repair-store":
+        _remove_stale_temp_files()
     return handler(args)
 
 
+def _remove_stale_temp_files() -> None:
+    from analysis.userstore import remove_stale_temp_files
+
+    try:
+        remove_stale_temp_files()
+    except OSError:  # a read-only or missing user-data folder is no reason to refuse a command
+        pass
+
+
+def _repair_store(args: argparse.Namespace) -> int:
+    from analysis.repair import repair_store
+
+    try:
+        report = repair_store()
+    except OSError as exc:
+        print(f"repair failed; nothing was removed: {exc}", file=sys.stderr)
+        return 1
+    if not report.actions:
+        print("the user-data store is sound; nothing to repair", file=sys.stderr)
+        return 0
+    for action in report.actions:
+        print(f"- {action}", file=sys.stderr)
+    if report.backup is not None:
+        print(f"the files as they were are kept in {report.backup}", file=sys.stderr)
+    return 0
+
+
 def _build(args: argparse.Namespace) -> int:
+    from analysis import paths
+    from analysis.buildstamp import datasets_hash, verified_build
+
+    out = Path(args.out or paths.database_path())
+    verified = verified_build(out)
+    if not args.force and verified is not None and verified[0] == datasets_hash(args.datasets):
+        # `make run` calls this every time: a whole database built from today's datasets/ is kept.
+        print("up to date: datasets/ has not changed since this build (--force rebuilds)", file=sys.stderr)
+        print(out)
+        return 0
+    from analysis.build import BuildError, build
+
     try:
         result = build(args.datasets, args.out)
     except BuildError as exc:
@@ -76,6 +122,7 @@ def _database():
 
 
 def _import(args: argparse.Namespace) -> int:
+    from analysis.build import BuildError
     from analysis.imports import ImportNameError, ImportStore, check_import_file
     from analysis.userstore import StoreError
 
@@ -92,7 +139,10 @@ def _import(args: argparse.Namespace) -> int:
     finally:
         con.close()
     if not check.ok:
-        problems = "\n".join(f"  - {p}" for p in check.problems)
+        problems = "\n".join(f"  - {p}" for p in check.problems[:MAX_PROBLEMS_PRINTED])
+        more = len(check.problems) - MAX_PROBLEMS_PRINTED
+        if more > 0:
+            problems += f"\n  … and {more:,} more problem(s); fix these first"
         print(f"{args.file}: not imported, {len(check.problems)} problem(s); nothing was stored.\n{problems}", file=sys.stderr)
         return 1
     if args.check_only:
@@ -124,7 +174,9 @@ def _versions(args: argparse.Namespace) -> int:
 
 
 def _csv_cell(value: object) -> str:
-    text = str(value)
+    from analysis.textsafe import csv_safe_cell
+
+    text = str(csv_safe_cell(str(value)))
     return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\n') else text
 
 
@@ -146,6 +198,7 @@ def _set_status(args: argparse.Namespace) -> int:
 
 def _sql(args: argparse.Namespace) -> int:
     from analysis import sqlconsole
+    from analysis.build import BuildError
 
     try:
         db_path, con = _database()
@@ -154,15 +207,25 @@ def _sql(args: argparse.Namespace) -> int:
         print(f"No figure database to query.\n{exc}", file=sys.stderr)
         return 1
     timeout = sqlconsole.TIMEOUT_SECONDS if args.timeout is None else args.timeout
+    limits = {
+        "seconds": f"{timeout:g}",
+        "max_rows": f"{sqlconsole.MAX_ROWS:,}",
+        "mb": sqlconsole.MAX_RESULT_MB,
+        "memory": f"{sqlconsole.CHILD_MEMORY_MB:,}",
+        "max_seconds": f"{sqlconsole.MAX_TIMEOUT_SECONDS:g}",
+    }
     try:
         result = sqlconsole.run_sql(args.query, db_path=db_path, timeout_s=timeout)
     except sqlconsole.SqlError as exc:
-        message = t(f"sql.error.{exc.code}", "en", seconds=f"{timeout:g}")
+        message = t(f"sql.error.{exc.code}", "en", **limits)
         print(f"{message}\n{exc.detail}".rstrip(), file=sys.stderr)
         return 1
-    sys.stdout.write(result.frame.to_csv(index=False))
+    try:
+        sys.stdout.write(result.frame.to_csv(index=False))
+    except BrokenPipeError:  # `… | head`: the reader has what it wanted
+        return 0
     if result.truncated:
-        print(f"note: the result was cut at {sqlconsole.MAX_ROWS:,} rows", file=sys.stderr)
+        print(f"note: {t('sql.truncated', 'en', **limits, rows=f'{result.row_count:,}')}", file=sys.stderr)
     return 0
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -27,18 +28,20 @@ from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
-from pptx.enum.shapes import MSO_SHAPE
-from pptx.enum.text import MSO_ANCHOR
+from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Inches, Pt
 
 from analysis import images
 from analysis import scenario as sc
-from analysis.charts import chart_file_name, full_source_text
+from analysis.charts import chart_file_name, fit_layout, full_source_text
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, chart_defs
 from analysis.deck_template import DEFAULT_TEMPLATE, Box, DeckTemplate
 from analysis.i18n import LANG_NAMES, t
+from analysis.regions import fit_map_view
 from analysis.sitemap import PAGES
+from analysis.textsafe import csv_safe_frame
 
 PACK_STEM = "compute-atlas_briefing"
 SCENARIO_FILE = "scenario.json"
@@ -59,6 +62,10 @@ NATIVE_TYPES = {
     "stacked_area": XL_CHART_TYPE.AREA_STACKED,
 }
 STACKED_KINDS = frozenset({"stacked_bar", "stacked_column", "stacked_area"})
+TITLE_TYPES = frozenset({PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE})
+LINE_SPACING = 1.2  # a line's height in font sizes (PowerPoint's and LibreOffice's single spacing)
+LATIN_EM = 0.55  # the average width of a Latin character in font sizes; a CJK character takes a whole one
+POINTS_PER_INCH = 72
 
 Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is being done)
 SpecBuilder = Callable[[ChartDef], ChartSpec]
@@ -201,9 +208,10 @@ def assemble_pack(
     _report(progress, 0, steps, t("briefing.step_cover", lang))
     deck.cover(scenario_name, scenario_values, len(specs), today)
     painter = _Painter(images_mode, renderer, template, lang)
+    slide_count = len(specs) + 2  # cover, one per chart, closing
     for i, spec in enumerate(specs, start=1):
         _report(progress, i, steps, spec.title)
-        deck.chart_slide(spec, painter, scenario_name, i, len(specs))
+        deck.chart_slide(spec, painter, scenario_name, i + 1, slide_count)
     _report(progress, len(specs) + 1, steps, t("briefing.step_closing", lang))
     deck.closing(specs, painter.left_out)
     pptx_bytes = deck.to_bytes()
@@ -251,7 +259,7 @@ def build_zip(
         for spec in specs:
             name = f"{chart_file_name(spec.slug, lang)}.csv"
             csv_names.append(f"{name}: {spec.title}")
-            archive.writestr(name, spec.data.to_csv(index=False).encode("utf-8-sig"))
+            archive.writestr(name, csv_safe_frame(spec.data).to_csv(index=False).encode("utf-8-sig"))
         readme = t("briefing.zip_readme", lang, scenario=SCENARIO_FILE, files="\n".join(f"- {n}" for n in csv_names))
         if left_out:
             readme += (
@@ -370,6 +378,34 @@ def source_entry(line: str, slides: Sequence[int], lang: str) -> str:
 # ---------------------------------------------------------------- drawing
 
 
+def text_width_pt(text: str, size_pt: float) -> float:
+    """An estimate of the width of `text` set at `size_pt` (no font metrics at hand on a server)."""
+    return sum(size_pt if ord(ch) >= 0x2E80 else size_pt * LATIN_EM for ch in text)
+
+
+def lines_needed(text: str, width_in: float, size_pt: float) -> int:
+    """Lines `text` wraps to in a box `width_in` wide, breaking at spaces (anywhere in Chinese)."""
+    width_pt = width_in * POINTS_PER_INCH
+    lines, used = 1, 0.0
+    for token in re.findall(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+|\s+", text):
+        token_pt = text_width_pt(token, size_pt)
+        if used and used + token_pt > width_pt and not token.isspace():
+            lines, used = lines + 1, 0.0
+        used += 0 if (token.isspace() and not used) else token_pt
+    return lines
+
+
+def fitting_font_pt(paragraphs: Sequence[str], box: Box, size_pt: float, min_pt: float) -> float:
+    """The largest size from `size_pt` down (half points) at which the paragraphs fit the box; `min_pt` at least."""
+    size = size_pt
+    while size > min_pt:
+        height_pt = sum(lines_needed(p, box.width, size) for p in paragraphs) * size * LINE_SPACING
+        if height_pt <= box.height * POINTS_PER_INCH:
+            break
+        size -= 0.5
+    return max(size, min_pt)
+
+
 def _rgb(colour: str) -> RGBColor:
     return RGBColor.from_string(colour.lstrip("#"))
 
@@ -442,7 +478,7 @@ class _Painter:
         try:
             renderer = self.renderer or images.default_renderer()
             png = renderer.render(
-                _figure_for_slide(spec.figure),
+                _figure_for_slide(spec.figure, tpl.image_width_px, tpl.image_height_px),
                 fmt="png",
                 width=tpl.image_width_px,
                 height=tpl.image_height_px,
@@ -454,11 +490,16 @@ class _Painter:
         return png, ""
 
 
-def _figure_for_slide(fig: go.Figure) -> go.Figure:
-    """The app's figure without its title (the slide carries the title)."""
-    copy = go.Figure(fig)
-    copy.update_layout(title_text="", margin_t=40)
-    return copy
+def _figure_for_slide(fig: go.Figure, width_px: int, height_px: int) -> go.Figure:
+    """The app's figure laid out for the picture's size, without title and source line (the slide carries
+    both in its title and footnote); a map is framed on the whole of China for the picture's map area."""
+    out = fit_layout(fig, width_px=width_px, height_px=height_px, title=False, source=False)
+    if out.layout.map.style is not None:
+        margin = out.layout.margin
+        map_w = width_px - (margin.l or 0) - (margin.r or 0)
+        map_h = height_px - (margin.t or 0) - (margin.b or 0)
+        out.update_layout(map=fit_map_view(map_w, map_h))
+    return out
 
 
 def _placeholder(slide, text: str, template: DeckTemplate) -> None:
@@ -550,15 +591,34 @@ class _Deck:
         self.prs.core_properties.author = t("app.name", lang)
         self.prs.core_properties.language = "zh-CN" if lang == "zh" else "en-GB"
 
-    def _slide(self):
-        return self.prs.slides.add_slide(self.prs.slide_layouts[self.template.blank_layout])
+    def _slide(self, title: str, box: Box, size: float):
+        """A slide of the layout with a title placeholder, its title set there (outline view, screen readers
+        and "reset slide" see it), moved to `box`; other placeholders of the layout are removed."""
+        slide = self.prs.slides.add_slide(self.prs.slide_layouts[self.template.title_layout])
+        for placeholder in list(slide.placeholders):
+            if placeholder.placeholder_format.type not in TITLE_TYPES:
+                placeholder._element.getparent().remove(placeholder._element)
+        shape = slide.shapes.title
+        shape.left, shape.top, shape.width, shape.height = (Inches(v) for v in (box.left, box.top, box.width, box.height))
+        self._fill(shape, box, [title], size=size, colour=self.template.ink, bold=True, anchor=MSO_ANCHOR.BOTTOM)
+        shape.text_frame.paragraphs[0].alignment = PP_ALIGN.LEFT
+        return slide
 
     def _text(self, slide, box: Box, paragraphs: Sequence[str], *, size: float, colour: str, bold: bool = False, anchor=None):
-        shape = _box(slide.shapes, box)
+        return self._fill(_box(slide.shapes, box), box, paragraphs, size=size, colour=colour, bold=bold, anchor=anchor)
+
+    def _fill(self, shape, box: Box, paragraphs: Sequence[str], *, size: float, colour: str, bold: bool = False, anchor=None):
+        """Write the paragraphs at `size` points, or smaller if that is what it takes to stay inside the box."""
         frame = shape.text_frame
         frame.word_wrap = True
+        frame.auto_size = MSO_AUTO_SIZE.NONE
+        for side in ("margin_left", "margin_right", "margin_top", "margin_bottom"):
+            setattr(frame, side, Inches(self.template.text_inset))
         if anchor is not None:
             frame.vertical_anchor = anchor
+        inner = replace(box, width=box.width - 2 * self.template.text_inset, height=box.height - 2 * self.template.text_inset)
+        size = fitting_font_pt(paragraphs, inner, size, self.template.min_text_pt)
+        frame.text = ""
         for i, text in enumerate(paragraphs):
             paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
             run = paragraph.add_run()
@@ -576,11 +636,8 @@ class _Deck:
 
     def cover(self, scenario_name: str, scenario_values: Mapping[str, object], chart_count: int, today: date) -> None:
         tpl, lang = self.template, self.lang
-        slide = self._slide()
+        slide = self._slide(t("briefing.deck_title", lang), tpl.cover_title_box, tpl.cover_title_pt)
         self._rule(slide, tpl.cover_rule_box)
-        self._text(
-            slide, tpl.cover_title_box, [t("briefing.deck_title", lang)], size=tpl.cover_title_pt, colour=tpl.ink, bold=True
-        )
         self._text(
             slide, tpl.cover_subtitle_box, [t("briefing.deck_subtitle", lang)], size=tpl.cover_subtitle_pt, colour=tpl.muted
         )
@@ -600,9 +657,8 @@ class _Deck:
 
     def chart_slide(self, spec: ChartSpec, painter: _Painter, scenario_name: str, number: int, count: int) -> None:
         tpl, lang = self.template, self.lang
-        slide = self._slide()
+        slide = self._slide(spec.title, tpl.title_box, tpl.title_pt)
         self._rule(slide, tpl.accent_rule_box)
-        self._text(slide, tpl.title_box, [spec.title], size=tpl.title_pt, colour=tpl.ink, bold=True, anchor=MSO_ANCHOR.BOTTOM)
         self._text(slide, tpl.takeaway_box, [spec.takeaway], size=tpl.takeaway_pt, colour=tpl.accent)
         painter.draw(slide, spec, lang)
         footnote = footnote_text(spec, scenario_name, lang)
@@ -616,18 +672,15 @@ class _Deck:
             size=tpl.footer_pt,
             colour=tpl.muted,
             anchor=MSO_ANCHOR.BOTTOM,
-        )
+        ).text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
         slide.notes_slide.notes_text_frame.text = "\n\n".join(
             [spec.takeaway, footnote, t("briefing.notes_data", lang, file=f"{chart_file_name(spec.slug, lang)}.csv")]
         )
 
     def closing(self, specs: Sequence[ChartSpec], left_out: Sequence[LeftOut]) -> None:
         tpl, lang = self.template, self.lang
-        slide = self._slide()
+        slide = self._slide(t("briefing.sources_title", lang), tpl.closing_title_box, tpl.title_pt)
         self._rule(slide, tpl.accent_rule_box)
-        self._text(
-            slide, tpl.closing_title_box, [t("briefing.sources_title", lang)], size=tpl.title_pt, colour=tpl.ink, bold=True
-        )
         sources = [f"• {source_entry(line, slides, lang)}" for line, slides in sources_with_slides(specs)]
         body = tpl.closing_body_box
         via_height = tpl.closing_note_height

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import math
 import os
@@ -16,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from analysis import paths
+from analysis.buildstamp import datasets_hash, write_stamp
 from analysis.schema import (
     SPLIT_TOLERANCE_PERCENT,
     SPLIT_TOTAL_PERCENT,
@@ -27,6 +27,8 @@ from analysis.schema import (
 )
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$|^(\d{4})-(\d{4})$")
+DATE_PATTERN = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+URL_PATTERN = re.compile(r"^https?://\S+$")
 TRUE_WORDS = {"true": True, "false": False}
 # A cell a spreadsheet would evaluate (=, +, -, @ in front of something that is not a number): CSV injection.
 FORMULA_PREFIXES = "=+-@"
@@ -69,16 +71,6 @@ class BuildResult:
     row_counts: dict[str, int]
 
 
-def datasets_hash(datasets_dir: Path | None = None) -> str:
-    """Content hash of every CSV in datasets/, so the app can tell a stale database."""
-    datasets_dir = Path(datasets_dir or paths.datasets_dir())
-    digest = hashlib.sha256()
-    for csv_path in sorted(datasets_dir.glob("*.csv")):
-        digest.update(csv_path.name.encode())
-        digest.update(csv_path.read_bytes())
-    return digest.hexdigest()
-
-
 def read_table(spec: Table, datasets_dir: Path, problems: list[Problem]) -> LoadedTable | None:
     path = datasets_dir / spec.file_name
     if not path.exists():
@@ -102,6 +94,10 @@ def read_csv_text(spec: Table, text: str, problems: list[Problem]) -> LoadedTabl
     except csv.Error as exc:
         problems.append(Problem(spec.file_name, None, None, f"not valid CSV: {exc}"))
         return None
+    duplicated = sorted({str(c) for c in header if header.count(c) > 1})
+    if duplicated:  # csv.DictReader would keep only the last of them, silently
+        problems.append(Problem(spec.file_name, 1, None, f"duplicate column(s): {', '.join(duplicated)}"))
+        return None
     missing = [c for c in spec.column_names if c not in header]
     extra = [c for c in header if c not in spec.column_names]
     if missing:
@@ -113,12 +109,17 @@ def read_csv_text(spec: Table, text: str, problems: list[Problem]) -> LoadedTabl
     return LoadedTable(spec, rows, [])
 
 
+# ASCII decimal only: float() and int() also take "１２３", "٣٤", "1_000", "inf" and "nan".
+FLOAT_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+INT_TEXT = re.compile(r"[+-]?\d+", re.ASCII)
+MAX_TEXT_CHARS = 2_000
+MAX_KEY_CHARS = 100
+# C0/C1 controls and the bidirectional overrides that make text read differently from what it holds.
+CONTROL_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return FLOAT_TEXT.fullmatch(text) is not None
 
 
 def parse_cell(column: Column, raw: str | None) -> tuple[object, str | None]:
@@ -129,20 +130,23 @@ def parse_cell(column: Column, raw: str | None) -> tuple[object, str | None]:
     if text == "":
         return None, ("is required but empty" if column.required else None)
     if text[0] in FORMULA_PREFIXES and not _is_number(text):
-        return None, f"looks like a spreadsheet formula: {text!r}"
+        return None, f"looks like a spreadsheet formula: {text[:40]!r}"
     if column.choices and text not in column.choices:
-        return None, f"unknown value {text!r} (allowed: {', '.join(column.choices)})"
+        return None, f"unknown value {text[:40]!r} (allowed: {', '.join(column.choices)})"
     if column.type == "text":
+        if CONTROL_TEXT.search(text):
+            return None, "contains a control or text-direction character"
+        if len(text) > MAX_TEXT_CHARS:
+            return None, f"is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}"
         return text, None
     if column.type == "bool":
         if text.lower() not in TRUE_WORDS:
             return None, f"not true/false: {text!r}"
         return TRUE_WORDS[text.lower()], None
-    try:
-        number = float(text) if column.type == "float" else int(text)
-    except ValueError:
+    if not (FLOAT_TEXT if column.type == "float" else INT_TEXT).fullmatch(text):
         kind = "a number" if column.type == "float" else "an integer"
-        return None, f"not {kind}: {text!r}"
+        return None, f"not {kind}: {text[:40]!r}"
+    number = float(text) if column.type == "float" else int(text)
     if isinstance(number, float) and not math.isfinite(number):
         return None, f"not a finite number: {text!r}"
     if column.min_value is not None and number < column.min_value:
@@ -159,6 +163,8 @@ def type_rows(table: LoadedTable, problems: list[Problem]) -> None:
         typed: dict[str, object] = {"_line": line}
         for column in table.spec.columns:
             value, reason = parse_cell(column, raw.get(column.name))
+            if not reason and column.name == table.spec.key and isinstance(value, str) and len(value) > MAX_KEY_CHARS:
+                reason = f"is {len(value):,} characters long; the limit is {MAX_KEY_CHARS:,}"
             if reason:
                 problems.append(Problem(table.spec.file_name, line, column.name, reason))
             typed[column.name] = value
@@ -254,6 +260,9 @@ def check_splits(figures: LoadedTable, metric_by_id: dict, problems: list[Proble
         metric = metric_by_id.get(row["metric"])
         if metric and metric["sums_to_100"] and row["value"] is not None:
             groups[(row["metric"], row["entity"], row["period"], row["source_id"])].append(row)
+            if not 0 <= row["value"] <= SPLIT_TOTAL_PERCENT:
+                reason = f"share {row['value']:g} is outside 0–100"
+                problems.append(Problem(figures.spec.file_name, row["_line"], "value", reason))
     for (metric, entity, period, _), rows in groups.items():
         total = sum(r["value"] for r in rows)
         if abs(total - SPLIT_TOTAL_PERCENT) > SPLIT_TOLERANCE_PERCENT:
@@ -294,6 +303,51 @@ def check_sources_and_places(tables: dict[str, LoadedTable], problems: list[Prob
                 )
 
 
+def printed_number(printed: str) -> float | None:
+    """'2,781.9' -> 2781.9; None when `printed` is not a number."""
+    try:
+        return float(printed.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def check_later_figures(tables: dict[str, LoadedTable], problems: list[Problem]) -> None:
+    """A later figure is evidence only with its page, date and a quote that prints the stored number."""
+    table = tables.get("later_figures")
+    if not table:
+        return
+    name = table.spec.file_name
+    dimension = {u["unit_id"]: u["dimension"] for u in tables["units"].typed} if "units" in tables else {}
+    metric_unit = {m["metric_id"]: m["unit"] for m in tables["metrics"].typed} if "metrics" in tables else {}
+    for row in table.typed:
+        line = row["_line"]
+        wanted = dimension.get(metric_unit.get(row["metric"], ""))
+        if wanted and row["unit"] in dimension and dimension[row["unit"]] != wanted:
+            problems.append(
+                Problem(name, line, "unit", f"unit {row['unit']!r} does not measure {wanted}, the metric's dimension")
+            )
+        value, low, high, period = row["value"], row["value_low"], row["value_high"], row["period"]
+        if value is None and (low is None or high is None):
+            problems.append(Problem(name, line, "value", "needs a value, or both value_low and value_high"))
+        if (low is None) != (high is None):
+            problems.append(Problem(name, line, "value_low", "value_low and value_high must be given together"))
+        if period and not PERIOD_PATTERN.match(period):
+            problems.append(Problem(name, line, "period", f"not a year, YYYY-MM or YYYY-YYYY range: {period!r}"))
+        for column in ("edition", "published_on"):
+            if row[column] and not DATE_PATTERN.match(row[column]):
+                problems.append(Problem(name, line, column, f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {row[column]!r}"))
+        if row["url"] and not URL_PATTERN.match(row["url"]):
+            problems.append(Problem(name, line, "url", f"not an http(s) address: {row['url']!r}"))
+        printed, quote = row["printed"], row["quote"]
+        if printed and quote and printed not in quote:
+            problems.append(Problem(name, line, "quote", f"does not contain the printed number {printed!r}"))
+        number = printed_number(printed) if printed else None
+        if printed and number is None:
+            problems.append(Problem(name, line, "printed", f"not a number as printed: {printed!r}"))
+        elif number is not None and not any(v is not None and math.isclose(number, v) for v in (value, low, high)):
+            problems.append(Problem(name, line, "printed", f"{printed!r} is not the stored value {value!r}"))
+
+
 def load_and_validate(datasets_dir: Path | None = None) -> dict[str, LoadedTable]:
     """Read every table and run every check; raise BuildError listing all problems."""
     datasets_dir = Path(datasets_dir or paths.datasets_dir())
@@ -308,6 +362,7 @@ def load_and_validate(datasets_dir: Path | None = None) -> dict[str, LoadedTable
     check_references(tables, problems)
     check_figures(tables, problems)
     check_sources_and_places(tables, problems)
+    check_later_figures(tables, problems)
     if problems:
         raise BuildError(problems)
     return tables
@@ -338,6 +393,7 @@ def write_database(tables: dict[str, LoadedTable], db_path: Path, content_hash: 
         finally:
             con.close()
         os.replace(tmp_path, db_path)
+        write_stamp(db_path, content_hash)
     finally:
         tmp_path.unlink(missing_ok=True)
         Path(f"{tmp_path}.wal").unlink(missing_ok=True)

@@ -71,6 +71,7 @@ CHART_MODULES: tuple[str, ...] = (
     "analysis.regions",
     "analysis.compute_view",
     "analysis.market_charts",
+    "analysis.later_view",
 )
 
 

@@ -18,8 +18,10 @@ dense FP16/BF16 Tensor throughput (1/3 reproduces the report's A100 counts).
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
@@ -369,21 +371,72 @@ def _spec_number(raw: object) -> float | None:
 
 
 def _key(name: object) -> str:
-    return re.sub(r"[\s\-_()]+", "", str(name).strip().lower())
+    # NFKC folds full-width brackets and digits (“（SXM5）”, “９１０”) into their plain forms.
+    return re.sub(r"[\s\-_()·]+", "", unicodedata.normalize("NFKC", str(name)).strip().lower())
 
 
-def accelerator(gpu: str, catalogue: pd.DataFrame | None = None) -> dict:
-    """The catalogue row for `gpu` (id or English/Chinese name, case and spacing ignored: "A100", "H100 SXM")."""
+_BRACKETS = re.compile(r"\s*[(（]([^)）]*)[)）]\s*")
+
+
+def _aliases(record: dict) -> set[str]:
+    """The names people type for one catalogue row: id, full names, the model without vendor or brackets
+    ("H100", "Ascend 910", "昇腾910"), and the model with any one bracketed detail ("A100 80GB", "H100 SXM5")."""
+    aliases = {_key(record["accelerator_id"])}
+    for name, vendor in ((record["name_en"], record["vendor_en"]), (record["name_zh"], record["vendor_zh"])):
+        name = unicodedata.normalize("NFKC", str(name))
+        details = [d.strip() for inner in _BRACKETS.findall(name) for d in re.split(r"[,，]", inner)]
+        bare = _BRACKETS.sub(" ", name).strip()
+        models = {bare}
+        for prefix in (str(vendor), str(vendor).split(" ")[0], "NVIDIA", "英伟达"):
+            if prefix and bare.lower().startswith(prefix.lower()):
+                models.add(bare[len(prefix) :].strip())
+        models.discard("")
+        aliases |= {_key(name)} | {_key(m) for m in models}
+        tokens = [t for d in details for t in [d, *re.findall(r"[A-Za-z]+\d+|\d+\s*GB", d)]]
+        aliases |= {_key(f"{m} {t}") for m in models for t in tokens} | {_key(f"{m} {' '.join(details)}") for m in models}
+    aliases.discard("")
+    return aliases
+
+
+def resolve_gpu(gpu: str, catalogue: pd.DataFrame | None = None) -> str:
+    """The catalogue id for a name as people type it ("H100", "a100 80gb", "昇腾910", "h100_sxm").
+
+    Case, spacing, hyphens and full-width characters are ignored. An unknown or ambiguous name raises
+    ComputeInputError whose message lists the closest catalogue names.
+    """
     table = load_catalogue() if catalogue is None else validate_catalogue(catalogue)
     if not isinstance(gpu, str) or not gpu.strip():
         raise ComputeInputError("gpu", f"gpu must be a catalogue name, got {gpu!r}", "unknown_gpu", name=str(gpu))
     wanted = _key(gpu)
-    for record in table.to_dict("records"):
-        names = {_key(record["accelerator_id"]), _key(record["name_en"]), _key(record["name_zh"])}
-        if wanted in names:
-            return record
+    records = table.to_dict("records")
+    alias_ids: dict[str, set[str]] = {}
+    for record in records:
+        for alias in _aliases(record):
+            alias_ids.setdefault(alias, set()).add(record["accelerator_id"])
+    found = alias_ids.get(wanted, set())
+    if len(found) == 1:
+        return next(iter(found))
+    labels = {r["accelerator_id"]: f"{r['accelerator_id']} ({r['name_en']})" for r in records}
+    if found:
+        choices = ", ".join(labels[i] for i in sorted(found))
+        raise ComputeInputError(
+            "gpu", f"GPU {gpu!r} is ambiguous; it fits: {choices}", "unknown_gpu", name=str(gpu), suggestions=choices
+        )
+    close = difflib.get_close_matches(wanted, list(alias_ids), n=6, cutoff=0.6)
+    close_ids = list(dict.fromkeys(i for alias in close for i in sorted(alias_ids[alias])))[:3]
+    suggestions = ", ".join(labels[i] for i in close_ids)
+    hint = f"did you mean: {suggestions}? " if suggestions else ""
     known = ", ".join(table["accelerator_id"])
-    raise ComputeInputError("gpu", f"unknown GPU {gpu!r}; the catalogue has: {known}", "unknown_gpu", name=str(gpu))
+    raise ComputeInputError(
+        "gpu", f"unknown GPU {gpu!r}; {hint}the catalogue has: {known}", "unknown_gpu", name=str(gpu), suggestions=suggestions
+    )
+
+
+def accelerator(gpu: str, catalogue: pd.DataFrame | None = None) -> dict:
+    """The catalogue row for `gpu`, named as people type it (see `resolve_gpu`)."""
+    table = load_catalogue() if catalogue is None else validate_catalogue(catalogue)
+    gpu_id = resolve_gpu(gpu, table)
+    return next(r for r in table.to_dict("records") if r["accelerator_id"] == gpu_id)
 
 
 def peak_tflops(gpu: str, catalogue: pd.DataFrame | None = None) -> float:

@@ -346,9 +346,6 @@ def tradeoff_chart(
     data = pd.DataFrame({days_header: curve["days"].astype(int), chip_header: curve["gpus"].round(1)})
     if show_reference:
         data[reference_header] = curve["reference_gpus"].round(1)
-    series = [NativeSeries(chip_header, tuple(float(v) for v in curve["gpus"]))]
-    if show_reference:
-        series.append(NativeSeries(reference_header, tuple(float(v) for v in curve["reference_gpus"])))
     month = curve.loc[curve["days"] == cm.DAYS_PER_MONTH, "gpus"].iloc[0]
     day = curve.loc[curve["days"] == 1, "gpus"].iloc[0]
     return ChartSpec(
@@ -366,13 +363,9 @@ def tradeoff_chart(
         data=data,
         source_line=sources,
         assumptions={t("compute.util", lang): util, t("compute.chip", lang): chip},
-        native=NativeChart(
-            kind="line",
-            categories=tuple(str(int(d)) for d in curve["days"]),
-            series=tuple(series),
-            y_title=t("compute.chart.tradeoff.y", lang),
-            number_format="#,##0",
-        ),
+        # Run lengths from 1 to 365 days need a numeric log axis; a PowerPoint line chart has only categories,
+        # which would space 1, 2, 3, 5 … 365 evenly. The deck takes the picture with its log–log axes.
+        native=None,
     )
 
 

@@ -11,8 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import data
-from analysis.charts import PALETTE, apply_house_style
-from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
+from analysis.charts import PALETTE, apply_house_style, tint, wrap_text
+from analysis.chartspec import ChartDef, ChartSpec
 from analysis.cycle import FIRST_YEAR, GROUPS, LAST_YEAR, PHASE_OF_GROUP, PHASES, CycleModel, CycleResults, sensitivity
 from analysis.cycle_link import assumptions_for
 from analysis.db import query
@@ -23,6 +23,11 @@ GROUP_COLOURS = {"hardware": PALETTE["secondary"], "inference": PALETTE["primary
 MATRIX_PHASES = ("development", "commercial")
 CYCLE_SOURCES = ["qb_cycle"]
 MATRIX_SOURCES = ["qb_cycle", "supp_editorial_cycle_scores"]
+
+
+SENSITIVITY_LABEL_COLS = 20  # display columns per line of an assumption's name on the tornado's axis
+SENSITIVITY_LABELS_PX = 150  # 20 display columns at 12 px, and the tick gap
+LOWER_TINT = 0.5  # the lower (-) setting's bars: the phase's colour, half-way to white
 
 
 def phase_items(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -113,13 +118,6 @@ def curves_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object],
     table = wide.reset_index().rename(columns={"year": t("chart.year", lang)})
     table = table.rename(columns={g: t(f"cycle.group.{g}", lang) for g in GROUPS})
     table[t("cycle.column.leader", lang)] = [t(f"cycle.group.{results.leader(y)}", lang) for y in wide.index]
-    native = NativeChart(
-        kind="line",
-        categories=tuple(str(int(y)) for y in wide.index),
-        series=tuple(NativeSeries(t(f"cycle.group.{g}", lang), tuple(round(float(v), 2) for v in wide[g])) for g in GROUPS),
-        y_title=t("cycle.y_value", lang),
-        number_format="0.0",
-    )
     return ChartSpec(
         slug="cycle-curves",
         title=t("cycle.chart.curves", lang),
@@ -128,7 +126,9 @@ def curves_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object],
         data=table,
         source_line=source_line,
         assumptions=assumption_labels(results, lang),
-        native=native,
+        # The title promises the computed phases, drawn as shaded bands; a PowerPoint line chart cannot shade
+        # year ranges, so the deck takes the picture rather than drop them.
+        native=None,
     )
 
 
@@ -155,6 +155,8 @@ def sensitivity_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, obj
     source_line = data.source_line(con, CYCLE_SOURCES, lang)
     table["label"] = [t(f"cycle.param.{name}", lang) for name in table["assumption"]]
     order = list(dict.fromkeys(table["label"]))
+    # Wrapped tick labels: unwrapped, the longest pushes the plot off a phone and is cut in a slide picture.
+    tick_text = [wrap_text(label, SENSITIVITY_LABEL_COLS) for label in order]
     fig = go.Figure()
     colours = {"development": PALETTE["primary"], "commercial": PALETTE["tertiary"], "infrastructure": PALETTE["secondary"]}
     for phase in PHASES:
@@ -173,13 +175,13 @@ def sensitivity_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, obj
                     x=shifts,
                     name=name,
                     orientation="h",
-                    marker={"color": colours[phase], "opacity": 0.55 if direction == "low" else 1.0},
+                    marker={"color": tint(colours[phase], LOWER_TINT) if direction == "low" else colours[phase]},
                     hovertemplate="%{y}: %{x:+.0f}<extra>%{fullData.name}</extra>",
                 )
             )
-    fig.update_layout(barmode="group", height=620)
+    fig.update_layout(barmode="group", bargap=0.12, bargroupgap=0, height=620)
     fig.update_xaxes(title_text=t("cycle.shift_axis", lang), zeroline=True, zerolinecolor=PALETTE["muted"], dtick=1)
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(autorange="reversed", tickvals=order, ticktext=tick_text)
     data_table = table.rename(
         columns={
             "label": t("cycle.column.assumption", lang),
@@ -195,7 +197,10 @@ def sensitivity_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, obj
         slug="cycle-sensitivity",
         title=t("cycle.chart.sensitivity", lang),
         takeaway=t("cycle.sens_takeaway", lang),
-        figure=apply_house_style(fig, title=t("cycle.chart.sensitivity", lang), source_line=source_line, lang=lang),
+        # A left margin with room for the wrapped names: the source line starts at the figure's edge, left of them.
+        figure=apply_house_style(fig, title=t("cycle.chart.sensitivity", lang), source_line=source_line, lang=lang).update_layout(
+            margin_l=SENSITIVITY_LABELS_PX
+        ),
         data=data_table,
         source_line=source_line,
         native=None,  # a tornado of six offset series reads poorly as a PowerPoint bar chart; the deck takes the image

@@ -117,5 +117,6 @@ def format_source_line(frame: pd.DataFrame, lang: str) -> str:
             where = f"「{row.report_section}」"
             parts.append(f"{producer}，{where}" if lang == "zh" else f"{producer}, {where}")
         else:
-            parts.append(f"{producer}《{row.title}》" if lang == "zh" else f"{producer}, {row.title} (supplementary)")
+            label = "derived" if row.origin == "derived" else "supplementary"
+            parts.append(f"{producer}《{row.title}》" if lang == "zh" else f"{producer}, {row.title} ({label})")
     return "；".join(parts) if lang == "zh" else "; ".join(parts)

@@ -10,7 +10,8 @@ import duckdb
 import pandas as pd
 
 from analysis import paths
-from analysis.build import BuildError, build, datasets_hash
+from analysis.build import BuildError, build
+from analysis.buildstamp import datasets_hash, verified_build
 
 _build_lock = threading.Lock()
 
@@ -23,24 +24,22 @@ class DatabaseStatus:
     datasets_hash: str
     rebuilt: bool
     problem: BuildError | None = None
+    build_id: str = ""  # the file's sha256 (start): a rebuild of the same datasets is a new build
 
     @property
     def stale(self) -> bool:
         return self.problem is not None
 
+    @property
+    def cache_key(self) -> str:
+        """Key for connections and cached results: changes with the data and with every rebuilt file."""
+        return f"{self.datasets_hash}:{self.build_id}" if self.build_id else self.datasets_hash
+
 
 def stored_hash(db_path: Path) -> str | None:
-    if not db_path.exists():
-        return None
-    try:
-        con = duckdb.connect(str(db_path), read_only=True)
-        try:
-            row = con.execute("SELECT datasets_hash FROM build_info").fetchone()
-        finally:
-            con.close()
-    except duckdb.Error:
-        return None
-    return row[0] if row else None
+    """The datasets hash of a whole build at `db_path` (None when missing, damaged or unstamped)."""
+    verified = verified_build(db_path)
+    return verified[0] if verified else None
 
 
 def ensure_database(datasets_dir: Path | None = None, db_path: Path | None = None) -> DatabaseStatus:
@@ -52,15 +51,17 @@ def ensure_database(datasets_dir: Path | None = None, db_path: Path | None = Non
     db_path = Path(db_path or paths.database_path())
     with _build_lock:
         current = datasets_hash(datasets_dir)
-        if stored_hash(db_path) == current:
-            return DatabaseStatus(db_path, current, rebuilt=False)
+        verified = verified_build(db_path)
+        if verified and verified[0] == current:
+            return DatabaseStatus(db_path, current, rebuilt=False, build_id=verified[1])
         try:
             result = build(datasets_dir, db_path)
         except BuildError as exc:
-            if not db_path.exists():
+            if verified is None:  # missing or damaged: there is no good build to fall back on
                 raise
-            return DatabaseStatus(db_path, stored_hash(db_path) or "", rebuilt=False, problem=exc)
-        return DatabaseStatus(db_path, result.datasets_hash, rebuilt=True)
+            return DatabaseStatus(db_path, verified[0], rebuilt=False, problem=exc, build_id=verified[1])
+        rebuilt = verified_build(db_path)
+        return DatabaseStatus(db_path, result.datasets_hash, rebuilt=True, build_id=rebuilt[1] if rebuilt else "")
 
 
 def connect_readonly(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:

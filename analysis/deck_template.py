@@ -2,7 +2,7 @@
 
 A company restyles its decks by editing `DEFAULT_TEMPLATE` here (or passing its own `DeckTemplate`
 to `analysis.briefing`): nothing visual is decided anywhere else. `base_presentation` may name a
-.pptx whose slide master and theme the deck is built on (its layout `blank_layout` is used).
+.pptx whose slide master and theme the deck is built on (its layout `title_layout`, one with a title placeholder, is used).
 Lengths are in inches, font sizes in points, colours as "#rrggbb".
 """
 
@@ -27,7 +27,7 @@ class DeckTemplate:
     slide_width: float = 13.333  # 16:9
     slide_height: float = 7.5
     base_presentation: str | None = None  # path to a company .pptx (master, theme); None: python-pptx's default
-    blank_layout: int = 6  # index of the layout without placeholders in the base presentation
+    title_layout: int = 5  # index of the base presentation's "Title Only" layout: every slide's title is its placeholder
 
     # Fonts: Latin text and East Asian (Chinese) text are set separately, as PowerPoint does.
     font_latin: str = "Arial"
@@ -62,6 +62,8 @@ class DeckTemplate:
     footer_pt: float = 9
     chart_pt: float = 12
     chart_legend_pt: float = 12
+    min_text_pt: float = 6.5  # text shrinks towards this, never below, to stay inside its box
+    text_inset: float = 0.05  # inches between a text box's edge and its text
 
     # Cover slide
     cover_title_box: Box = field(default_factory=lambda: Box(0.9, 2.0, 11.5, 1.3))
@@ -70,12 +72,12 @@ class DeckTemplate:
     cover_rule_box: Box = field(default_factory=lambda: Box(0.9, 1.75, 1.6, 0.08))
 
     # Chart slides
-    accent_rule_box: Box = field(default_factory=lambda: Box(0.5, 0.35, 1.0, 0.06))
-    title_box: Box = field(default_factory=lambda: Box(0.5, 0.45, 12.3, 0.8))
-    takeaway_box: Box = field(default_factory=lambda: Box(0.5, 1.2, 12.3, 0.6))
-    chart_box: Box = field(default_factory=lambda: Box(0.5, 1.85, 12.3, 4.55))
-    footnote_box: Box = field(default_factory=lambda: Box(0.5, 6.45, 11.0, 0.8))
-    footer_box: Box = field(default_factory=lambda: Box(11.5, 6.95, 1.33, 0.35))
+    accent_rule_box: Box = field(default_factory=lambda: Box(0.5, 0.3, 1.0, 0.06))
+    title_box: Box = field(default_factory=lambda: Box(0.5, 0.4, 12.3, 0.62))
+    takeaway_box: Box = field(default_factory=lambda: Box(0.5, 1.04, 12.3, 0.62))
+    chart_box: Box = field(default_factory=lambda: Box(0.5, 1.72, 12.3, 4.55))
+    footnote_box: Box = field(default_factory=lambda: Box(0.5, 6.32, 10.4, 1.0))
+    footer_box: Box = field(default_factory=lambda: Box(11.0, 6.97, 1.83, 0.35))
 
     # Closing slide: two columns of sources, then what was left out
     closing_title_box: Box = field(default_factory=lambda: Box(0.5, 0.45, 12.3, 0.8))
@@ -87,9 +89,10 @@ class DeckTemplate:
     closing_note_height: float = 0.5  # the "quoted via the report" note at the bottom
 
     # Chart images (charts without a native PowerPoint form): pixels at 1×, rendered at image_scale.
-    image_width_px: int = 1230
-    image_height_px: int = 455
-    image_scale: float = 2
+    # 1000 px across 12.3 in: plotly's 13 px text lands at about 11.5 pt on the slide. Same aspect as chart_box.
+    image_width_px: int = 1000
+    image_height_px: int = 370
+    image_scale: float = 2.5
 
     # Native charts
     chart_gridlines: bool = True

@@ -50,7 +50,8 @@ def source_options(figures: pd.DataFrame, lang: str) -> dict[str, str]:
         elif row["origin"] == imports.IMPORTED_ORIGIN:
             labels[row["source_id"]] = t("explorer.imported_source", lang, version=row["version_name"], source=producer)
         else:
-            labels[row["source_id"]] = f"{producer} · {t('origin.supplementary', lang)}"
+            origin = t("origin." + row["origin"], lang)
+            labels[row["source_id"]] = f"{producer} · {origin}"
     return dict(sorted(labels.items(), key=lambda item: item[1]))
 
 
@@ -105,5 +106,5 @@ def database_archive(con: duckdb.DuckDBPyConnection, revision: int | None = None
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in table_names(con):
             archive.writestr(f"{name}.parquet", parquet_bytes(query(con, f'SELECT * FROM "{name}"')))
-        archive.writestr("imported_figures.parquet", parquet_bytes(imports.ImportStore().active_rows()))
+        archive.writestr("imported_figures.parquet", parquet_bytes(imports.readable_active_rows()))
     return buffer.getvalue()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 
 from analysis.i18n import t
+
+# "{v} months" read with 1 is "1 month": English units that are one plural word lose their -s for exactly one.
+_PLURAL_UNIT = re.compile(r"^\{v\} ([a-z-]+)s$")
 
 
 def _decimal_text(value: float, scale: float = 1.0) -> str:
@@ -29,19 +33,72 @@ def _scale_and_template(unit_row, lang: str) -> tuple[float, str]:
     return 1.0, unit_row["format_zh"]
 
 
+MILLIONS_MARK = "{v} m"  # English money printed in millions ("USD {v} m a month")
+MILLION = 1_000_000
+
+
+def _in_whole_units(scale: float, template: str, values: list[float]) -> tuple[float, str]:
+    """Below a million, English prints money in whole dollars (USD 37,000, not USD 0.037 m), as the audit does."""
+    if MILLIONS_MARK in template and values and all(abs(v * scale) < 1 for v in values):
+        return scale * MILLION, template.replace(MILLIONS_MARK, "{v}")
+    return scale, template
+
+
+def _fill(template: str, number: str) -> str:
+    singular = _PLURAL_UNIT.match(template) if number == "1" else None
+    return f"1 {singular.group(1)}" if singular else template.format(v=number)
+
+
 def format_number(value, unit_row, lang: str) -> str:
+    scale, template = _in_whole_units(*_scale_and_template(unit_row, lang), [float(value)])
+    return _fill(template, _decimal_text(float(value), scale))
+
+
+SIGNIFICANT_DIGITS = 3  # computed figures (forecasts, totals): as many digits as an analyst would print
+
+
+def display_unit(unit_row, lang: str) -> tuple[float, str]:
+    """(scale, label) of the unit a quantity stored in `unit_row` is shown in for `lang`.
+
+    The store keeps the report's own unit (亿美元, 万台); English prints the larger unit of the units
+    table's `en_scale` (USD bn, million units). A stored value × scale is the displayed number;
+    the label is the print format without its number ("USD {v} bn" → "USD bn").
+    """
     scale, template = _scale_and_template(unit_row, lang)
-    return template.format(v=_decimal_text(float(value), scale))
+    return scale, " ".join(template.replace("{v}", " ").split())
+
+
+def round_significant(value: float, digits: int = SIGNIFICANT_DIGITS) -> float:
+    """`value` rounded to `digits` significant figures (758.62 → 759, 4.2555 → 4.26, 6842.12 → 6840)."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    decimals = digits - 1 - math.floor(math.log10(abs(value)))
+    return float(round(Decimal(repr(value)), decimals))
+
+
+def format_quantity(value, unit_row, lang: str, *, significant: int | None = SIGNIFICANT_DIGITS) -> str:
+    """A stored value as a reader sees it: in the display unit of `lang`, to `significant` figures.
+
+    Every place that prints the same quantity (slider, chart, table, headline, deck) goes through
+    `display_unit` and this, so they agree on the unit. `significant=None` keeps every digit given
+    (a source figure printed with more digits than three).
+    """
+    scale, template = _in_whole_units(*_scale_and_template(unit_row, lang), [float(value)])
+    shown = float(Decimal(repr(float(value))) * Decimal(repr(scale)))
+    if significant is not None:
+        shown = round_significant(shown, significant)
+    return _fill(template, _decimal_text(shown))
 
 
 def format_figure(figure, unit_row, lang: str) -> str:
     """`figure` needs value, value_low, value_high, qualifier; `unit_row` a row of units."""
-    scale, template = _scale_and_template(unit_row, lang)
+    given = [figure["value"]] if not is_blank(figure["value"]) else [figure["value_low"], figure["value_high"]]
+    scale, template = _in_whole_units(*_scale_and_template(unit_row, lang), [float(v) for v in given])
     if is_blank(figure["value"]):
         number = f"{_decimal_text(float(figure['value_low']), scale)}–{_decimal_text(float(figure['value_high']), scale)}"
     else:
         number = _decimal_text(float(figure["value"]), scale)
-    body = template.format(v=number)
+    body = _fill(template, number)
     qualifier = figure["qualifier"]
     if qualifier and qualifier != "none":
         return t(f"qualifier.{qualifier}", lang, value=body)

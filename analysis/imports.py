@@ -49,7 +49,8 @@ from analysis.format import is_blank
 from analysis.i18n import t
 from analysis.scenario import Param
 from analysis.schema import TABLES_BY_NAME, Column, Table
-from analysis.userstore import StoreError, atomic_write_bytes, locked
+from analysis.textsafe import escape_markdown, redact_paths
+from analysis.userstore import StoreError, atomic_write_bytes, locked, remove_temp_files
 
 # About a hundred times datasets/figures.csv: anything bigger is not a set of figures. Megabytes of
 # 1024 × 1024 bytes, as Streamlit's uploader counts them; the uploader refuses bigger files itself.
@@ -93,6 +94,7 @@ class ImportCheck:
     sha256: str
     rows: tuple[dict, ...]
     problems: tuple[Problem, ...]
+    skipped: int = 0  # rows left as the template gave them (nothing filled in), not imported
 
     @property
     def ok(self) -> bool:
@@ -129,7 +131,11 @@ def check_import(con: duckdb.DuckDBPyConnection, payload: bytes, file_name: str)
     problems: list[Problem] = []
     text = _decode(payload, file_name, problems)
     table = read_csv_text(IMPORT_TABLE, text, problems) if text is not None else None
+    skipped = 0
     if table is not None:
+        filled = [(line, raw) for line, raw in table.rows if not _unfilled(raw)]
+        skipped = len(table.rows) - len(filled)
+        table = replace(table, rows=filled)
         if not table.rows:
             problems.append(Problem(file_name, None, None, "the file has a header but no rows"))
         type_rows(table, problems)
@@ -143,7 +149,18 @@ def check_import(con: duckdb.DuckDBPyConnection, payload: bytes, file_name: str)
     problems = [replace(p, file=file_name) for p in problems]
     problems.sort(key=lambda p: p.line or 0)
     rows = tuple(_public_row(r) for r in table.typed) if table is not None and not problems else ()
-    return ImportCheck(file_name, digest, rows, tuple(problems))
+    return ImportCheck(file_name, digest, rows, tuple(problems), skipped)
+
+
+# A row of the forecasts template comes with its ids filled in; until one of these holds something,
+# it is a row the user chose not to fill, not a figure with everything missing.
+FILLED_COLUMNS = ("value", "value_low", "value_high", "printed", "source", "note")
+
+
+def _unfilled(raw: dict) -> bool:
+    if None in raw:  # surplus cells: a malformed row, to be reported
+        return False
+    return all(is_blank(raw.get(c)) or not str(raw.get(c)).strip() for c in FILLED_COLUMNS)
 
 
 def check_import_file(con: duckdb.DuckDBPyConnection, path: Path) -> ImportCheck:
@@ -210,6 +227,10 @@ _REASONS: tuple[tuple[str, str], ...] = (
     (r"not UTF-8 text \((?P<detail>.*)\)", "not_utf8"),
     (r"not valid CSV: (?P<detail>.*)", "bad_csv"),
     (r"missing column\(s\): (?P<columns>.*)", "missing_columns"),
+    (r"duplicate column\(s\): (?P<columns>.*)", "duplicate_columns"),
+    (r"contains a control or text-direction character", "control_chars"),
+    (r"is (?P<length>[\d,]+) characters long; the limit is (?P<limit>[\d,]+)", "too_long"),
+    (r"share (?P<value>\S+) is outside 0–100", "share_range"),
     (r"unexpected column\(s\): (?P<columns>.*)", "extra_columns"),
     (r"row has fewer cells than the header", "short_row"),
     (r"row has more cells than the header", "long_row"),
@@ -246,17 +267,13 @@ def describe_problem(problem: Problem, lang: str) -> str:
     code, values = reason_code(problem.reason)
     if code == "unknown_reference":
         values["what"] = t(f"imports.what.{values['what']}", lang)
+    values["column"] = problem.column or ""
     reason = t(f"imports.reason.{code}", lang, **values) if code else problem.reason
     if problem.line is None:
         return reason
     if problem.column:
         return t("imports.at_line_column", lang, line=problem.line, column=problem.column, reason=reason)
     return t("imports.at_line", lang, line=problem.line, reason=reason)
-
-
-def escape_markdown(text: object) -> str:
-    """Text shown with st.markdown without being read as Markdown (a cell may hold `*`, `[x](…)`, `<b>`)."""
-    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", str(text))
 
 
 def problems_markdown(problems: tuple[Problem, ...], lang: str, limit: int) -> str:
@@ -302,8 +319,66 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+VERSION_ID = re.compile(r"^v\d{4}$", re.ASCII)
+STATUSES = ("active", "rolled_back")
+_TEXT_FIELDS = ("version_id", "name", "file_name", "sha256", "created_at", "status")
+
+
+def manifest_problems(body: object, directory: Path) -> list[str]:
+    """Everything wrong with a manifest as read (empty when it is sound): fields, types, ids, rows files."""
+    if not isinstance(body, dict) or body.get("format") != STORE_FORMAT or not isinstance(body.get("versions"), list):
+        return ["the file is not an import manifest (format or versions missing)"]
+    problems = []
+    revision = body.get("revision", 0)
+    if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
+        problems.append(f"revision {str(revision)[:40]!r} is not a whole number")
+    seen: set[str] = set()
+    for index, entry in enumerate(body["versions"], start=1):
+        where = f"entry {index}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where} is not a record")
+            continue
+        missing = [f for f in _TEXT_FIELDS + ("row_count",) if f not in entry]
+        extra = sorted(set(entry) - set(_TEXT_FIELDS) - {"row_count", "changed_at"})
+        if missing or extra:
+            problems.append(f"{where}: missing {', '.join(missing) or '-'}; unknown {', '.join(extra) or '-'}")
+            continue
+        wrong = [f for f in (*_TEXT_FIELDS, "changed_at") if f in entry and not isinstance(entry[f], str)]
+        if isinstance(entry["row_count"], bool) or not isinstance(entry["row_count"], int) or entry["row_count"] < 0:
+            wrong.append("row_count")
+        if wrong:
+            problems.append(f"{where}: wrong type of {', '.join(wrong)}")
+            continue
+        version_id = entry["version_id"]
+        if not VERSION_ID.match(version_id):
+            problems.append(f"{where}: version_id {version_id[:40]!r} is not v followed by four digits")
+            continue
+        if version_id in seen:
+            problems.append(f"{where}: {version_id} appears twice")
+        seen.add(version_id)
+        if entry["status"] not in STATUSES:
+            problems.append(f"{where}: status {entry['status'][:40]!r} is not one of {', '.join(STATUSES)}")
+        if not _is_timestamp(entry["created_at"]):
+            problems.append(f"{where}: created_at {entry['created_at'][:40]!r} is not a date and time")
+        if not (directory / f"{version_id}.csv").is_file():
+            problems.append(f"{where}: the rows file {version_id}.csv is missing")
+    return problems
+
+
+def _is_timestamp(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 class ImportStore:
-    """Numbered import versions in the user-data store; every change is locked and atomic."""
+    """Numbered import versions in the user-data store; every change is locked and atomic.
+
+    What is read is checked in full (`manifest_problems`); a damaged store raises StoreError on every
+    read and is never written until `python -m analysis repair-store` has repaired it.
+    """
 
     def __init__(self, directory: Path | None = None):
         self.directory = (directory or paths.user_data_dir()) / "imports"
@@ -312,12 +387,15 @@ class ImportStore:
     def _read(self) -> dict:
         if not self.manifest_path.exists():
             return {"format": STORE_FORMAT, "revision": 0, "versions": []}
+        where = f"imports/{self.manifest_path.name}"
         try:
             body = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StoreError(f"cannot read the import versions in {self.manifest_path}: {exc}") from None
-        if not isinstance(body, dict) or body.get("format") != STORE_FORMAT or not isinstance(body.get("versions"), list):
-            raise StoreError(f"{self.manifest_path} is not an import manifest")
+            raise StoreError(f"cannot read {where}: {redact_paths(exc)}", [str(exc)]) from None
+        problems = manifest_problems(body, self.directory)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise StoreError(f"{where} is damaged: {problems[0]}{more}", problems)
         return body
 
     def _write(self, body: dict) -> None:
@@ -329,21 +407,29 @@ class ImportStore:
         return int(self._read().get("revision", 0))
 
     def versions(self) -> list[Version]:
-        try:
-            return [Version(**v) for v in self._read()["versions"]]
-        except TypeError as exc:
-            raise StoreError(f"{self.manifest_path} has a malformed version: {exc}") from None
+        return [Version(**v) for v in self._read()["versions"]]
 
     def apply(self, check: ImportCheck, name: str) -> Version:
-        """Store a checked file as the next version; ValueError if it has problems or the name is unusable."""
+        """Store a checked file as the next version; ValueError if it has problems or the name is unusable.
+
+        The number is one above every version in the manifest and every rows file on disk, and the rows
+        file is created, never replaced: a manifest that lost entries cannot make an import overwrite data.
+        """
         if not check.ok:
             raise ValueError(f"{check.file_name} has {len(check.problems)} problem(s) and cannot be imported")
         name = validate_version_name(name)
         with locked(self.manifest_path):
+            remove_temp_files(self.directory)
             body = self._read()
-            number = 1 + max((int(v["version_id"][1:]) for v in body["versions"]), default=0)
-            version = Version(f"v{number:04d}", name, check.file_name, check.sha256, len(check.rows), _now(), "active")
-            atomic_write_bytes(self._rows_path(version.version_id), _rows_csv(check.rows))
+            on_disk = [p.stem for p in self.directory.glob("v*.csv") if VERSION_ID.match(p.stem)]
+            numbers = [int(v["version_id"][1:]) for v in body["versions"]] + [int(i[1:]) for i in on_disk]
+            number = 1 + max(numbers, default=0)
+            if number > 9999:
+                raise StoreError("the store holds 9,999 versions, the most it can number", [])
+            version = Version(
+                f"v{number:04d}", name, check.file_name[:MAX_NAME_CHARS], check.sha256, len(check.rows), _now(), "active"
+            )
+            atomic_write_bytes(self._rows_path(version.version_id), _rows_csv(check.rows), exclusive=True)
             body["versions"].append(version.__dict__)
             self._write(body)
         return version
@@ -356,6 +442,7 @@ class ImportStore:
 
     def _set_status(self, version_id: str, status: str) -> Version:
         with locked(self.manifest_path):
+            remove_temp_files(self.directory)
             body = self._read()
             record = next((v for v in body["versions"] if v["version_id"] == version_id), None)
             if record is None:
@@ -366,15 +453,21 @@ class ImportStore:
         return Version(**record)
 
     def _rows_path(self, version_id: str) -> Path:
+        if not isinstance(version_id, str) or not VERSION_ID.match(version_id):  # never a path out of the store
+            raise KeyError(version_id)
         return self.directory / f"{version_id}.csv"
 
     def rows(self, version_id: str) -> pd.DataFrame:
         """A version's rows, typed as the check typed them."""
-        text = self._rows_path(version_id).read_bytes().decode("utf-8")
+        path = self._rows_path(version_id)
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StoreError(f"imports/{path.name} cannot be read: {redact_paths(exc)}", [str(exc)]) from None
         problems: list[Problem] = []
         table = read_csv_text(IMPORT_TABLE, text, problems)
         if table is None:
-            raise StoreError(f"{self._rows_path(version_id)} is not an import file: {problems[0]}")
+            raise StoreError(f"imports/{path.name} is not an import file: {problems[0].reason}", [problems[0].reason])
         type_rows(table, problems)
         return pd.DataFrame([_public_row(r) for r in table.typed], columns=IMPORT_COLUMNS)
 
@@ -386,8 +479,24 @@ class ImportStore:
                 frame = self.rows(version.version_id)
                 frames.append(frame.assign(version=version.version_id, version_name=version.name, imported_at=version.created_at))
         if not frames:
-            return pd.DataFrame(columns=[*IMPORT_COLUMNS, "version", "version_name", "imported_at"])
+            return empty_rows()
         return pd.concat(frames, ignore_index=True).drop_duplicates("figure_id", keep="last").reset_index(drop=True)
+
+
+def empty_rows() -> pd.DataFrame:
+    return pd.DataFrame(columns=[*IMPORT_COLUMNS, "version", "version_name", "imported_at"])
+
+
+def store_problem(directory: Path | None = None) -> StoreError | None:
+    """Why the import store cannot be read (None when it is sound or empty): for one message per page."""
+    store = ImportStore(directory)
+    try:
+        for version in store.versions():
+            if version.active:
+                store.rows(version.version_id)
+    except StoreError as exc:
+        return exc
+    return None
 
 
 def versions_display(versions: list[Version], lang: str) -> pd.DataFrame:
@@ -431,11 +540,20 @@ def revision(directory: Path | None = None) -> int:
 def active_imported_figures(con: duckdb.DuckDBPyConnection, revision: int | None = None) -> pd.DataFrame:
     """Active imported figures in the shape of `analysis.data.figures`, plus version columns.
 
-    `revision` is not used; it keys caches (`frame_load(frame, "imports.active_imported_figures", revision=…)`).
+    `revision` is not used; it keys caches (`frame_load(frame, imports.active_imported_figures, revision=…)`).
     Columns added: version, version_name, imported_at; origin is "imported", source_id "import:<version>",
     producer_zh/producer_en/citation are the file's `source` citation.
     """
-    return as_figures(con, ImportStore().active_rows())
+    return as_figures(con, readable_active_rows())
+
+
+def readable_active_rows(directory: Path | None = None) -> pd.DataFrame:
+    """Active imported rows, or none when the store is damaged: the page says so once (`store_problem`)
+    and the report's figures still show."""
+    try:
+        return ImportStore(directory).active_rows()
+    except StoreError:
+        return empty_rows()
 
 
 def as_figures(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:

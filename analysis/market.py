@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from analysis import data
+from analysis import data, later
 from analysis.db import query
 from analysis.forecast import GrowthScenario, interpolate_path
 from analysis.format import format_figure
@@ -46,6 +46,7 @@ class SeriesDef:
     base_value_max: float
     base_value_step: float
     supplementary: bool = False
+    cagr_window_end: int = 0  # the last year of the printed CAGR's window: where later figures are read for its update
 
     def param(self, name: str) -> str:
         return f"{self.prefix}_{name}"
@@ -56,13 +57,14 @@ SERIES: dict[str, SeriesDef] = {
     for s in (
         # IDC: 317.9亿美元 in 2025, CAGR 19 %; the scenario pivots on the printed 2025 value.
         SeriesDef("market", "mkt", "market", "ai_server_market_size", "global", "global_ai_server_market_cagr",
-                  "global_ai_server_market_2025", 19.0, 2025, 317.9, 2000.0, 0.1),
+                  "global_ai_server_market_2025", 19.0, 2025, 317.9, 2000.0, 0.1, cagr_window_end=2025),
         # TrendForce: CAGR 22 % for 2022–2026 runs from the 2022 base implied by +38.4 % (a derived row).
         SeriesDef("shipments", "ship", "market", "ai_server_shipments", "global", "global_ai_server_shipments_cagr",
-                  "global_ai_server_shipments_2022_derived", 22.0, 2022, 86.71, 1000.0, 0.01),
+                  "global_ai_server_shipments_2022_derived", 22.0, 2022, 86.71, 1000.0, 0.01, cagr_window_end=2026),
         # IDC/Inspur (supplementary): 155.2 EFLOPS in 2021, CAGR 52.3 % for 2021–2026.
         SeriesDef("icc", "icc", "intelligent_compute", "intelligent_compute_capacity", "CN", "cn_intelligent_compute_cagr",
-                  "cn_intelligent_compute_2021", 52.3, 2021, 155.2, 20000.0, 0.1, supplementary=True),
+                  "cn_intelligent_compute_2021", 52.3, 2021, 155.2, 20000.0, 0.1, supplementary=True,
+                  cagr_window_end=2026),
     )
 }  # fmt: skip
 
@@ -148,6 +150,11 @@ class SeriesView:
     unit: Mapping
     imported: pd.DataFrame = field(default_factory=pd.DataFrame)  # year, value (series unit), version_name, source
     show_report: bool = True  # False when the user asks for imported figures only
+    later: pd.DataFrame = field(default_factory=pd.DataFrame)  # later.series_later rows; empty when the layer is off
+
+    @property
+    def vintages(self) -> list[later.Vintage]:
+        return later.vintages(self.later) if not self.later.empty else []
 
     @property
     def stated(self) -> pd.DataFrame:
@@ -215,6 +222,26 @@ def series_view(con: duckdb.DuckDBPyConnection, series_id: str, scenario: Mappin
         unit=unit_row(con, figures["unit"].iloc[0]),
         imported=imported_actuals(con, series_id) if layer != "report" else pd.DataFrame(columns=["year", "value"]),
         show_report=layer != "imported",
+        later=series_later(con, series_id) if (scenario or {}).get(later.LAYER_PARAM, True) else pd.DataFrame(),
+    )
+
+
+def series_later(con: duckdb.DuckDBPyConnection, series_id: str) -> pd.DataFrame:
+    """The later figures of this series, in its unit (see analysis.later)."""
+    s = series_def(series_id)
+    return later.series_later(con, s.metric, s.entity, series_unit_row(con, series_id)["unit_id"])
+
+
+def implied_growth(con: duckdb.DuckDBPyConnection, series_id: str, scenario: Mapping[str, object] | None = None):
+    """The CAGR that carries the scenario's base point to the best later figure for the end of the printed
+    CAGR's window: the report's growth re-run with what is known now."""
+    s = series_def(series_id)
+    chosen = settings(series_id, scenario)
+    return later.implied_cagr(
+        series_later(con, series_id),
+        base_year=int(chosen["base_year"]),
+        base_value=float(chosen["base_value"]),
+        end_year=s.cagr_window_end,
     )
 
 
@@ -298,6 +325,10 @@ def long_data(view: SeriesView, lang: str) -> pd.DataFrame:
                     figure_id,
                 )
             )
+    for row in view.later.to_dict("records") if not view.later.empty else []:
+        publisher = row["publisher_zh"] if lang == "zh" else row["publisher_en"]
+        label = t("later.legend.vintage", lang, vintage=f"{publisher} · {row['edition']}")
+        rows.append((int(row["year"]), label, "later", round(row["value_series"] * scale, decimals), unit, row["later_id"]))
     columns = [t(f"market.csv.{c}", lang) for c in ("year", "line", "line_code", "value", "unit", "figure_id")]
     return pd.DataFrame(rows, columns=columns)
 

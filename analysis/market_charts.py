@@ -9,10 +9,10 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import data
+from analysis import data, later
 from analysis.charts import PALETTE, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
-from analysis.format import format_number
+from analysis.format import format_quantity
 from analysis.i18n import t
 from analysis.market import (
     SETTING_NAMES,
@@ -43,7 +43,10 @@ HALF_YEAR = 0.5
 # Legend order. Drawing order differs: fan at the back, then baseline, scenario, the dashed derived line
 # (on top, so it shows where it coincides with the scenario) and the report's points.
 LEGEND_RANK = {"report": 1, "derived": 2, "scenario": 3, "baseline": 4, "band": 5, "p50": 6}
+LATER_COLOURS = ("#b8860b", "#2a7f9e", "#8c564b", "#7f7f7f", "#d62790", "#17becf")  # apart from the palette's lines
+LATER_ACTUAL_COLOUR = "#b8860b"
 CHART_HEIGHT_PX = 560
+LATER_LEGEND_PX = 80
 LEGEND_TOP_MARGIN_PX = 130
 SUBTITLE_PX = 50
 COMPARE_TOP_MARGIN_PX = 100
@@ -54,12 +57,19 @@ def _scaled(values: pd.Series, view: SeriesView, lang: str) -> pd.Series:
 
 
 def _fmt(value: float, view: SeriesView, lang: str) -> str:
-    # Three significant decimals at most in the printed unit: 37.83 USD bn, 1.9209 million units.
-    return format_number(round(float(value), 2), view.unit, lang)
+    # A computed figure: three significant figures in the printed unit (USD 75.9 bn, 4.26 million units).
+    return format_quantity(value, view.unit, lang)
 
 
 def _source_line(con: duckdb.DuckDBPyConnection, view: SeriesView, lang: str) -> str:
-    return data.source_line(con, sorted(set(view.figures["source_id"])), lang)
+    """The report's sources, and the later figures' publishers when that layer is drawn."""
+    # Derived rows are named in the legend ("Derived from the report"); the line lists who printed the inputs.
+    printed = view.figures[view.figures["kind"] != "derived"]
+    report = data.source_line(con, sorted(set(printed["source_id"])), lang)
+    if view.later.empty:
+        return report
+    publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in view.later.to_dict("records")})
+    return t("later.source_line", lang, report=report, later=("、" if lang == "zh" else ", ").join(publishers))
 
 
 def _layout(
@@ -71,18 +81,101 @@ def _layout(
         add_phase_bands(fig, phases(con), lang, x_max=max(years) + HALF_YEAR)
     fig = apply_house_style(fig, title=title, source_line=source_line, lang=lang)
     # Up to eight legend entries: give them their own rows between the title and the plot.
+    extra = LATER_LEGEND_PX if not view.later.empty else 0  # the later layer adds two or three legend rows
     fig.update_layout(
-        height=CHART_HEIGHT_PX,
-        margin={"t": LEGEND_TOP_MARGIN_PX},
+        height=CHART_HEIGHT_PX + extra,
+        margin={"t": LEGEND_TOP_MARGIN_PX + extra},
         title={"y": 0.98, "yanchor": "top", "yref": "container"},
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
     )
     if view.series.supplementary:  # said under the title, so an exported image carries it too
         fig.update_layout(
-            margin={"t": LEGEND_TOP_MARGIN_PX + SUBTITLE_PX},
+            margin={"t": LEGEND_TOP_MARGIN_PX + extra + SUBTITLE_PX},
             title_subtitle={"text": t("market.supplementary_badge", lang), "font": {"size": 12, "color": PALETTE["secondary"]}},
         )
     return fig
+
+
+def later_label(vintage: later.Vintage, lang: str) -> str:
+    """Legend name of one vintage: publisher · edition, and a warning when it is not the report's definition."""
+    kinds = set(vintage.rows["comparability"])
+    label = t("later.legend.vintage", lang, vintage=vintage.label(lang))
+    for code in ("definitional_break", "different_method"):
+        if code in kinds:
+            return f"{label} ({t(f'later.comparability.{code}', lang)})"
+    return label
+
+
+def _later_hover(rows: pd.DataFrame, view: SeriesView, lang: str, label: str) -> tuple[pd.DataFrame, str]:
+    custom = pd.DataFrame(
+        {
+            "label": label,
+            "kind": [t(f"later.kind.{k}", lang) for k in rows["kind"]],
+            "printed": [_printed(r, lang) for r in rows.to_dict("records")],
+            "date": rows["published_on"].to_numpy(),
+        }
+    )
+    template = (
+        "%{x}: %{customdata[2]} · %{customdata[1]}<br>%{customdata[0]} · "
+        + t("later.hover_date", lang, date="%{customdata[3]}")
+        + "<extra></extra>"
+    )
+    return custom, template
+
+
+def _printed(row: dict, lang: str) -> str:
+    from analysis.format import format_figure
+
+    return format_figure(row, row, lang)
+
+
+def add_later_traces(fig: go.Figure, view: SeriesView, lang: str) -> None:
+    """Later figures: each vintage with a forecast as its own thin line, the actuals as stars on top."""
+    for colour, vintage in zip(
+        LATER_COLOURS * 4, (v for v in view.vintages if v.has_forecast or (v.rows["kind"] == "estimate").any()), strict=False
+    ):
+        rows = vintage.rows
+        label = later_label(vintage, lang)
+        custom, template = _later_hover(rows, view, lang, label)
+        fig.add_trace(
+            go.Scatter(
+                x=rows["year"],
+                y=_scaled(rows["value_series"], view, lang),
+                mode="lines+markers" if len(rows) > 1 else "markers",
+                name=label,
+                legendrank=LEGEND_RANK["report"] + 0.7,
+                line={"color": colour, "width": 1.3},
+                marker={
+                    "size": 8,
+                    "color": colour,
+                    "symbol": ["circle" if k == "reported" else "circle-open" for k in rows["kind"]],
+                },
+                customdata=custom,
+                hovertemplate=template,
+            )
+        )
+    actuals = (
+        view.later[(view.later["kind"] == "reported") & (view.later["comparability"] == later.COMPARABLE)]
+        if not view.later.empty
+        else view.later
+    )
+    if not actuals.empty:
+        custom, template = _later_hover(actuals, view, lang, "")
+        custom["label"] = [
+            f"{r['publisher_zh'] if lang == 'zh' else r['publisher_en']} · {r['edition']}" for r in actuals.to_dict("records")
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=actuals["year"],
+                y=_scaled(actuals["value_series"], view, lang),
+                mode="markers",
+                name=t("later.legend.actuals", lang),
+                legendrank=LEGEND_RANK["report"] + 0.6,
+                marker={"symbol": "star", "size": 19, "color": LATER_ACTUAL_COLOUR, "line": {"color": "white", "width": 1}},
+                customdata=custom,
+                hovertemplate=template,
+            )
+        )
 
 
 def forecast_figure(
@@ -178,6 +271,8 @@ def forecast_figure(
                 hovertemplate="%{x}: %{y} (%{customdata[0]}; %{customdata[1]})<extra>%{fullData.name}</extra>",
             )
         )
+    if not view.later.empty:
+        add_later_traces(fig, view, lang)
     stated = view.stated if view.show_report else view.stated.iloc[0:0]
     fig.add_trace(
         go.Scatter(
@@ -208,6 +303,10 @@ def _native(view: SeriesView, lang: str) -> NativeChart:
     for code, values in lines.items():
         scaled = _scaled(values, view, lang).reindex(years)
         series.append(NativeSeries(series_label(code, sid, lang), tuple(None if pd.isna(v) else float(v) for v in scaled)))
+    best = later.best_per_year(view.later) if not view.later.empty else pd.DataFrame()
+    if not best.empty:
+        scaled = _scaled(best.set_index("year")["value_series"], view, lang).reindex(years)
+        series.append(NativeSeries(t("later.legend.latest", lang), tuple(None if pd.isna(v) else float(v) for v in scaled)))
     return NativeChart("line", tuple(str(y) for y in years), tuple(series), y_title=unit_label(view.unit, lang))
 
 

@@ -10,6 +10,7 @@ symbols would fetch icons) and there are no text labels on the map (they would f
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -91,11 +92,38 @@ FILL = {
 # A custom style without that URL fails in plotly's PNG export ("Map error": a scattermap always declares a
 # text layer, which MapLibre refuses without glyphs), so the built-in style is the offline one.
 MAP_STYLE = "white-bg"
-MAP_VIEW = {"center": {"lon": 104.3, "lat": 36.0}, "zoom": 2.78}  # fits 73–135°E, 17–54°N in a ~680 × 500 px map
-MAP_HEIGHT_PX = 500  # the map itself; legend and source line add their own rows below
-LEGEND_ROW_PX = 20
+CHINA_BOUNDS = (73.0, 135.5, 17.5, 54.0)  # west, east, south, north (°): every province and the 南海诸岛 inset
+MAP_HEIGHT_PX = 440  # the map itself; legend and source line add their own rows below
+MAP_TILE_PX = 512  # MapLibre's world width at zoom 0
+MAP_PAD_PX = 10
 MAP_TEMPLATE_KEYS = ("font", "paper_bgcolor", "hoverlabel", "hovermode", "title", "colorway")
-SOURCE_ROW_PX = 16
+
+
+def fit_map_view(width_px: float, height_px: float, bounds: tuple[float, float, float, float] = CHINA_BOUNDS) -> dict:
+    """Centre and zoom that show `bounds` whole in a map of width_px × height_px (web Mercator).
+
+    plotly's own `fitbounds` ignores the choropleth's shapes (it draws an empty map here), so we compute it.
+    """
+    west, east, south, north = bounds
+
+    def mercator_y(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    world_w = (east - west) / 360  # share of the world's width at zoom 0
+    world_h = (mercator_y(north) - mercator_y(south)) / (2 * math.pi)
+    zoom = min(
+        math.log2((width_px - 2 * MAP_PAD_PX) / (world_w * MAP_TILE_PX)),
+        math.log2((height_px - 2 * MAP_PAD_PX) / (world_h * MAP_TILE_PX)),
+    )
+    centre_y = (mercator_y(north) + mercator_y(south)) / 2
+    centre_lat = math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2)
+    return {"center": {"lon": (west + east) / 2, "lat": round(centre_lat, 3)}, "zoom": round(zoom, 3)}
+
+
+# The app cannot know the screen's width, so the map is framed for the narrowest we support (a phone):
+# on a wider screen China sits whole in the middle, and the user zooms in.
+APP_MAP_WIDTH_PX = 340
+MAP_VIEW = fit_map_view(APP_MAP_WIDTH_PX, MAP_HEIGHT_PX)
 
 
 # ---------------------------------------------------------------- geometry
@@ -533,18 +561,10 @@ def regions_figure(
     # with every layer switch; the map keeps the part it draws with.
     base = fig.layout.template.layout
     fig.update_layout(template=go.layout.Template(layout={k: base[k] for k in MAP_TEMPLATE_KEYS if base[k] is not None}))
-    # Legend and source line go under the map (inside it they would cover Hainan or the inset).
-    # Plotly has no automatic room for them, so the bottom margin is sized from their line counts.
-    legend_rows = sum(1 for trace in fig.data if trace.showlegend is not False)  # None means shown (scatter default)
-    source_note = fig.layout.annotations[-1]
-    source_rows = source_note.text.count("<br>") + 1
-    bottom_px = LEGEND_ROW_PX * legend_rows + SOURCE_ROW_PX * source_rows + 24
-    source_note.update(y=0, yshift=-(LEGEND_ROW_PX * legend_rows + 8), yanchor="top")
-    fig.update_layout(
-        height=MAP_HEIGHT_PX + bottom_px,
-        margin={"l": 10, "r": 10, "t": 56, "b": bottom_px},
-        legend={"orientation": "v", "x": 0, "xanchor": "left", "y": 0, "yanchor": "top", "font": {"size": 12}},
-    )
+    # Legend and source line go under the map (inside it they would cover Hainan or the inset);
+    # analysis.charts.fit_layout gives them their rows for the screen's or the slide's width.
+    top_px, bottom_px = 56, 110
+    fig.update_layout(height=MAP_HEIGHT_PX + top_px + bottom_px, margin={"l": 10, "r": 10, "t": top_px, "b": bottom_px})
     return fig
 
 

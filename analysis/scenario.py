@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 
+from analysis.i18n import t
+from analysis.textsafe import CONTROL_CHARS, escape_markdown
+
 BASELINE_NAME = "baseline"
+# A number as a URL or a CLI option carries it: ASCII digits, an optional sign, point and exponent.
+NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 SCENARIO_FORMAT_VERSION = 1
 
 
@@ -51,10 +57,10 @@ class Param:
             return "" if value in self.choices else f"is not one of {', '.join(self.choices)}"
         if isinstance(value, bool) or not isinstance(value, int | float):
             return "is not a number"
+        if not _finite(value):  # before int(value): int(inf) raises OverflowError
+            return "is not a finite number"
         if self.kind == "int" and value != int(value):
             return "is not a whole number"
-        if not math.isfinite(value):
-            return "is not a finite number"
         if self.min_value is not None and value < self.min_value:
             return f"is below the minimum {self.min_value:g}"
         if self.max_value is not None and value > self.max_value:
@@ -72,13 +78,12 @@ class Param:
                     raise ValueError("is not true/false")
                 value = lowered in ("1", "true")
             elif self.kind in ("float", "int"):
-                try:
-                    value = float(text)
-                except ValueError:
-                    raise ValueError("is not a number") from None
+                if not NUMBER_TEXT.fullmatch(text):  # float() also takes "inf", "1_000" and non-ASCII digits
+                    raise ValueError("is not a number")
+                value = float(text)
             else:
                 value = text
-        if self.kind == "int" and isinstance(value, float) and not isinstance(value, bool) and value.is_integer():
+        if self.kind == "int" and isinstance(value, float) and math.isfinite(value) and value.is_integer():
             value = int(value)
         if self.kind == "float" and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
@@ -101,6 +106,13 @@ class Param:
         return str(value)
 
 
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float's range, e.g. from JSON
+        return False
+
+
 @dataclass(frozen=True)
 class ValueProblem:
     """A rejected value: which parameter, what was given, why, and the default used instead."""
@@ -113,6 +125,45 @@ class ValueProblem:
     def __str__(self) -> str:
         return f"{self.name}={self.given!r} {self.reason}; using {self.default!r}"
 
+    def text(self, lang: str, params: Mapping[str, Param] | None = None) -> str:
+        """One translated line: the parameter, the value given, why it was refused (with the allowed
+        range or choices) and the default used; everything user-supplied is escaped for Markdown."""
+        param = (all_params() if params is None else params)[self.name]
+        return t(
+            "scenario.bad_url_value",
+            lang,
+            label=t(param.label_key, lang) if param.label_key else self.name,
+            name=self.name,
+            given=escape_markdown(self.given),
+            reason=reason_text(param, self.reason, lang),
+            default=escape_markdown(display_value(param, self.default, lang)),
+        )
+
+
+def display_value(param: Param, value: object, lang: str) -> str:
+    """A value as a reader sees it: on/off, the translated choice, or the number with its unit."""
+    if param.kind == "bool":
+        return t("scenario.on" if value else "scenario.off", lang)
+    if param.kind == "choice":
+        return t(f"{param.label_key}.{value}", lang) if param.label_key else str(value)
+    return param.display(value)
+
+
+def reason_text(param: Param, reason: str, lang: str) -> str:
+    """Why a value was refused, in `lang`, naming what is allowed: the range with its unit, or the choices."""
+    if param.kind == "bool":
+        return t("scenario.reason.bool", lang)
+    if param.kind == "choice":
+        allowed = " / ".join(f"{c} ({display_value(param, c, lang)})" for c in param.choices)
+        return t("scenario.reason.choice", lang, allowed=escape_markdown(allowed))
+    bound = int if param.kind == "int" else float
+    low = display_value(param, bound(param.min_value), lang) if param.min_value is not None else "−∞"
+    high = display_value(param, bound(param.max_value), lang) if param.max_value is not None else "∞"
+    key = "scenario.reason.whole_range" if param.kind == "int" else "scenario.reason.range"
+    if reason == "is not a whole number":
+        key = "scenario.reason.whole_range"
+    return t(key, lang, low=escape_markdown(low), high=escape_markdown(high))
+
 
 # Modules that define `PARAMS: tuple[Param, ...]`; each area of the app adds its module here.
 PARAM_MODULES: tuple[str, ...] = (
@@ -123,6 +174,7 @@ PARAM_MODULES: tuple[str, ...] = (
     "analysis.regions",
     "analysis.compute",
     "analysis.market",
+    "analysis.later",
 )
 
 
@@ -166,7 +218,7 @@ def parse_values(
         try:
             values[name] = param.parse(given)
         except ValueError as exc:
-            problems.append(ValueProblem(name, str(given)[:40], str(exc), param.default))
+            problems.append(ValueProblem(name, CONTROL_CHARS.sub(" ", str(given))[:40], str(exc), param.default))
     return values, problems
 
 

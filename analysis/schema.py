@@ -18,7 +18,14 @@ QUALIFIERS = (
     "up_to",
     "order_of_magnitude",
 )
-ORIGINS = ("report", "supplementary")
+ORIGINS = ("report", "supplementary", "derived")  # derived: our arithmetic on printed figures, never printed itself
+# Later figures (published after the report) describe a year that had ended (reported), was running (estimate)
+# or had not yet come (forecast); every one of them is supplementary, never the report's own.
+LATER_KINDS = ("reported", "estimate", "forecast")
+LATER_ORIGINS = ("supplementary",)
+# comparable: the same definition as the report's series; definitional_break: the publisher's own series changed
+# scale or scope; different_method: another publisher's or another method's measure of the same quantity.
+COMPARABILITY = ("comparable", "definitional_break", "different_method")
 SPLIT_TOTAL_PERCENT = 100.0
 SPLIT_TOLERANCE_PERCENT = 0.1
 
@@ -148,6 +155,37 @@ TABLES: tuple[Table, ...] = (
             _text("note"),
         ),
         "Every quantitative figure of the report, one row per number",
+    ),
+    Table(
+        "later_figures",
+        "later_id",
+        (
+            _req("later_id"),
+            _req("metric", references="metrics.metric_id"),
+            _req("entity", references="entities.entity_id"),
+            _text("segment"),
+            _req("period"),
+            _float("value"),
+            _float("value_low"),
+            _float("value_high"),
+            _req("unit", references="units.unit_id"),
+            _req("qualifier", choices=QUALIFIERS),
+            _req("printed"),  # the number exactly as it appears in `quote`
+            _req("kind", choices=LATER_KINDS),
+            _req("publisher_zh"),
+            _req("publisher_en"),
+            _req("document"),
+            _req("edition"),  # when the publisher released this view (YYYY, YYYY-MM or YYYY-MM-DD): the forecast's vintage
+            _req("published_on"),  # the date of the page the figure was read on
+            _req("url"),
+            _req("quote"),
+            _req("comparability", choices=COMPARABILITY),
+            Column("secondary", "bool", required=True),
+            _req("origin", choices=LATER_ORIGINS),
+            _text("accessed"),
+            _text("note"),
+        ),
+        "Figures published after the report for its series, each with its page, date and a verbatim quote",
     ),
     Table(
         "dsxs_nodes",

@@ -159,9 +159,12 @@ def import_diff(con: duckdb.DuckDBPyConnection, check: imports.ImportCheck, lang
     """
     new = imports.as_figures(con, imports.check_rows(check))
     current_imports = imports.active_imported_figures(con)
-    report = _keyed(data.figures(con))
     factors = unit_factors(con)
     by_id = {r["figure_id"]: r for r in current_imports.to_dict("records")}
+    # One hash join on the match keys, not a filter of the report per row: a 2 MB file has ~15,000 rows.
+    by_key: dict[tuple, list[dict]] = {}
+    for figure in _keyed(data.figures(con)).to_dict("records"):
+        by_key.setdefault(tuple(figure[k] for k in MATCH_KEYS), []).append(figure)
     rows = []
     for row in _keyed(new).to_dict("records"):
         if row["figure_id"] in by_id:
@@ -170,10 +173,7 @@ def import_diff(con: duckdb.DuckDBPyConnection, check: imports.ImportCheck, lang
                 t("imports.diff_replaces", lang, version=by_id[row["figure_id"]]["version_name"]),
             )
         else:
-            same = report
-            for key in MATCH_KEYS:
-                same = same[same[key] == row[key]]
-            current = same.to_dict("records")
+            current = by_key.get(tuple(row[k] for k in MATCH_KEYS), [])
             status = t("imports.diff_beside_report", lang) if current else t("imports.diff_new", lang)
         change = "—"
         if len(current) == 1:
@@ -204,3 +204,212 @@ def awaiting_actuals(con: duckdb.DuckDBPyConnection, revision: int | None = None
     forecasts = forecasts[forecasts["period"].notna()]
     matched = set(scorecard(con)["figure_id_forecast"])
     return forecasts[~forecasts["figure_id"].isin(matched)].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the report card: the report against later figures
+
+MET_TOLERANCE_PERCENT = 5.0  # within ±5% a forecast counts as met: the report's own figures are rounded (接近120万台)
+CARD_KINDS = ("reported", "estimate", "forecast")
+# The series the card reads, in reading order: (verdict group, metric, entity). A group's verdict covers its metrics.
+CARD_SERIES = (
+    ("shipments", "ai_server_shipments", "global"),
+    ("shipments", "ai_server_shipments_yoy", "global"),
+    ("market", "ai_server_market_size", "global"),
+    ("icc", "intelligent_compute_capacity", "CN"),
+)
+# Level series whose report path (the baseline: the printed CAGR through the printed base) scores later
+# figures for years the report printed no forecast of.
+PATH_SERIES = {"ai_server_shipments": "shipments", "ai_server_market_size": "market", "intelligent_compute_capacity": "icc"}
+
+
+def _unit_rows(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    return {r["unit_id"]: r for r in query(con, "SELECT * FROM units").to_dict("records")}
+
+
+def report_card(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per (report figure or report path, later figure) of the same series and year.
+
+    basis "forecast": the report printed a forecast for that year; basis "path": it did not, and the later
+    figure is set against the report's CAGR path (derived, labelled as such). Values are in the report
+    series' unit; error = later − report; error_percent of the report's value (None for percentages, whose
+    difference is in percentage points, and for a later figure of another definition).
+    """
+    from analysis import later, market
+
+    units = _unit_rows(con)
+    factors = unit_factors(con)
+    records = []
+    for group, metric, entity in CARD_SERIES:
+        report = data.figures(con, metrics=[metric])
+        report = report[(report["entity"] == entity) & report["period"].str.fullmatch(r"\d{4}", na=False)]
+        forecasts = {int(r["period"]): r for r in report[report["kind"] == "forecast"].to_dict("records")}
+        unit_id = market.series_unit_row(con, group)["unit_id"] if metric in PATH_SERIES else report["unit"].iloc[0]
+        rows = later.series_later(con, metric, entity, unit_id)
+        path = market.series_view(con, group, {later.LAYER_PARAM: False}).baseline if metric in PATH_SERIES else None
+        for row in rows.to_dict("records"):
+            year = int(row["year"])
+            figure = forecasts.get(year)
+            if figure is not None:
+                basis = "forecast"
+                reference = convert(point_value(figure), figure["unit"], unit_id, factors)
+            elif path is not None and year in path.index:
+                reference, basis, figure = float(path[year]), "path", None
+            else:
+                continue
+            comparable = row["comparability"] == later.COMPARABLE
+            error, error_percent = _errors(row["value_series"], reference) if comparable else (None, None)
+            if units[unit_id]["unit_id"] == PERCENT_UNIT:
+                error_percent = None
+            records.append(
+                {
+                    "group": group, "metric": metric, "entity": entity, "year": year, "basis": basis,
+                    "report_value": reference, "unit": unit_id, "report_figure_id": None if figure is None else figure["figure_id"],
+                    "report_printed": None if figure is None else figure["printed"],
+                    "report_qualifier": "none" if figure is None else figure["qualifier"],
+                    "report_source": None if figure is None else _report_source(figure),
+                    "later_id": row["later_id"], "later_value": row["value_series"], "later_kind": row["kind"],
+                    "later_value_as_printed": row["value"], "later_unit": row["unit"], "later_qualifier": row["qualifier"],
+                    "publisher_zh": row["publisher_zh"], "publisher_en": row["publisher_en"], "edition": row["edition"],
+                    "published_on": row["published_on"], "url": row["url"], "quote": row["quote"], "document": row["document"],
+                    "comparability": row["comparability"], "secondary": bool(row["secondary"]), "note": row["note"],
+                    "error": error, "error_percent": error_percent,
+                }
+            )  # fmt: skip
+    return pd.DataFrame(records)
+
+
+def _report_source(figure: dict) -> str:
+    return f"{figure['producer_en']} · {figure['report_section']}" if figure["origin"] == "report" else figure["citation"]
+
+
+def _rank(card: pd.DataFrame) -> pd.DataFrame:
+    order = {k: i for i, k in enumerate(CARD_KINDS)}
+    return card.assign(_rank=card["later_kind"].map(order)).sort_values(
+        ["year", "_rank", "published_on"], ascending=[True, True, False], kind="stable"
+    )
+
+
+def _judgement(error_percent: float, basis: str, lang: str) -> str:
+    if abs(error_percent) <= MET_TOLERANCE_PERCENT:
+        return t(f"card.met.{basis}", lang)
+    return t(f"card.{'above' if error_percent > 0 else 'below'}.{basis}", lang, percent=f"{abs(error_percent):.0f}%")
+
+
+def significant(value: float, digits: int = 4) -> float:
+    """129.0592 -> 129.1: a verdict quotes numbers, not the arithmetic behind them."""
+    return float(f"{value:.{digits}g}")
+
+
+def _window_end(group: str) -> int:
+    from analysis.market import SERIES
+
+    return SERIES[group].cagr_window_end
+
+
+def verdicts(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str) -> dict[str, str]:
+    """One line per series group: for each year its most telling later figure (an actual first, then the
+    newest), met / above / below the report, and the years a definitional break leaves unscored."""
+    units = _unit_rows(con)
+    out = {}
+    for group in dict.fromkeys(g for g, _, _ in CARD_SERIES):
+        rows = card[(card["group"] == group) & (card["metric"].isin(PATH_SERIES))] if not card.empty else card
+        if rows.empty:
+            continue
+        parts = []
+        # The verdict stays within the window of the report's own CAGR; the table lists every pair.
+        rows = rows[rows["year"] <= _window_end(group)]
+        for year, same in _rank(rows).groupby("year", sort=True):
+            scored = same[same["comparability"] == "comparable"]
+            if scored.empty:
+                if (same["comparability"] == "definitional_break").any():
+                    parts.append(t("card.verdict_break", lang, year=year))
+                continue
+            best = scored.iloc[0]
+            unit = units[best["unit"]]
+            # Printed numbers keep their digits; a derived path value is rounded to what it can claim.
+            reference = best["report_value"] if best["basis"] == "forecast" else significant(best["report_value"])
+            later_side = {
+                "value": round(float(best["later_value"]), 10),
+                "value_low": None,
+                "value_high": None,
+                "qualifier": best["later_qualifier"],
+            }
+            report_side = {
+                "value": round(float(reference), 10),
+                "value_low": None,
+                "value_high": None,
+                "qualifier": best["report_qualifier"],
+            }
+            values = {
+                "year": year,
+                "later": format_figure(later_side, unit, lang),
+                "report": format_figure(report_side, unit, lang),
+                "judgement": _judgement(float(best["error_percent"]), best["basis"], lang),
+                "kind": t(f"later.kind.{best['later_kind']}", lang),
+            }
+            key = "card.verdict_forecast" if best["basis"] == "forecast" else "card.verdict_path"
+            parts.append(t(key, lang, **values))
+        if parts:
+            out[group] = t(f"card.series.{group}", lang) + t("card.colon", lang) + t("card.join", lang).join(parts)
+    return out
+
+
+def report_card_display(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The card for people: series, year, the report's side, the later side with its source, the error."""
+    units = _unit_rows(con)
+    rows = []
+    for r in card.to_dict("records"):
+        unit = units[r["unit"]]
+        later_unit = units[r["later_unit"]]
+        later_figure = {
+            "value": r["later_value_as_printed"],
+            "value_low": None,
+            "value_high": None,
+            "qualifier": r["later_qualifier"],
+        }
+        reference = r["report_value"] if r["basis"] == "forecast" else significant(r["report_value"], 5)
+        report_figure = {
+            "value": round(float(reference), 10),
+            "value_low": None,
+            "value_high": None,
+            "qualifier": r["report_qualifier"],
+        }
+        report_text = format_figure(report_figure, unit, lang)
+        report_side = t(f"card.basis.{r['basis']}", lang)
+        if r["comparability"] != "comparable":
+            error_text = t(f"later.comparability.{r['comparability']}", lang)
+            percent_text = "—"
+        else:
+            error_text = format_difference(significant(r["error"]), {"unit": r["unit"], **unit}, lang)
+            percent_text = format_percent(r["error_percent"])
+        rows.append(
+            {
+                t("card.col.series", lang): t(f"card.series.{r['group']}", lang)
+                + ("" if r["metric"] in PATH_SERIES else t("card.growth_suffix", lang)),
+                t("card.col.year", lang): r["year"],
+                t("card.col.report", lang): t("card.report_cell", lang, value=report_text, basis=report_side),
+                t("card.col.later", lang): format_figure(later_figure, later_unit, lang),
+                t("card.col.later_kind", lang): t(f"later.kind.{r['later_kind']}", lang),
+                t("card.col.error", lang): error_text,
+                t("card.col.error_percent", lang): percent_text,
+                t("card.col.publisher", lang): f"{r['publisher_zh'] if lang == 'zh' else r['publisher_en']} · {r['edition']}",
+                t("card.col.published_on", lang): r["published_on"],
+                t("card.col.quote", lang): r["quote"],
+                t("card.col.url", lang): r["url"],
+                t("card.col.report_source", lang): r["report_source"] or t("card.path_source", lang),
+                t("card.col.note", lang): r["note"] or "",
+            }
+        )
+    return pd.DataFrame(rows, columns=[t(f"card.col.{c}", lang) for c in CARD_COLUMNS])
+
+
+CARD_COLUMNS = (
+    "series", "year", "report", "later", "later_kind", "error", "error_percent",
+    "publisher", "published_on", "quote", "url", "report_source", "note",
+)  # fmt: skip
+
+
+def report_card_view(con: duckdb.DuckDBPyConnection, lang: str) -> tuple[dict[str, str], pd.DataFrame]:
+    """The card's verdict lines and its table, ready for a page."""
+    card = report_card(con)
+    return verdicts(con, card, lang), report_card_display(con, card, lang)

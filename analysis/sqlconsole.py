@@ -12,19 +12,27 @@ means the console could not change the app's data even if DuckDB had a hole: it 
 is off DuckDB still allows re-attaching that path, and a re-attach without READ_ONLY would be writable.)
 
 On top of that: only query statements (SELECT, WITH, DESCRIBE/SHOW/SUMMARIZE, EXPLAIN, PRAGMA, CALL),
-one at a time; a timer thread interrupts the connection after `timeout_s`; at most `max_rows` rows are
-fetched, and the caller learns whether there were more. Errors come back as `SqlError(code, detail)`,
-code for a translated message, detail DuckDB's own words. Known limit: DuckDB checks for an interrupt
-between chunks of work, so one enormous scalar call (e.g. repeat('x', 10^9)) finishes before it stops.
+one at a time. Each query runs in a child process (forked from a small forkserver, not from the app
+server) whose address space is capped at CHILD_MEMORY_MB (RLIMIT_AS), with DuckDB's own memory_limit and
+one thread inside it; the child is killed after `timeout_s`, so a query that runs away, or one enormous
+scalar call such as repeat('x', 4000000000), costs at most that memory for at most that time and gives
+it all back when the child ends. At most `max_rows` rows and `max_bytes` bytes (Arrow) come back, and
+the caller learns whether there were more. Errors come back as `SqlError(code, detail)`: code for a
+translated message, detail DuckDB's own words with server paths cut to file names.
 """
 
 from __future__ import annotations
 
+import math
+import multiprocessing
 import os
+import resource
 import shutil
+import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,17 +43,23 @@ import pyarrow as pa
 from analysis import paths
 from analysis.db import query
 from analysis.schema import TABLES
+from analysis.textsafe import csv_safe_frame, redact_paths
 
 TIMEOUT_SECONDS = 5.0
 DISPLAY_ROWS = 1_000  # shown on the page
 MAX_ROWS = 1_000_000  # fetched and downloadable; a result beyond this is cut and says so
-BATCH_ROWS = 100_000
+BATCH_ROWS = 8_192  # small batches, so the byte cap is checked often
+MAX_RESULT_BYTES = 64 * 2**20  # fetched at most (Arrow bytes); a wider result is cut and says so
+MAX_RESULT_MB = MAX_RESULT_BYTES // 2**20
+CHILD_MEMORY_MB = 1_536  # address space a query may add to its process: DuckDB, Arrow and the result
+MAX_TIMEOUT_SECONDS = 600.0
+START_SECONDS = 120.0  # for the forkserver's first start on a busy machine; not part of the query's time
 SANDBOX_FOLDER = "sql-sandbox"  # beside the database file (build/), so `make clean` removes it too
 SANDBOX_CONFIG = {
     "enable_external_access": False,
     "lock_configuration": True,
     "threads": 1,
-    "memory_limit": "512MB",
+    "memory_limit": "512MB",  # DuckDB's buffers; strings built by one function call are bounded by CHILD_MEMORY_MB
     "max_temp_directory_size": "0KiB",  # nothing spills to disk either
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
@@ -89,6 +103,20 @@ ERROR_CODES: tuple[tuple[type[Exception], str], ...] = (
     (duckdb.OutOfMemoryException, "memory"),
     (duckdb.ConversionException, "conversion"),
     (duckdb.InvalidInputException, "invalid"),
+    (duckdb.IOException, "database"),
+    (duckdb.Error, "other"),
+)
+# The same, by the text DuckDB puts first (an error raised while a result streams comes as OSError).
+ERROR_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("INTERRUPT Error", "timeout"),
+    ("Out of Memory Error", "memory"),
+    ("Invalid Input Error", "invalid"),
+    ("Conversion Error", "conversion"),
+    ("Binder Error", "binder"),
+    ("Catalog Error", "unknown_name"),
+    ("Permission Error", "permission"),
+    ("Parser Error", "syntax"),
+    ("IO Error", "database"),
 )
 
 
@@ -146,7 +174,10 @@ def open_sandbox(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
     path = Path(db_path or paths.database_path())
     if not path.exists():
         raise SqlError("no_database", path.name)
-    return duckdb.connect(str(sandbox_copy(path)), read_only=True, config=SANDBOX_CONFIG)
+    try:
+        return duckdb.connect(str(sandbox_copy(path)), read_only=True, config=SANDBOX_CONFIG)
+    except (duckdb.Error, OSError) as exc:  # a damaged file: say so, never a traceback
+        raise SqlError("database", redact_paths(exc)) from None
 
 
 def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> None:
@@ -172,45 +203,155 @@ def run_sql(
     db_path: Path | None = None,
     timeout_s: float = TIMEOUT_SECONDS,
     max_rows: int = MAX_ROWS,
+    max_bytes: int = MAX_RESULT_BYTES,
 ) -> SqlResult:
-    """Run one query in the sandbox; return at most `max_rows` rows or raise SqlError."""
+    """Run one query in a child process with bounded memory; return at most `max_rows` rows and
+    `max_bytes` of data, or raise SqlError. The child is killed after `timeout_s`, so its memory is
+    returned to the system whatever the query did."""
+    if not (isinstance(timeout_s, int | float) and math.isfinite(timeout_s) and 0 < timeout_s <= MAX_TIMEOUT_SECONDS):
+        raise SqlError("bad_timeout", f"{timeout_s}")
     started = time.monotonic()
-    con = open_sandbox(db_path)
-    timed_out = threading.Event()
-
-    def stop() -> None:
-        timed_out.set()
-        con.interrupt()
-
-    timer = threading.Timer(timeout_s, stop)
+    path = Path(db_path or paths.database_path())
+    if not path.exists():
+        raise SqlError("no_database", path.name)
     try:
-        check_statement(con, sql)
-        timer.start()
-        table, truncated = _fetch(con, sql, max_rows)
-        frame = _unique_columns(table.to_pandas())
-    except SqlError:
-        raise
-    except (duckdb.Error, pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
-        code = "timeout" if timed_out.is_set() else next((c for cls, c in ERROR_CODES if isinstance(exc, cls)), "other")
-        raise SqlError(code, str(exc).strip()) from None
+        copy = sandbox_copy(path)
+    except OSError as exc:
+        raise SqlError("database", redact_paths(exc)) from None
+    receiver, sender = _context().Pipe(duplex=False)
+    worker = _context().Process(target=_worker, args=(sender, sql, str(copy), max_rows, max_bytes), daemon=True)
+    with _main_module_hidden():
+        worker.start()
+    sender.close()
+    try:
+        # The clock starts when the child does: the first query of a server also waits for the forkserver.
+        if not receiver.poll(START_SECONDS) or receiver.recv() != ("started",):
+            raise SqlError("busy", f"the query process did not start within {START_SECONDS:g} s")
+        if not receiver.poll(timeout_s):
+            raise SqlError("timeout", f"{timeout_s:g} s")
+        kind, *payload = receiver.recv()
+    except (EOFError, OSError):  # the child died without answering: killed for memory, or crashed
+        worker.join(1)
+        raise SqlError("memory", f"the query process ended (exit status {worker.exitcode})") from None
     finally:
-        timer.cancel()
-        con.close()
+        receiver.close()
+        if worker.is_alive():
+            worker.kill()
+        worker.join(5)
+    if kind == "error":
+        code, detail = payload
+        raise SqlError(code, redact_paths(detail))
+    data, truncated = payload
+    table = pa.ipc.open_stream(data).read_all()
+    frame = _unique_columns(table.to_pandas())
     return SqlResult(frame, truncated, time.monotonic() - started)
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int) -> tuple[pa.Table, bool]:
+_CONTEXT = None
+_START_LOCK = threading.Lock()
+
+
+@contextmanager
+def _main_module_hidden():
+    """multiprocessing makes every child re-run the parent's main script (here the Streamlit launcher, or
+    whatever a test runner put there) unless the main module names neither a spec nor a file; the
+    worker needs nothing from it, so both are hidden for the moment the child is described."""
+    main = sys.modules.get("__main__")
+    with _START_LOCK:
+        if main is None:
+            yield
+            return
+        saved_spec = getattr(main, "__spec__", None)
+        saved_file = main.__dict__.pop("__file__", None)
+        main.__spec__ = None
+        try:
+            yield
+        finally:
+            main.__spec__ = saved_spec
+            if saved_file is not None:
+                main.__file__ = saved_file
+
+
+def warm_up() -> None:
+    """Start the forkserver now (it loads DuckDB and Arrow once), so the first query does not wait for it."""
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
+
+
+def _context():
+    """A forkserver: children fork from a small clean process with this module loaded, not from the
+    (threaded) app server, and start in a few milliseconds."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        _CONTEXT = multiprocessing.get_context("forkserver")
+        _CONTEXT.set_forkserver_preload(["analysis.sqlconsole"])
+    return _CONTEXT
+
+
+def _worker(sender, sql: str, copy: str, max_rows: int, max_bytes: int) -> None:
+    """In the child: cap the address space, run the query, send back Arrow IPC bytes or an error."""
+    # On top of what the process already maps (thread stacks and allocator arenas inherited from the
+    # forkserver vary with what it loaded): the cap bounds what the query can add.
+    with open("/proc/self/statm") as statm:
+        mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = mapped + CHILD_MEMORY_MB * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    quiet = os.open(os.devnull, os.O_WRONLY)  # DuckDB draws a progress bar on the terminal it shares with the server
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    sender.send(("started",))
+    try:
+        con = duckdb.connect(copy, read_only=True, config=SANDBOX_CONFIG)
+        try:
+            check_statement(con, sql)
+            table, truncated = _fetch(con, sql, max_rows, max_bytes)
+        finally:
+            con.close()
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        sender.send(("ok", sink.getvalue().to_pybytes(), truncated))
+    except SqlError as exc:
+        sender.send(("error", exc.code, exc.detail))
+    except MemoryError as exc:
+        sender.send(("error", "memory", str(exc) or "out of memory"))
+    except Exception as exc:  # noqa: BLE001 - every failure of a user's query becomes a message, never a traceback
+        sender.send(("error", error_code(exc), str(exc).strip()))
+    finally:
+        sender.close()
+
+
+def error_code(exc: BaseException) -> str:
+    """The message code for a DuckDB (or Arrow) error; errors raised while streaming arrive as OSError
+    carrying DuckDB's text ("Invalid Input Error: …", "INTERRUPT Error: …")."""
+    for cls, code in ERROR_CODES:
+        if isinstance(exc, cls):
+            return code
+    text = str(exc)
+    for prefix, code in ERROR_PREFIXES:
+        if text.startswith(prefix):
+            return code
+    return "other"
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int, max_bytes: int = MAX_RESULT_BYTES) -> tuple[pa.Table, bool]:
     relation = con.sql(sql)
     if relation is None:  # a statement without a result set
         return pa.table({}), False
     reader = relation.to_arrow_reader(BATCH_ROWS)
-    batches, count = [], 0
+    batches, count, size = [], 0, 0
     for batch in reader:
         batches.append(batch)
         count += batch.num_rows
-        if count > max_rows:
+        size += batch.nbytes
+        if count > max_rows or size > max_bytes:
             break
     table = pa.Table.from_batches(batches, schema=reader.schema)
+    if size > max_bytes:  # keep the rows that fit: rows of one batch are about equally wide
+        keep = max(0, int(len(table) * max_bytes / size))
+        return table.slice(0, min(keep, max_rows)), True
     return table.slice(0, max_rows), count > max_rows
 
 
@@ -247,4 +388,4 @@ def table_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def result_csv(result: SqlResult) -> bytes:
     # utf-8-sig so Excel opens Chinese text correctly.
-    return result.frame.to_csv(index=False).encode("utf-8-sig")
+    return csv_safe_frame(result.frame).to_csv(index=False).encode("utf-8-sig")

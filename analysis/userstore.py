@@ -18,24 +18,61 @@ from pathlib import Path
 
 from analysis import paths
 from analysis.scenario import BASELINE_NAME, all_params, parse_values, validate_name
+from analysis.textsafe import redact_paths
 
 SCENARIOS_FILE = "scenarios.json"
 STORE_FORMAT = "compute-atlas-scenarios"
 
 
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Replace `path` with `payload` in one step; on any error the previous file stays as it was."""
+def atomic_write_bytes(path: Path, payload: bytes, *, exclusive: bool = False) -> None:
+    """Replace `path` with `payload` in one step; on any error the previous file stays as it was.
+
+    With `exclusive`, `path` must not exist yet (FileExistsError otherwise): the file appears whole
+    through a hard link, so existing data is never replaced.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
+        if exclusive:
+            os.link(tmp_name, path)
+            os.unlink(tmp_name)
+        else:
+            os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+TEMP_SUFFIX = ".tmp"
+
+
+def remove_temp_files(directory: Path) -> list[Path]:
+    """Delete the temporary files a killed write left in `directory`. Call it holding the lock that
+    every writer there takes, so no write in progress loses its file."""
+    removed = []
+    for path in Path(directory).glob(f".*{TEMP_SUFFIX}"):
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
+
+
+def remove_stale_temp_files(directory: Path | None = None) -> list[Path]:
+    """At start-up: temporary files of interrupted writes in the scenario and import stores, each
+    removed under its store's lock."""
+    root = directory or paths.user_data_dir()
+    removed = []
+    for folder, lock_target in ((root, root / SCENARIOS_FILE), (root / "imports", root / "imports" / "versions.json")):
+        if folder.is_dir() and any(folder.glob(f".*{TEMP_SUFFIX}")):  # look first: no lock files in a clean store
+            with locked(lock_target):
+                removed += remove_temp_files(folder)
+    return removed
 
 
 @contextmanager
@@ -51,7 +88,34 @@ def locked(path: Path) -> Iterator[None]:
 
 
 class StoreError(Exception):
-    """The store file exists but cannot be read; nothing is overwritten while this is so."""
+    """The store file exists but cannot be read; nothing is overwritten while this is so.
+
+    `problems` lists what is wrong, for `python -m analysis repair-store`; the message names no server path.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
+def scenario_problems(body: object) -> list[str]:
+    """Everything wrong with a saved-scenario file as read (empty when it is sound)."""
+    if not isinstance(body, dict) or body.get("format") != STORE_FORMAT or not isinstance(body.get("scenarios"), dict):
+        return ["the file is not a saved-scenario file (format or scenarios missing)"]
+    problems = []
+    for name, entry in body["scenarios"].items():
+        shown = name[:40]
+        try:
+            valid = validate_name(name) == name
+        except ValueError:
+            valid = False
+        if not valid:
+            problems.append(f"the name {shown!r} cannot be a scenario name")
+        elif not isinstance(entry, dict) or not isinstance(entry.get("values"), dict):
+            problems.append(f"scenario {shown!r} has no values")
+        elif not isinstance(entry.get("saved_at", ""), str):
+            problems.append(f"scenario {shown!r} has a saved_at that is not text")
+    return problems
 
 
 class ScenarioStore:
@@ -66,9 +130,11 @@ class ScenarioStore:
         try:
             body = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StoreError(f"cannot read saved scenarios in {self.path}: {exc}") from None
-        if not isinstance(body, dict) or body.get("format") != STORE_FORMAT or not isinstance(body.get("scenarios"), dict):
-            raise StoreError(f"{self.path} is not a saved-scenario file")
+            raise StoreError(f"cannot read {self.path.name}: {redact_paths(exc)}", [str(exc)]) from None
+        problems = scenario_problems(body)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise StoreError(f"{self.path.name} is damaged: {problems[0]}{more}", problems)
         return body["scenarios"]
 
     def _write(self, scenarios: Mapping[str, dict]) -> None:
@@ -100,6 +166,7 @@ class ScenarioStore:
             "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         with locked(self.path):
+            remove_temp_files(self.path.parent)
             scenarios = self._read()
             scenarios[name] = record
             self._write(scenarios)
@@ -109,6 +176,7 @@ class ScenarioStore:
         if name == BASELINE_NAME:
             raise ValueError("the baseline scenario cannot be deleted")
         with locked(self.path):
+            remove_temp_files(self.path.parent)
             scenarios = self._read()
             if name not in scenarios:
                 raise KeyError(name)

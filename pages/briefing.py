@@ -7,6 +7,7 @@ from analysis.chartspec import chart_defs
 from analysis.i18n import LANG_NAMES
 from analysis.sitemap import PAGES
 from ui import scenario as scenario_state
+from ui.choice import relabel
 from ui.frame import frame_chart, interactive_section, page_frame
 from ui.scenario_file import scenario_loader
 
@@ -34,6 +35,7 @@ def pack_section() -> None:
         for page in PAGES:
             titles = {d.slug: frame.t(d.title_key) for d in defs if d.page_id == page.page_id}
             if titles:
+                relabel(f"briefing.pick.{page.page_id}", frame.lang, titles)
                 chosen += st.multiselect(
                     frame.t(page.title_key),
                     options=list(titles),

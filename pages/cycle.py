@@ -55,6 +55,15 @@ def model_section() -> None:
         column.caption(frame.t("cycle.metric_report", years=row.report_years))
     if overview["computed_start"].isna().any() or list(overview["computed_start"]) != sorted(overview["computed_start"].dropna()):
         st.warning(frame.t("cycle.out_of_order", year=LAST_YEAR))
+    else:
+        # Two phases in one year: the earlier one has no year of its own, so its band is not drawn; say why.
+        rows = list(overview.itertuples())
+        for earlier, later in zip(rows[:-1], rows[1:], strict=True):
+            if earlier.computed_start == later.computed_start:
+                st.info(
+                    frame.t("cycle.same_year", earlier=earlier.name, later=later.name, year=int(later.computed_start)),
+                    icon=":material/info:",
+                )
 
     st.markdown(f"**{curves.takeaway}**")
     show_spec(frame, curves)

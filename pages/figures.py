@@ -8,6 +8,7 @@ from analysis import data, explorer, imports
 from analysis.explorer import explore, metric_definitions, parquet_bytes, source_options, year_options
 from analysis.schema import KINDS, ORIGINS
 from analysis.tables import figures_display, figures_export
+from ui.choice import relabel
 from ui.frame import connection, frame_load, interactive_section, page_frame
 from ui.widgets import csv_bytes
 
@@ -26,6 +27,7 @@ def explorer_section() -> None:
     metric_names = dict(zip(all_figures["metric"], all_figures[f"metric_{frame.lang}"], strict=False))
     sources = source_options(all_figures, frame.lang)
 
+    relabel("metric", frame.lang, metric_names)
     chosen_metrics = top_left.multiselect(
         frame.t("figures.filter_metric"),
         options=sorted(metric_names, key=metric_names.get),
@@ -34,6 +36,7 @@ def explorer_section() -> None:
         placeholder=frame.t("figures.all"),
         help=frame.t("figures.filter_metric_help"),
     )
+    relabel("kind", frame.lang, KINDS)
     chosen_kinds = top_middle.multiselect(
         frame.t("figures.filter_kind"),
         options=list(KINDS),
@@ -43,6 +46,7 @@ def explorer_section() -> None:
         help=frame.t("figures.filter_kind_help"),
     )
     left, middle, right = st.columns([2, 1, 1])
+    relabel("source", frame.lang, sources)
     chosen_sources = left.multiselect(
         frame.t("explorer.filter_source"),
         options=list(sources),
@@ -58,6 +62,7 @@ def explorer_section() -> None:
         placeholder=frame.t("figures.all"),
         help=frame.t("explorer.filter_year_help"),
     )
+    relabel("origin", frame.lang, [*ORIGINS, imports.IMPORTED_ORIGIN])
     chosen_origins = right.multiselect(
         frame.t("figures.filter_origin"),
         options=[*ORIGINS, imports.IMPORTED_ORIGIN],

@@ -7,12 +7,22 @@ import streamlit as st
 
 from analysis import imports
 from analysis.scorecard import import_diff
+from analysis.textsafe import escape_markdown as md
+from analysis.textsafe import redact_paths
 from analysis.userstore import StoreError
 from ui.frame import connection, page_frame
 
 ROUND_KEY = "imports.round"  # bumped after an import, so the uploader starts empty again
 NOTICE_KEY = "imports.notice"
 MAX_PROBLEMS_SHOWN = 30
+
+
+@st.cache_data(max_entries=4, show_spinner=False)  # per file content: a rerun does not check it again
+def preview(payload: bytes, file_name: str, lang: str, datasets_hash: str, db_path: str, revision: int):
+    con = connection(frame.status)
+    check = imports.check_import(con, payload, file_name)
+    return check, (import_diff(con, check, lang) if check.ok else None)
+
 
 frame = page_frame("imports")
 st.title(frame.t("page.imports.title"))
@@ -50,19 +60,24 @@ uploaded = st.file_uploader(
     frame.t("imports.upload"),
     type=["csv"],
     key=f"imports.file.{st.session_state.get(ROUND_KEY, 0)}",
-    help=frame.t("imports.upload_help"),
+    # Streamlit 1.67 draws "Upload" and "2MB per file • CSV" in English whatever the app's language and
+    # offers no setting for them; the translated label and help state the same limits.
+    help=frame.t("imports.upload_help", mb=f"{imports.MAX_IMPORT_MB:g}"),
     max_upload_size=imports.MAX_IMPORT_MB,
 )
 if uploaded is not None:
-    check = imports.check_import(connection(frame.status), uploaded.getvalue(), uploaded.name)
+    status = frame.status
+    check, diff = preview(uploaded.getvalue(), uploaded.name, frame.lang, status.cache_key, str(status.path), imports.revision())
     if not check.ok:
-        st.error(frame.t("imports.rejected", file=uploaded.name, count=len(check.problems)), icon=":material/block:")
+        st.error(frame.t("imports.rejected", file=md(uploaded.name), count=len(check.problems)), icon=":material/block:")
         st.markdown(imports.problems_markdown(check.problems, frame.lang, MAX_PROBLEMS_SHOWN))
         if len(check.problems) > MAX_PROBLEMS_SHOWN:
             st.caption(frame.t("imports.more_problems", count=len(check.problems) - MAX_PROBLEMS_SHOWN))
     else:
-        st.info(frame.t("imports.checked", file=uploaded.name, rows=len(check.rows)), icon=":material/fact_check:")
-        st.dataframe(import_diff(connection(frame.status), check, frame.lang), hide_index=True, width="stretch")
+        st.info(frame.t("imports.checked", file=md(uploaded.name), rows=len(check.rows)), icon=":material/fact_check:")
+        if check.skipped:
+            st.caption(frame.t("imports.skipped", count=check.skipped))
+        st.dataframe(diff, hide_index=True, width="stretch")
         with st.form("imports.apply_form", border=False):
             name = st.text_input(frame.t("imports.name"), value=Path(uploaded.name).stem, max_chars=imports.MAX_NAME_CHARS)
             if st.form_submit_button(frame.t("imports.apply"), icon=":material/upload:", type="primary"):
@@ -71,21 +86,20 @@ if uploaded is not None:
                 except imports.ImportNameError as exc:
                     st.error(frame.t(f"imports.name_{exc.code}"))
                 except (StoreError, OSError) as exc:
-                    st.error(frame.t("imports.store_failed", detail=str(exc)))
+                    st.error(frame.t("imports.store_failed", detail=md(redact_paths(exc))))
                 else:
                     st.session_state[ROUND_KEY] = st.session_state.get(ROUND_KEY, 0) + 1
-                    notice = frame.t("imports.applied", version=version.version_id, name=version.name, rows=version.row_count)
+                    notice = frame.t("imports.applied", version=version.version_id, name=md(version.name), rows=version.row_count)
                     st.session_state[NOTICE_KEY] = notice
                     st.rerun()
 
 st.subheader(frame.t("imports.versions"))
 try:
     versions = store.versions()
-except StoreError as exc:
-    st.error(frame.t("imports.store_unreadable", detail=str(exc)))
-    versions = []
+except StoreError:  # the page frame says why, once
+    versions = None
 if not versions:
-    st.caption(frame.t("imports.no_versions"))
+    st.caption(frame.t("imports.versions_unavailable" if versions is None else "imports.no_versions"))
 else:
     st.dataframe(imports.versions_display(versions, frame.lang), hide_index=True, width="stretch")
     labels = {v.version_id: f"{v.version_id} · {v.name}" for v in reversed(versions)}
@@ -97,9 +111,9 @@ else:
         try:
             getattr(store, action)(version.version_id)
         except (KeyError, StoreError, OSError) as exc:
-            st.error(frame.t("imports.store_failed", detail=str(exc)))
+            st.error(frame.t("imports.store_failed", detail=md(redact_paths(exc))))
         else:
-            st.session_state[NOTICE_KEY] = frame.t(f"imports.{action}_done", version=version.version_id, name=version.name)
+            st.session_state[NOTICE_KEY] = frame.t(f"imports.{action}_done", version=version.version_id, name=md(version.name))
             st.rerun()
 st.page_link(
     "pages/scorecard.py", label=frame.t("imports.to_scorecard"), icon=":material/arrow_forward:", query_params=frame.nav_params

@@ -25,10 +25,14 @@ def value_chain_section() -> None:
     node = url_choice(
         frame, NODE_KEY, nodes, label=frame.t("industry.node_label"), help=frame.t("industry.node_help"), container=picker
     )
+    # A key per chosen node: a click redraws the whole panorama (as the deep link does) instead of leaving
+    # Plotly zoomed into the clicked box.
+    map_key = f"{chart_key(VALUE_CHAIN)}.{node}"
     show_spec(
         frame,
         frame_chart(frame, VALUE_CHAIN),
-        on_select=lambda: select_from_chart(chart_key(VALUE_CHAIN), NODE_KEY, list(nodes)),
+        on_select=lambda: select_from_chart(map_key, NODE_KEY, list(nodes)),
+        key=map_key,
     )
     with st.container(border=True):
         show_node_detail(frame, frame_load(frame, industry.node_detail, node_id=node, lang=frame.lang))

@@ -8,9 +8,10 @@ from ui.frame import page_frame
 frame = page_frame("market")
 st.title(frame.t("page.market.title"))
 st.caption(frame.t("page.market.summary"))
-left, right = st.columns(2)
+left, middle, right = st.columns(3)
 frame.param("phase_bands", container=left)
-frame.param("imports_layer", container=right)
+frame.param("imports_layer", container=middle)
+frame.param("later_layer", container=right)
 
 forecast_section(frame, "market", "ai-server-market")
 st.divider()

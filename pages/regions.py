@@ -16,6 +16,7 @@ from analysis.regions import (
     site_label,
     visible_sites,
 )
+from ui.choice import relabel
 from ui.frame import frame_chart, frame_load, interactive_section, page_frame
 from ui.widgets import show_spec
 
@@ -61,6 +62,7 @@ def map_section() -> None:
 
     st.subheader(frame.t("regions.details_heading"))
     labels = {row["site_id"]: site_label(row, frame.lang) for row in shown.to_dict("records")}
+    relabel(SITE_KEY, frame.lang, site_ids)
     chosen = st.selectbox(
         frame.t("regions.site_select"),
         options=site_ids,

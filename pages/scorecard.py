@@ -1,19 +1,33 @@
-"""Forecast vs actual: the report's forecasts beside the actuals imported since, with the error."""
+"""Forecast vs actual: the report card against the later figures shipped with the app, then imported actuals."""
 
 from functools import partial
 
 import streamlit as st
 
 from analysis import imports, scorecard
+from analysis.charts import plotly_config
 from analysis.scorecard import scorecard_display
+from analysis.scorecard_chart import error_chart, error_chart_data
 from analysis.tables import figures_display
-from ui.frame import frame_load, page_frame
-from ui.widgets import csv_bytes
+from ui.frame import frame_chart, frame_load, page_frame
+from ui.widgets import csv_bytes, show_spec
 
 frame = page_frame("scorecard")
 st.title(frame.t("page.scorecard.title"))
-st.caption(frame.t("scorecard.intro"))
+st.caption(frame.t("card.intro"))
 
+st.subheader(frame.t("card.heading"))
+verdicts, card_table = frame_load(frame, scorecard.report_card_view, lang=frame.lang)
+st.markdown("\n".join(f"- {line}" for line in verdicts.values()))
+show_spec(frame, frame_chart(frame, "report-card"))
+url = frame.t("card.col.url")
+st.dataframe(
+    card_table, hide_index=True, width="stretch", key="card.table", column_config={url: st.column_config.LinkColumn(url)}
+)
+st.caption(frame.t("card.method"))
+
+st.subheader(frame.t("scorecard.imported_heading"))
+st.caption(frame.t("scorecard.intro"))
 revision = imports.revision()
 card = frame_load(frame, scorecard.scorecard, revision=revision)
 waiting = frame_load(frame, scorecard.awaiting_actuals, revision=revision)
@@ -23,7 +37,18 @@ if card.empty:
 else:
     table = scorecard_display(card, frame.lang)
     st.caption(frame.t("scorecard.count", matched=len(card), waiting=len(waiting)))
-    st.dataframe(table, hide_index=True, width="stretch")
+    # The comparison first (figure, forecast, actual, error), the long source citations last, so nothing
+    # a reader compares sits off-screen to the right.
+    first = [frame.t(f"scorecard.{c}") for c in ("figure", "forecast", "actual", "error", "error_percent")]
+    table = table[first + [c for c in table.columns if c not in first]]
+    pinned = {frame.t("scorecard.figure"): st.column_config.TextColumn(pinned=True)}
+    st.dataframe(table, hide_index=True, width="stretch", column_config=pinned)
+    if not error_chart_data(card, frame.lang).empty:
+        st.plotly_chart(
+            error_chart(card, frame.lang, source_line=frame.t("scorecard.chart_source")),
+            config=plotly_config("scorecard-error", frame.lang),
+            key="scorecard.chart",
+        )
     st.download_button(
         frame.t("scorecard.download"),
         data=partial(csv_bytes, table),

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analysis import sqlconsole
+from ui.choice import relabel
 from ui.frame import frame_load, interactive_section, page_frame
 
 RESULT_KEY = "sql.outcome"
@@ -10,12 +11,22 @@ TEXT_KEY = "sql.text"
 
 
 def _use_example() -> None:
-    st.session_state[TEXT_KEY] = sqlconsole.EXAMPLES[st.session_state["sql.example"]]
+    example = st.session_state.get("sql.example")
+    if example in sqlconsole.EXAMPLES:
+        st.session_state[TEXT_KEY] = sqlconsole.EXAMPLES[example]
 
 
 frame = page_frame("sql")
+sqlconsole.warm_up()
 st.title(frame.t("page.sql.title"))
-st.caption(frame.t("sql.intro", seconds=f"{sqlconsole.TIMEOUT_SECONDS:g}", rows=f"{sqlconsole.MAX_ROWS:,}"))
+LIMITS = {
+    "seconds": f"{sqlconsole.TIMEOUT_SECONDS:g}",
+    "max_rows": f"{sqlconsole.MAX_ROWS:,}",
+    "mb": sqlconsole.MAX_RESULT_MB,
+    "memory": f"{sqlconsole.CHILD_MEMORY_MB:,}",
+    "max_seconds": f"{sqlconsole.MAX_TIMEOUT_SECONDS:g}",
+}
+st.caption(frame.t("sql.intro", **LIMITS, rows=LIMITS["max_rows"]))
 
 
 # A query reruns the console only.
@@ -25,6 +36,7 @@ def console_section() -> None:
         st.dataframe(frame_load(frame, sqlconsole.table_overview), hide_index=True, width="stretch")
 
     st.session_state.setdefault(TEXT_KEY, sqlconsole.EXAMPLES["forecasts"])
+    relabel("sql.example", frame.lang, sqlconsole.EXAMPLES)
     st.selectbox(
         frame.t("sql.example"),
         options=list(sqlconsole.EXAMPLES),
@@ -37,6 +49,7 @@ def console_section() -> None:
     with st.form("sql.form", border=False):
         sql = st.text_area(frame.t("sql.query"), key=TEXT_KEY, height=160, help=frame.t("sql.query_help"))
         if st.form_submit_button(frame.t("sql.run"), icon=":material/play_arrow:", type="primary"):
+            st.session_state.pop(RESULT_KEY, None)  # release the previous result before the next one arrives
             try:
                 st.session_state[RESULT_KEY] = sqlconsole.run_sql(sql, db_path=frame.status.path)
             except sqlconsole.SqlError as exc:
@@ -44,7 +57,7 @@ def console_section() -> None:
 
     outcome = st.session_state.get(RESULT_KEY)
     if isinstance(outcome, sqlconsole.SqlError):
-        st.error(frame.t(f"sql.error.{outcome.code}", seconds=f"{sqlconsole.TIMEOUT_SECONDS:g}"), icon=":material/error:")
+        st.error(frame.t(f"sql.error.{outcome.code}", **LIMITS), icon=":material/error:")
         if outcome.detail:
             st.code(outcome.detail, language=None, wrap_lines=True)
     elif outcome is not None:
@@ -52,7 +65,7 @@ def console_section() -> None:
         numbers = {"rows": f"{outcome.row_count:,}", "seconds": f"{outcome.seconds:.2f}", "shown": f"{sqlconsole.DISPLAY_ROWS:,}"}
         st.caption(frame.t("sql.summary_partial" if partial else "sql.summary", **numbers))
         if outcome.truncated:
-            st.warning(frame.t("sql.truncated", rows=f"{sqlconsole.MAX_ROWS:,}"), icon=":material/content_cut:")
+            st.warning(frame.t("sql.truncated", **LIMITS, rows=f"{outcome.row_count:,}"), icon=":material/content_cut:")
         st.dataframe(sqlconsole.display_frame(outcome.frame), hide_index=True, width="stretch")
         st.download_button(
             frame.t("sql.download", rows=f"{outcome.row_count:,}"),

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis import workload
 from analysis.workload import answer_text, fit_table, interval_text, odds_growth_percent, outlook_args, pct
+from ui.forecast_panel import show_table
 from ui.frame import frame_chart, frame_load, interactive_section, page_frame
 from ui.widgets import show_spec
 
@@ -73,7 +74,7 @@ def outlook_section() -> None:
         st.dataframe(fit_table(result, frame.lang), hide_index=True, width="stretch", key="fit-table")
 
     st.subheader(frame.t("workload.table_heading"))
-    st.dataframe(spec.data, hide_index=True, width="stretch", key="year-table")
+    show_table(spec.data, key="year-table")  # a dash, not "None", where IDC gives no figure for a year
 
 
 outlook_section()

@@ -20,7 +20,7 @@ from analysis import scenario as sc
 from analysis.chart_export import chart_html
 from analysis.charts import chart_file_name, full_source_text
 from analysis.chartspec import chart_defs
-from analysis.deck_template import DeckTemplate
+from analysis.deck_template import Box, DeckTemplate
 from analysis.i18n import LANGS, t
 from analysis.sitemap import PAGES
 
@@ -140,7 +140,7 @@ def test_chinese_titles_survive_in_the_zh_deck(db_con):
         assert re.search(r"[\u4e00-\u9fff]", spec.title), spec.title
         assert spec.title in texts(slide)
     # Chinese runs name an East Asian typeface, so PowerPoint does not fall back to boxes.
-    run = deck.slides[1].shapes[1].text_frame.paragraphs[0].runs[0]
+    run = deck.slides[1].shapes.title.text_frame.paragraphs[0].runs[0]
     assert run.font._rPr.find(qn("a:ea")).get("typeface") == DeckTemplate().font_east_asian
 
 
@@ -244,7 +244,8 @@ def test_always_mode_draws_every_chart_as_a_picture(db_con):
 
 
 def test_a_template_restyles_the_deck(db_con):
-    template = DeckTemplate(font_latin="Georgia", accent="#112233", title_pt=30)
+    # A title box tall enough for two lines at 30 pt, so the title need not shrink to fit.
+    template = DeckTemplate(font_latin="Georgia", accent="#112233", title_pt=30, title_box=Box(0.5, 0.3, 12.3, 1.3))
     pack = briefing.build_pack(db_con, sc.defaults(), "en", slugs=["workload-split"], images_mode="never", template=template)
     slide = deck_of(pack).slides[1]
     title_run = next(

@@ -123,7 +123,9 @@ BAD_ROWS = [
         _figure_cell("gpt3_parameters", "qualifier", "roughly", "unknown value 'roughly' (allowed: none,"), id="unknown-qualifier"
     ),
     pytest.param(_figure_cell("gpt3_parameters", "value", "abc", "not a number: 'abc'"), id="non-numeric-value"),
-    pytest.param(_figure_cell("gpt3_parameters", "value", "inf", "not a finite number: 'inf'"), id="non-finite-value"),
+    pytest.param(_figure_cell("gpt3_parameters", "value", "1e999", "not a finite number: '1e999'"), id="non-finite-value"),
+    pytest.param(_figure_cell("gpt3_parameters", "value", "inf", "not a number: 'inf'"), id="inf-is-not-a-number"),
+    pytest.param(_figure_cell("gpt3_parameters", "value", "１７５０", "not a number: '１７５０'"), id="full-width-digits"),
     pytest.param(_split_no_longer_100, id="split-not-100"),
     pytest.param(_duplicate_figure_id, id="duplicate-figure-id"),
     pytest.param(_missing_column, id="missing-column"),
@@ -241,7 +243,7 @@ def test_failed_build_leaves_previous_database_untouched(datasets_copy, tmp_path
     before_bytes = out.read_bytes()
     before_mtime = out.stat().st_mtime_ns
     before_listing = sorted(p.name for p in out_dir.iterdir())
-    assert before_listing == ["atlas.duckdb"]
+    assert before_listing == ["atlas.duckdb", "atlas.duckdb.stamp.json"]
 
     set_cell(datasets_copy / FIG, "figure_id", "gpt3_parameters", "value", "abc")
     with pytest.raises(BuildError):

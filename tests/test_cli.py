@@ -90,3 +90,32 @@ def test_real_entry_point_exit_status_and_message_on_a_bad_file(tmp_path, env):
     assert "bad.csv:2: column 'value': not a number: 'lots'" in result.stderr
     assert result.stdout == ""
     assert not (env / "userdata").exists()
+
+
+def test_a_junk_import_prints_the_first_problems_and_a_count(tmp_path, capsys):
+    from analysis.__main__ import MAX_PROBLEMS_PRINTED
+
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(csv_bytes([row(figure_id=f"junk_{i}", value="lots", unit="??") for i in range(2_000)]))
+    assert main(["import", str(junk), "--check-only"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n  - ") == MAX_PROBLEMS_PRINTED
+    assert "more problem(s)" in err and len(err) < 10_000
+
+
+@pytest.mark.parametrize("timeout", ["inf", "-Infinity", "nan", "0", "1e9"])
+def test_sql_refuses_a_timeout_that_is_not_a_finite_positive_number(capsys, timeout):
+    assert main(["sql", "SELECT 1", f"--timeout={timeout}"]) == 1
+    err = capsys.readouterr().err
+    assert "The time limit must be a number of seconds above 0" in err and "Traceback" not in err
+
+
+def test_sql_error_while_streaming_is_a_message_not_a_traceback(capsys):
+    assert main(["sql", "SELECT CASE WHEN range > 50000 THEN error('boom') END FROM range(100000)"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("DuckDB refused the query.") and "boom" in err and "Traceback" not in err
+
+
+def test_repair_store_on_a_sound_store_says_so(capsys):
+    assert main(["repair-store"]) == 0
+    assert "nothing to repair" in capsys.readouterr().err

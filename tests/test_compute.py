@@ -193,6 +193,39 @@ def test_gpu_names_are_forgiving(name):
     assert cm.accelerator(name)["accelerator_id"] in ("a100", "h100_sxm")
 
 
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("H100", "h100_sxm"),
+        ("h100", "h100_sxm"),
+        ("NVIDIA H100", "h100_sxm"),
+        ("H100（SXM5）", "h100_sxm"),
+        ("A100 80GB", "a100"),
+        ("a100-80gb", "a100"),
+        ("V100 32GB", "v100"),
+        ("昇腾910", "ascend_910"),
+        ("昇腾 910", "ascend_910"),
+        ("Ascend 910", "ascend_910"),
+        ("华为昇腾910", "ascend_910"),
+        ("S30", "moffett_s30"),
+        ("智铠", "iluvatar_zhikai"),
+    ],
+)
+def test_names_people_type_resolve_to_one_chip(typed, expected):
+    assert cm.resolve_gpu(typed) == expected
+
+
+def test_h100_by_its_everyday_name_gives_the_catalogue_figure():
+    # 3,640 PF-days (GPT-3, the report's figure) on the H100's dense 989.5 TFLOPS at one third of peak.
+    assert cm.training_gpu_days(3640, gpu="H100") == pytest.approx(cm.training_gpu_days(3640, gpu="h100_sxm"))
+
+
+def test_unknown_gpu_names_the_close_matches():
+    with pytest.raises(cm.ComputeInputError, match=r"did you mean: h100_sxm \(NVIDIA H100 \(SXM5\)\)") as caught:
+        cm.resolve_gpu("H10")
+    assert "h100_sxm" in caught.value.values["suggestions"]
+
+
 # ---------------------------------------------------------------- the catalogue
 
 

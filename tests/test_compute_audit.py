@@ -157,14 +157,18 @@ def test_calculator_view_moves_with_chip_and_utilisation(db_con, lang):
     )
     assert base.training[1].value != faster.training[1].value
     assert faster.result.gpu_days == pytest.approx(3640 * 1000 / (989.5 * 0.5))
-    assert faster.tradeoff.native.series[1].values != faster.tradeoff.native.series[0].values  # A100 drawn for reference
+    chip, reference = faster.tradeoff.figure.data[:2]
+    assert list(reference.y) != list(chip.y)  # A100 drawn for reference
 
 
 def test_tradeoff_curve_is_gpu_days_over_days(db_con):
     spec = compute_view.tradeoff_chart(db_con, sc.defaults(), "en")
-    days = [float(c) for c in spec.native.categories]
-    gpus = spec.native.series[0].values
-    assert all(g * d == pytest.approx(35_000) for g, d in zip(gpus, days, strict=True))
+    curve = spec.figure.data[0]
+    assert all(g * d == pytest.approx(35_000) for g, d in zip(curve.y, curve.x, strict=True))
+    # Run lengths on a numeric log axis (not evenly spaced categories), in the app and in the deck's picture.
+    assert spec.figure.layout.xaxis.type == "log" and spec.figure.layout.yaxis.type == "log"
+    assert all(isinstance(float(d), float) for d in curve.x)
+    assert spec.native is None  # a PowerPoint category chart cannot hold a numeric log axis
     assert "1,167" in spec.takeaway and "35,000" in spec.takeaway
 
 

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from analysis.format import format_figure, format_number
+from analysis.format import display_unit, format_figure, format_number, format_quantity
 from analysis.i18n import LANGS, t
 from analysis.schema import QUALIFIERS
 from analysis.tables import figure_label
@@ -46,8 +46,9 @@ CASES = [
     # 运营的算力成本：~1100万美元/月 = USD 11 m a month
     pytest.param(fig(1100, qualifier="approx"), "USD_10k_per_month", "en", "eq", "about USD 11 m a month", id="chatgpt-cost-en"),
     pytest.param(fig(1100, qualifier="approx"), "USD_10k_per_month", "zh", "in", "万美元/月", id="chatgpt-cost-zh"),
-    # NVIDIA DGX Cloud 每月3.7万美元 = USD 0.037 m (3.7 × 0.01 is 0.037000000000000005 in floats)
-    pytest.param(fig(3.7), "USD_10k_per_month", "en", "eq", "USD 0.037 m a month", id="dgx-cloud-no-float-noise"),
+    # NVIDIA DGX Cloud 每月3.7万美元: below a million English prints whole dollars, as the compute audit does
+    # (3.7 × 10,000 without float noise).
+    pytest.param(fig(3.7), "USD_10k_per_month", "en", "eq", "USD 37,000 a month", id="dgx-cloud-in-dollars"),
     # 成本：920万/月 — the report prints no currency
     pytest.param(fig(920), "currency_unspecified_10k_per_month", "en", "in", "currency not stated", id="finetune-cost-en"),
     pytest.param(fig(920), "currency_unspecified_10k_per_month", "zh", "in", "币种未注明", id="finetune-cost-zh"),
@@ -154,3 +155,23 @@ def test_figure_label_on_real_rows(db_con):
             label = figure_label(row, lang)
             assert "nan" not in label.lower() and "None" not in label, label
     assert math.isclose(rows["global_ai_server_market_2025"]["value"], 317.9)
+
+
+@pytest.mark.parametrize(
+    "value, unit, lang, expected",
+    [
+        (758.62, "USD_100m", "en", "USD 75.9 bn"),  # the market headline, 亿美元 shown in USD bn
+        (758.62, "USD_100m", "zh", "759 亿美元"),
+        (425.55, "units_10k", "en", "4.26 million units"),
+        (6842.12, "EFLOPS", "en", "6,840 EFLOPS"),
+        (3.7, "USD_10k_per_month", "en", "USD 37,000 a month"),
+    ],
+)
+def test_format_quantity_prints_three_significant_figures_in_the_display_unit(units, value, unit, lang, expected):
+    assert format_quantity(value, units[unit], lang) == expected
+
+
+def test_display_unit_is_the_charts_unit(units):
+    assert display_unit(units["USD_100m"], "en") == (0.1, "USD bn")
+    assert display_unit(units["units_10k"], "en") == (0.01, "million units")
+    assert display_unit(units["USD_100m"], "zh") == (1.0, "亿美元")

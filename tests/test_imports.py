@@ -290,7 +290,9 @@ def test_forecast_template_cannot_be_imported_unfilled_but_can_once_filled(db_co
     assert not unfilled.ok
     rows = list(csv.DictReader(io.StringIO(payload.decode("utf-8-sig"))))
     assert rows and all(r["kind"] == "reported" and r["figure_id"].endswith("_actual") for r in rows)
-    assert {reason_code(p.reason)[0] for p in unfilled.problems} >= {"no_value", "required"}
+    # Rows left as the template gave them are skipped, not 58 problems.
+    assert [reason_code(p.reason)[0] for p in unfilled.problems] == ["no_rows"]
+    assert unfilled.skipped == len(rows)
     # Filled in with the forecasts' own values (so every split still sums to 100), it passes.
     forecasts = query(db_con, "SELECT figure_id, value, value_low, value_high FROM figures").set_index("figure_id")
     for r in rows:
@@ -304,8 +306,9 @@ def test_forecast_template_cannot_be_imported_unfilled_but_can_once_filled(db_co
 def test_problem_list_cannot_inject_markdown(db_con):
     check = check_import(db_con, csv_bytes([row(unit="[click](http://example.com)")]), "x.csv")
     text = imports.problems_markdown(check.problems, "en", 10)
-    assert text.startswith("- Line 2, column unit: ")
-    assert r"\[click\](http://example.com)" in text and "[click](" not in text
+    assert text.startswith("- Line 2\\, column unit\\: ")
+    # every punctuation mark escaped: no link, and no bare-URL autolink either
+    assert r"\[click\]\(http\:\/\/example\.com\)" in text and "[click](" not in text and "http://" not in text
 
 
 def test_an_excel_csv_utf8_file_with_bom_and_crlf_is_accepted(db_con):
@@ -313,3 +316,54 @@ def test_an_excel_csv_utf8_file_with_bom_and_crlf_is_accepted(db_con):
     check = check_import(db_con, payload, "excel.csv")
     assert check.ok, [str(p) for p in check.problems]
     assert check.rows[0]["figure_id"] == "test_shipments_2023_actual" and check.rows[0]["value"] == 118.9
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_forecast_template_with_two_rows_filled_names_the_missing_printed_column(db_con, lang):
+    rows = list(csv.DictReader(io.StringIO(imports.template_csv(db_con).decode("utf-8-sig"))))
+    splits = set(query(db_con, "SELECT metric_id FROM metrics WHERE sums_to_100")["metric_id"])
+    chosen = [i for i, r in enumerate(rows) if r["metric"] not in splits][:2]
+    for i in chosen:
+        rows[i] |= {"value": "1.5", "source": "test source"}
+    check = check_import(db_con, csv_bytes(rows), "template.csv")
+    assert [(p.column, reason_code(p.reason)[0]) for p in check.problems] == [("printed", "required")] * 2
+    assert "“printed”" in describe_problem(check.problems[0], lang)
+    for i in chosen:
+        rows[i]["printed"] = "1.5"
+    check = check_import(db_con, csv_bytes(rows), "template.csv")
+    assert check.ok and len(check.rows) == 2 and check.skipped == len(rows) - 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "column", "code"),
+    [
+        ({"value": "１２３"}, "value", "not_number"),
+        ({"value": "٣٤"}, "value", "not_number"),
+        ({"value": "1_000"}, "value", "not_number"),
+        ({"value": "inf"}, "value", "not_number"),
+        ({"figure_id": "x" * 100_000}, "figure_id", "too_long"),
+        ({"note": "a\u202eb"}, "note", "control_chars"),
+        ({"printed": "a\x00b"}, "printed", "control_chars"),
+        ({"note": "n" * 2_001}, "note", "too_long"),
+    ],
+)
+def test_lenient_values_are_refused(db_con, changes, column, code):
+    check = check_import(db_con, csv_bytes([row(**changes)]), "x.csv")
+    assert (check.problems[0].column, reason_code(check.problems[0].reason)[0]) == (column, code)
+    assert len(describe_problem(check.problems[0], "en")) < 300
+
+
+def test_shares_outside_0_to_100_are_refused_even_when_they_sum_to_100(db_con):
+    base = {"metric": "ai_server_workload_share", "unit": "percent", "entity": "CN", "period": "2031"}
+    rows = [
+        row(figure_id="test_share_a", segment="training", value="-50", **base),
+        row(figure_id="test_share_b", segment="inference", value="150", **base),
+    ]
+    check = check_import(db_con, csv_bytes(rows), "x.csv")
+    assert sorted(reason_code(p.reason)[0] for p in check.problems) == ["share_range", "share_range"]
+
+
+def test_duplicate_header_names_are_refused(db_con):
+    header = [*IMPORT_COLUMNS, "value"]
+    check = check_import(db_con, csv_bytes([row()], header=header), "x.csv")
+    assert [reason_code(p.reason)[0] for p in check.problems] == ["duplicate_columns"]

@@ -264,7 +264,7 @@ def test_chain_links_in_the_reports_order(db_con):
     assert count["value"] == catalog("zh")["industry.chain.maas_count"].format(count=len(maas))
     assert "通义千问" in count["printed"] and "混元" in count["printed"]
     chip_values = [c["value"] for c in links[0]["cards"] if c["kind"] == "figure"]
-    assert "50–83%" in chip_values
+    assert "最高 50–83%" in chip_values  # printed 高达 50%～83% (qualifier up_to)
 
 
 # ---------------------------------------------------------------- translations and display

@@ -171,11 +171,16 @@ def test_chart_lines_are_distinguishable_in_the_figure(db_con, series_id):
 def test_chart_csv_names_the_line_of_every_row(db_con, series_id):
     spec = _build(db_con, series_id, {}, "zh")
     codes = spec.data[t("market.csv.line_code", "zh")]
-    assert set(codes) == {"report", "derived", "baseline", "scenario", "p10", "p50", "p90"}
-    names = spec.data.groupby(t("market.csv.line_code", "zh"))[t("market.csv.line", "zh")].unique()
+    # The later-figures layer is on by default: one line per vintage, every row naming its later_id.
+    assert set(codes) == {"report", "derived", "baseline", "scenario", "p10", "p50", "p90", "later"}
+    own = spec.data[codes != "later"]
+    names = own.groupby(t("market.csv.line_code", "zh"))[t("market.csv.line", "zh")].unique()
     assert all(len(n) == 1 for n in names) and len({n[0] for n in names}) == len(names)
     report_rows = spec.data[codes == "report"]
     assert (report_rows[t("market.csv.figure_id", "zh")] != "").all()
+    assert (spec.data[codes == "later"][t("market.csv.figure_id", "zh")] != "").all()
+    off = _build(db_con, series_id, {"later_layer": False}, "zh").data
+    assert "later" not in set(off[t("market.csv.line_code", "zh")])
 
 
 def test_supplementary_series_is_marked_in_title_subtitle_legend_and_source(db_con):
@@ -242,8 +247,9 @@ def test_comparison_refuses_no_or_too_many_scenarios(db_con):
 def test_series_note_is_filled_from_the_database(db_con, series_id, lang):
     note = market.series_note(db_con, series_id, lang)
     assert "{" not in note and "⟦" not in note
+    # Figure ids are internals: the note names the figures by their values, not their ids.
     ids = market.NOTE_FIGURES[series_id]
-    assert any(fid in note for fid in ids.values())
+    assert not [fid for fid in ids.values() if fid in note]
 
 
 @pytest.mark.parametrize("lang", LANGS)

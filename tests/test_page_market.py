@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 from conftest import PROJECT_ROOT, isolated_app
@@ -23,6 +24,9 @@ TIMEOUT = 90
 PAGE_FILES = {"market": "pages/market.py", "intelligent_compute": "pages/intelligent_compute.py"}
 # Position of each series' chart and table on its page (the comparison comes after them).
 POSITION = {"market": 0, "shipments": 1, "icc": 0}
+# Each series table is followed by the table of its later figures (in an expander).
+TABLE_POSITION = {"market": 0, "shipments": 2, "icc": 0}
+COMPARE_TABLE = 4  # on the market page: two series tables, each followed by its later figures, then the comparison
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -38,6 +42,17 @@ def userdata(isolated):
     store = ScenarioStore(isolated)
     yield isolated
     store.path.unlink(missing_ok=True)
+
+
+EN_SLIDER_FACTOR = {"mkt_base_value": 0.1, "ship_base_value": 0.01}
+
+
+def test_base_value_sliders_speak_the_charts_unit():
+    at = open_page("market")
+    market, shipments = at.slider(key="sc.mkt_base_value"), at.slider(key="sc.ship_base_value")
+    assert (market.label, market.value) == ("Market size: base value (USD bn)", 31.79)  # the report's 317.9 亿美元
+    assert shipments.label == "Shipments: base value (million units)"
+    assert at.session_state["scenario.values"]["mkt_base_value"] == 317.9  # the store keeps the report's unit
 
 
 def open_page(page_id: str, lang: str = "en", **query) -> AppTest:
@@ -83,13 +98,15 @@ def test_each_slider_redraws_chart_and_table_and_writes_the_url(series_id, name)
     page_id = SERIES[series_id].page_id
     at = open_page(page_id)
     assert not at.exception, [e.value for e in at.exception]
-    index = POSITION[series_id]
-    chart_before, table_before = chart_json(at, index), table(at, index)
+    index, table_index = POSITION[series_id], TABLE_POSITION[series_id]
+    chart_before, table_before = chart_json(at, index), table(at, table_index)
     value = changed_value(name)
-    at.slider(key=f"sc.{name}").set_value(value).run()
+    # English shows the base value in the chart's unit: 亿美元 as USD bn (× 0.1), 万台 as million units (× 0.01).
+    shown = float(Decimal(repr(value)) * Decimal(repr(EN_SLIDER_FACTOR.get(name, 1))))
+    at.slider(key=f"sc.{name}").set_value(shown).run()
     assert not at.exception, [e.value for e in at.exception]
     assert chart_json(at, index)["data"] != chart_before["data"], "the chart did not change"
-    assert not table(at, index).equals(table_before), "the table did not change"
+    assert not table(at, table_index).equals(table_before), "the table did not change"
     assert at.query_params[name] == all_params()[name].to_text(value)
     assert at.session_state["scenario.values"][name] == value
 
@@ -104,15 +121,13 @@ def test_phase_band_switch_redraws_the_charts():
     assert at.query_params["phase_bands"] == "1"
 
 
-@pytest.mark.parametrize("given, reason", [("abc", "abc"), ("900", "900")])
-def test_a_bad_link_value_opens_with_a_warning_and_the_default(given, reason):
+@pytest.mark.parametrize("given", ["abc", "900", "9999", "inf"])
+def test_a_bad_link_value_opens_with_a_warning_the_allowed_range_and_the_default(given):
     at = open_page("market", mkt_cagr=given)
     assert not at.exception
-    warning = " ".join(w.value for w in at.warning)
-    expected = t(
-        "scenario.bad_url_value", "en", label=t("market.param.mkt_cagr", "en"), name="mkt_cagr", given=reason, default="19"
-    )
-    assert expected in warning
+    warning = " ".join(w.value for w in at.warning).replace("\\", "")
+    label = t("market.param.mkt_cagr", "en")
+    assert f"{label} (mkt_cagr): “{given}” is not a number from 0% to 80%; using the default 19%" in warning
     assert at.slider(key="sc.mkt_cagr").value == 19.0
     assert "mkt_cagr" not in at.query_params
     assert len(at.get("plotly_chart")) >= 2
@@ -127,7 +142,8 @@ def test_a_copied_link_reproduces_the_view():
     reopened = open_page("market", **{k: v for k, v in link.items() if k != "lang"})
     assert not reopened.exception and not reopened.warning
     assert chart_json(reopened, 1)["data"] == chart_json(at, 1)["data"]
-    assert reopened.dataframe[1].value.equals(at.dataframe[1].value)
+    shipments = TABLE_POSITION["shipments"]
+    assert reopened.dataframe[shipments].value.equals(at.dataframe[shipments].value)
 
 
 def test_intelligent_compute_page_says_it_is_supplementary():
@@ -149,7 +165,7 @@ def test_saved_scenarios_are_compared_side_by_side(userdata):
     comparison = chart_json(at, 2)
     names = [trace.get("name") for trace in comparison["data"]]
     assert t("scenario.baseline", "en") in names and "High growth" in names
-    columns = list(at.dataframe[2].value.columns)
+    columns = list(at.dataframe[COMPARE_TABLE].value.columns)
     assert columns[1:] == [t("scenario.baseline", "en"), "High growth"]
 
     at.selectbox(key="market.compare.series").set_value("shipments").run()

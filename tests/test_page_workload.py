@@ -134,3 +134,11 @@ def test_a_good_link_opens_the_same_view():
     assert t("workload.column.lower", "en", confidence="80%") in year_table(at).columns
     assert year_table(at)[t("chart.year", "en")].max() == 2030
     assert not at.warning
+
+
+def test_years_without_an_idc_figure_show_a_dash_not_none(isolated):
+    table = year_table(open_page())
+    idc = table[t("workload.column.idc_inference", "en")]
+    after = idc[table[t("chart.year", "en")] > 2026]
+    assert not after.empty and set(after) == {"—"}
+    assert not table.isna().any().any()

@@ -45,8 +45,15 @@ def test_good_values_parse(name, raw, expected):
         ("t_growth", "abc", "not a number"),
         ("t_growth", "900", "above the maximum 80"),
         ("t_growth", "-1", "below the minimum 0"),
-        ("t_growth", "nan", "not a finite number"),
-        ("t_growth", "inf", "above the maximum|not a finite"),
+        ("t_growth", "nan", "not a number"),
+        ("t_growth", "inf", "not a number"),
+        ("t_growth", float("inf"), "not a finite number"),
+        ("t_horizon", "inf", "not a number"),
+        ("t_horizon", float("-inf"), "not a finite number"),
+        ("t_horizon", 10**400, "not a finite number"),
+        ("t_growth", "１２", "not a number"),
+        ("t_growth", "٣٤", "not a number"),
+        ("t_growth", "1_0", "not a number"),
         ("t_horizon", "2030.5", "not a whole number"),
         ("t_bands", "yes", "not true/false"),
         ("t_mode", "trend'; DROP TABLE", "not one of trend, manual"),
@@ -135,7 +142,7 @@ def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
 def test_an_unreadable_store_is_reported_and_never_overwritten(tmp_path):
     store = ScenarioStore(tmp_path)
     store.path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(StoreError, match="cannot read saved scenarios"):
+    with pytest.raises(StoreError, match="cannot read scenarios.json"):
         store.names()
     with pytest.raises(StoreError):
         store.save("a", sc.defaults())
@@ -169,3 +176,27 @@ def test_user_data_lives_outside_the_build_directory():
     from analysis import paths
 
     assert not Path(paths.user_data_dir()).resolve().is_relative_to(Path(paths.database_path()).resolve().parent)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_refused_value_names_the_allowed_range_with_its_unit_in_the_users_language(lang):
+    _, problems = sc.parse_values({"t_growth": "9999", "t_horizon": "inf"})
+    growth, horizon = (p.text(lang).replace("\\", "") for p in problems)
+    assert "0% " in growth and " 80%" in growth and "19%" in growth
+    assert "2024" in horizon and "2032" in horizon
+    assert ("之间" in growth) == (lang == "zh")
+
+
+def test_a_refused_value_is_echoed_as_text_not_markdown():
+    payload = "![i](http://host/u.png)[x](http://evil)<b>"
+    _, problems = sc.parse_values({"t_growth": payload})
+    text = problems[0].text("en")
+    assert "![" not in text and "](" not in text and "<b>" not in text and "http://" not in text
+    assert "\\!\\[i\\]\\(http\u200b\\:\\/\\/host" in text
+
+
+def test_a_scenario_file_with_infinity_is_reported_not_raised():
+    body = '{"format": "compute-atlas-scenario", "values": {"t_growth": Infinity, "t_horizon": -Infinity}}'
+    _, values, problems = sc.from_json(body)
+    assert values == sc.defaults()
+    assert {p.name: p.reason for p in problems} == {"t_growth": "is not a finite number", "t_horizon": "is not a finite number"}

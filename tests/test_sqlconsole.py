@@ -122,7 +122,7 @@ def test_a_long_query_is_interrupted(built_db):
     with pytest.raises(SqlError) as excinfo:
         run_sql("SELECT sum(a.range * b.range) FROM range(100000) a, range(100000) b", db_path=built_db, timeout_s=1)
     assert excinfo.value.code == "timeout"
-    assert "Interrupted" in excinfo.value.detail
+    assert excinfo.value.detail == "1 s"
 
 
 def test_a_query_works_while_the_apps_shared_connection_is_open(built_db, db_con):

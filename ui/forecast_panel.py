@@ -6,11 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from analysis import market, market_charts
-from analysis.format import format_number
+from analysis.format import display_unit, format_number
 from analysis.market import SERIES, SETTING_NAMES, settings
 from analysis.market_charts import MAX_COMPARED, scenario_display_name
+from analysis.textsafe import escape_markdown, redact_paths
 from analysis.userstore import ScenarioStore, StoreError
+from ui import scenario as scenario_state
+from ui.choice import relabel
 from ui.frame import Frame, frame_chart, frame_load, interactive_section
+from ui.later_panel import implied_cagr_control, later_sources
 from ui.widgets import show_spec
 
 CONTROLS_WIDTH, CHART_WIDTH = 1, 3
@@ -25,10 +29,14 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
     st.subheader(frame.t(f"market.series.{series_id}"))
     controls, chart = st.columns([CONTROLS_WIDTH, CHART_WIDTH])
     with controls:
-        for name in SETTING_NAMES:
-            frame.param(series.param(name))
-        chosen = settings(series_id, frame.scenario)
         unit = frame_load(frame, market.series_unit_row, series_id=series_id)
+        factor, _ = display_unit(unit, frame.lang)
+        for name in SETTING_NAMES:
+            param = series.param(name)
+            # The base value's slider speaks the chart's unit (USD bn, million units), not the store's.
+            display = (factor, f"market.param.{param}_shown") if name == "base_value" else None
+            scenario_state.param_widget(param, frame.lang, display=display)
+        chosen = settings(series_id, frame.scenario)
         st.caption(
             frame.t(
                 "market.settings_summary",
@@ -38,6 +46,7 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
                 horizon=chosen["horizon"],
             )
         )
+        implied_cagr_control(frame, series_id)
     with chart:
         spec = frame_chart(frame, slug)
         st.markdown(f"**{spec.takeaway}**")
@@ -46,11 +55,12 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
     table = frame_load(frame, market.forecast_table, series_id=series_id, scenario=frame.scenario, lang=frame.lang)
     show_table(table, key=f"table-{slug}")
     st.caption(frame_load(frame, market.series_note, series_id=series_id, lang=frame.lang))
+    later_sources(frame, series_id)
 
 
 def show_table(table: pd.DataFrame, key: str) -> None:
     """Numbers with thousands separators and right-aligned, a dash where a line has no value for that year."""
-    numbers = [c for c in table.columns[1:] if pd.api.types.is_numeric_dtype(table[c])]
+    numbers = [c for c in table.columns[1:] if _is_numeric(table[c])]
     shown = table.astype({c: object for c in numbers})
     for column in numbers:
         shown[column] = [NO_VALUE if pd.isna(v) else f"{v:,g}" for v in table[column]]
@@ -58,12 +68,20 @@ def show_table(table: pd.DataFrame, key: str) -> None:
     st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
 
 
+def _is_numeric(column: pd.Series) -> bool:
+    # An object column of numbers and None (a series that ends before the table does) is numeric too.
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    given = column.dropna()
+    return not given.empty and all(isinstance(v, int | float) and not isinstance(v, bool) for v in given)
+
+
 def _saved_scenarios(frame: Frame) -> tuple[ScenarioStore, list[str]] | None:
     store = ScenarioStore()
     try:
         return store, store.names()
     except StoreError as exc:
-        st.error(frame.t("market.compare.store_unreadable", detail=str(exc)))
+        st.error(frame.t("market.compare.store_unreadable", detail=escape_markdown(redact_paths(exc))))
         return None
 
 
@@ -77,6 +95,7 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
         return
     store, names = found
     left, right = st.columns([3, 1])
+    relabel("market.compare.pick", frame.lang, names)
     chosen = left.multiselect(
         frame.t("market.compare.pick"),
         options=names,
@@ -88,6 +107,7 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
     )
     series_id = series_ids[0]
     if len(series_ids) > 1:
+        relabel("market.compare.series", frame.lang, series_ids)
         series_id = right.selectbox(
             frame.t("market.compare.series"),
             options=list(series_ids),
@@ -99,7 +119,9 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
         try:
             scenarios[name] = store.load(name)
         except (KeyError, StoreError) as exc:
-            st.warning(frame.t("market.compare.load_failed", name=name, detail=str(exc)))
+            st.warning(
+                frame.t("market.compare.load_failed", name=escape_markdown(name), detail=escape_markdown(redact_paths(exc)))
+            )
     if not scenarios:
         st.info(frame.t("market.compare.none"))
         return
@@ -107,8 +129,8 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
     spec = frame_load(
         frame, market_charts.compare_chart, series_id=series_id, scenarios=scenarios, lang=frame.lang, phase_bands=bands
     )
-    if spec.takeaway:
-        st.markdown(f"**{spec.takeaway}**")
+    if spec.takeaway:  # it quotes a saved scenario's name, which anyone could have chosen
+        st.markdown(f"**{escape_markdown(spec.takeaway)}**")
     show_spec(frame, spec)
     table = frame_load(frame, market_charts.compare_table, series_id=series_id, scenarios=scenarios, lang=frame.lang)
     st.dataframe(table, hide_index=True, width="stretch", key=f"table-compare-{series_id}")

@@ -17,6 +17,8 @@ from analysis.chartspec import ChartDef, ChartSpec, chart_def
 from analysis.db import DatabaseStatus, ensure_database, shared_connection
 from analysis.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, normalize_lang, t
 from analysis.sitemap import PAGES, PAGES_BY_ID
+from analysis.textsafe import escape_markdown
+from analysis.userstore import remove_stale_temp_files
 from ui import scenario as scenario_state
 
 LANG_KEY = "lang"
@@ -79,20 +81,20 @@ def database_status() -> DatabaseStatus:
 
 
 @st.cache_resource(show_spinner=False)
-def _connection(db_path: str, datasets_hash: str):
-    # Keyed by content hash: a rebuilt database gets a fresh connection.
-    return shared_connection(Path(db_path), datasets_hash)
+def _connection(db_path: str, cache_key: str):
+    # Keyed by the build (DatabaseStatus.cache_key): a rebuilt database gets a fresh connection.
+    return shared_connection(Path(db_path), cache_key)
 
 
 def connection(status: DatabaseStatus):
-    return _connection(str(status.path), status.datasets_hash)
+    return _connection(str(status.path), status.cache_key)
 
 
 @st.cache_data(show_spinner=False)
-def _load(function_name: str, _function: Callable, datasets_hash: str, db_path: str, **params):
-    # Keyed by the function's dotted name (the function object itself is not hashed) and the content hash,
+def _load(function_name: str, _function: Callable, cache_key: str, db_path: str, **params):
+    # Keyed by the function's dotted name (the function object itself is not hashed) and the build's cache key,
     # so a rebuilt database drops stale results. cache_data hands every caller its own copy.
-    return _function(_connection(db_path, datasets_hash), **params)
+    return _function(_connection(db_path, cache_key), **params)
 
 
 def function_name(function: Callable) -> str:
@@ -115,7 +117,7 @@ def current_lang() -> str:
     raw = st.query_params.get(LANG_KEY)
     if raw is not None and raw not in LANGS:
         del st.query_params[LANG_KEY]
-        st.toast(t("frame.bad_lang", DEFAULT_LANG, value=raw[:20]))
+        st.toast(t("frame.bad_lang", DEFAULT_LANG, value=escape_markdown(raw[:20])))
         raw = None
     lang = normalize_lang(raw if raw is not None else st.session_state.get(SESSION_LANG_KEY))
     st.session_state[SESSION_LANG_KEY] = lang
@@ -158,6 +160,13 @@ def _nav_params(lang: str) -> dict:
     return params
 
 
+# Streamlit cuts a page link's label at the sidebar's width with "…"; our page names are whole phrases, so they wrap.
+SIDEBAR_WRAP_CSS = (
+    "<style>[data-testid=stSidebar] [data-testid=stPageLink-NavLink] :is(span, p, div)"
+    "{white-space: normal; overflow: visible; text-overflow: clip;}</style>"
+)
+
+
 def page_frame(page_id: str) -> Frame:
     """Set up the page and the sidebar; stop with a message (never a traceback) if there is no data."""
     page = PAGES_BY_ID[page_id]
@@ -171,6 +180,7 @@ def page_frame(page_id: str) -> Frame:
         lang = _language_switch(lang)
         scenario_state.scenario_manager(lang)
         st.divider()
+        st.html(SIDEBAR_WRAP_CSS)
         section, nav = "", _nav_params(lang)
         for target in PAGES:
             if target.section != section:
@@ -186,6 +196,10 @@ def page_frame(page_id: str) -> Frame:
     if status.problem is not None:
         st.warning(t("frame.stale_database", lang))
         _show_problems(status.problem, lang)
+    _startup_cleanup()
+    damaged = imports.store_problem()
+    if damaged is not None:  # one message; the report's figures still show everywhere
+        st.warning(t("frame.import_store_damaged", lang, detail=escape_markdown(damaged)), icon=":material/build:")
     frame = Frame(lang, status)
     scenario_state.show_url_problems(lang)
     with st.sidebar:
@@ -216,6 +230,15 @@ def interactive_section(function: Callable) -> Callable:
     return section
 
 
+@st.cache_resource(show_spinner=False)
+def _startup_cleanup() -> None:
+    """Once per server process: remove temporary files that a killed write left in the user-data store."""
+    try:
+        remove_stale_temp_files()
+    except OSError:
+        pass
+
+
 def _show_problems(error: BuildError, lang: str) -> None:
     with st.expander(t("frame.problems", lang, count=len(error.problems))):
         st.code("\n".join(str(p) for p in error.problems), language=None)
@@ -229,7 +252,7 @@ def frame_load(frame: Frame, function: Callable, /, **params):
     """
     if isinstance(function, str):
         function = _legacy_function(function)
-    return _load(function_name(function), function, frame.status.datasets_hash, str(frame.status.path), **params)
+    return _load(function_name(function), function, frame.status.cache_key, str(frame.status.path), **params)
 
 
 def _build_chart(chart: ChartDef, con, scenario: dict, lang: str) -> ChartSpec:
@@ -238,13 +261,13 @@ def _build_chart(chart: ChartDef, con, scenario: dict, lang: str) -> ChartSpec:
 
 @st.cache_resource(show_spinner=False, max_entries=CHART_CACHE_ENTRIES)
 def _chart(
-    slug: str, _chart_def: ChartDef, datasets_hash: str, db_path: str, lang: str, scenario_items: tuple, imports_revision: int
+    slug: str, _chart_def: ChartDef, cache_key: str, db_path: str, lang: str, scenario_items: tuple, imports_revision: int
 ):
     # cache_resource: one spec per process, shared by every session and never copied (st.cache_data would
     # unpickle the whole figure on every rerun). It is read-only by rule: st.plotly_chart only reads a figure,
     # the briefing pack copies one before editing it, and tests/test_chart_sharing.py fails if a page or the
     # pack changes a shared figure or its data.
-    return _build_chart(_chart_def, _connection(db_path, datasets_hash), dict(scenario_items), lang)
+    return _build_chart(_chart_def, _connection(db_path, cache_key), dict(scenario_items), lang)
 
 
 def frame_chart(frame: Frame, chart: ChartDef | str, scenario: dict | None = None) -> ChartSpec:
@@ -258,7 +281,7 @@ def frame_chart(frame: Frame, chart: ChartDef | str, scenario: dict | None = Non
     return _chart(
         definition.slug,
         definition,
-        frame.status.datasets_hash,
+        frame.status.cache_key,
         str(frame.status.path),
         frame.lang,
         items,

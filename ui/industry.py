@@ -9,6 +9,7 @@ import streamlit as st
 
 from analysis.industry import company_count_text
 from analysis.sitemap import PAGES_BY_ID
+from ui.choice import relabel
 from ui.frame import Frame
 
 NODE_KEY = "ind_node"
@@ -34,6 +35,7 @@ def url_choice(frame: Frame, key: str, options: dict[str, str], *, label: str, h
     dropped from the URL with a visible warning.
     """
     values, default = list(options), next(iter(options))
+    relabel(key, frame.lang, values)
     raw = st.query_params.get(key)
     if raw is not None and raw not in options:
         st.warning(frame.t("industry.bad_url_choice", label=label, value=raw[:40]), icon=":material/link_off:")

@@ -7,17 +7,26 @@ must live outside widget keys to follow the user from page to page.
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 import streamlit as st
 
 from analysis import scenario as sc
 from analysis.i18n import t
-from analysis.imports import escape_markdown
+from analysis.textsafe import escape_markdown, redact_paths
 from analysis.userstore import ScenarioStore, StoreError
+from ui.choice import relabel
 
 SESSION_VALUES = "scenario.values"
 SESSION_NAME = "scenario.name"
 SESSION_PROBLEMS = "scenario.url_problems"
 SESSION_STATUS_SLOT = "scenario.status_slot"  # (that line's st.empty, its language), for fragments to rewrite
+SESSION_MISSING = "scenario.url_missing"  # a saved-scenario name the link carried that is not saved here
+SESSION_PENDING = "scenario.pending_overwrite"  # a name the user is asked about before it is overwritten
+SESSION_NOTICE = "scenario.notice"  # a confirmation to show after the rerun that follows a save
+SESSION_SCALES = "scenario.widget_scales"  # parameter → factor its slider shows the stored value at
+NAME_PARAM = "scenario"  # the URL parameter naming the open saved scenario
 WIDGET_PREFIX = "sc."
 
 
@@ -33,8 +42,21 @@ def init_from_url() -> None:
     values, problems = sc.parse_values(raw)
     for problem in problems:
         del st.query_params[problem.name]
+    name = sc.BASELINE_NAME if not sc.changed(values) else ""
+    linked = st.query_params.get(NAME_PARAM)
+    if linked and linked != sc.BASELINE_NAME:
+        try:
+            stored = _store().load(linked)
+        except (KeyError, StoreError):
+            st.session_state[SESSION_MISSING] = linked
+            del st.query_params[NAME_PARAM]
+        else:
+            # The link's own values win over the saved ones: a shared link shows what its sender saw.
+            given = {n for n in raw if n in stored} - {p.name for p in problems}
+            values = {**stored, **{n: values[n] for n in given}}
+            name = linked if values == stored else ""
     st.session_state[SESSION_VALUES] = values
-    st.session_state[SESSION_NAME] = sc.BASELINE_NAME if not sc.changed(values) else ""
+    st.session_state[SESSION_NAME] = name
     st.session_state[SESSION_PROBLEMS] = problems
 
 
@@ -47,15 +69,24 @@ def current_name() -> str:
     return st.session_state.get(SESSION_NAME, sc.BASELINE_NAME)
 
 
+def _saved_name() -> str:
+    """The open saved scenario's name, '' for the baseline or unsaved settings."""
+    name = current_name()
+    return "" if name == sc.BASELINE_NAME else name
+
+
 def query_params() -> dict[str, str]:
-    """The scenario's URL form (non-default values only)."""
-    return sc.to_query(values())
+    """The scenario's URL form: its non-default values, and its name once it is saved."""
+    wanted = sc.to_query(values())
+    if _saved_name():
+        wanted[NAME_PARAM] = _saved_name()
+    return wanted
 
 
 def _status_markdown(lang: str) -> str:
     name = current_name()
     shown = t("scenario.baseline", lang) if name == sc.BASELINE_NAME else (name or t("scenario.unsaved", lang))
-    return f":material/tune: {escape_markdown(t('scenario.heading', lang, name=shown))}"
+    return f":material/tune: {t('scenario.heading', lang, name=escape_markdown(shown))}"
 
 
 def refresh_sidebar_status() -> None:
@@ -73,9 +104,9 @@ def refresh_sidebar_status() -> None:
 
 
 def sync_url() -> None:
-    """Make the URL carry exactly the scenario's non-default values (the language is left alone)."""
+    """Make the URL carry exactly the scenario's non-default values and saved name (the language is left alone)."""
     wanted = query_params()
-    params = sc.all_params()
+    params = [*sc.all_params(), NAME_PARAM]
     for name in params:
         current = st.query_params.get(name)
         if name in wanted and current != wanted[name]:
@@ -92,9 +123,25 @@ def set_values(new_values: dict[str, object], name: str = "") -> None:
     sync_url()
 
 
+def _scale(value: float, factor: float) -> float:
+    # Decimal keeps 317.9 × 0.1 = 31.79 (not 31.790000000000003), so the slider sits on its step.
+    return float(Decimal(repr(float(value))) * Decimal(repr(float(factor))))
+
+
+def _unscale(shown: float, factor: float, param: sc.Param) -> float:
+    stored = Decimal(repr(float(shown))) / Decimal(repr(float(factor)))
+    if param.step:
+        step = Decimal(repr(float(param.step)))
+        stored = (stored / step).to_integral_value() * step
+    return float(stored)
+
+
 def _on_widget_change(name: str) -> None:
     current = values()
-    current[name] = sc.all_params()[name].parse(st.session_state[widget_key(name)])
+    param = sc.all_params()[name]
+    raw = st.session_state[widget_key(name)]
+    factor = st.session_state.get(SESSION_SCALES, {}).get(name, 1.0)
+    current[name] = param.parse(raw if factor == 1.0 else _unscale(raw, factor, param))
     st.session_state[SESSION_VALUES] = current
     st.session_state[SESSION_NAME] = sc.BASELINE_NAME if not sc.changed(current) else ""
     sync_url()
@@ -102,43 +149,38 @@ def _on_widget_change(name: str) -> None:
 
 def show_url_problems(lang: str) -> None:
     """A visible warning for every bad value a link carried; shown on the first page of the session."""
+    missing = st.session_state.pop(SESSION_MISSING, None)
+    if missing:
+        st.warning(t("scenario.link_missing", lang, name=escape_markdown(missing)), icon=":material/link_off:")
     problems = st.session_state.get(SESSION_PROBLEMS) or []
     if not problems:
         return
-    params = sc.all_params()
-    lines = [
-        t(
-            "scenario.bad_url_value",
-            lang,
-            label=t(params[p.name].label_key, lang) if params[p.name].label_key else p.name,
-            name=p.name,
-            given=p.given,
-            default=display_value(params[p.name], p.default, lang),
-        )
-        for p in problems
-    ]
+    lines = [p.text(lang) for p in problems]
     st.warning(t("scenario.bad_url", lang) + "\n\n" + "\n".join(f"- {line}" for line in lines), icon=":material/link_off:")
     st.session_state[SESSION_PROBLEMS] = []
 
 
 def display_value(param: sc.Param, value: object, lang: str) -> str:
     """A value as a reader sees it: on/off, the translated choice, or the number with its unit."""
-    if param.kind == "bool":
-        return t("scenario.on" if value else "scenario.off", lang)
-    if param.kind == "choice":
-        return t(f"{param.label_key}.{value}", lang)
-    return param.display(value)
+    return sc.display_value(param, value, lang)
 
 
-def param_widget(name: str, lang: str, *, container=None, disabled: bool = False):
-    """Draw the widget for scenario parameter `name` and return its current value."""
+def param_widget(name: str, lang: str, *, container=None, disabled: bool = False, display: tuple[float, str] | None = None):
+    """Draw the widget for scenario parameter `name` and return its current value (always in the stored unit).
+
+    `display` = (factor, label key): the slider shows the stored value × factor under that label, so it
+    states the quantity in the unit the chart and table print (USD bn for a value stored in 亿美元).
+    """
     param = sc.all_params()[name]
     key = widget_key(name)
+    factor, label_key = display if display is not None and display[0] != 1 else (1.0, param.label_key)
+    st.session_state.setdefault(SESSION_SCALES, {})[name] = factor
     current = values()[name]
-    if st.session_state.get(key) != current:
-        st.session_state[key] = current
+    shown = current if factor == 1.0 else _scale(current, factor)
+    if st.session_state.get(key) != shown:
+        st.session_state[key] = shown
     target = container if container is not None else st
-    label = t(param.label_key, lang) if param.label_key else name
+    label = t(label_key, lang) if label_key else name
     common = {
         "key": key,
         "on_change": _on_widget_change,
@@ -149,25 +191,33 @@ def param_widget(name: str, lang: str, *, container=None, disabled: bool = False
     if param.kind == "bool":
         target.toggle(label, **common)
     elif param.kind == "choice":
+        relabel(key, lang, param.choices)
         target.selectbox(label, options=list(param.choices), format_func=lambda c: t(f"{param.label_key}.{c}", lang), **common)
     else:
         number = int if param.kind == "int" else float
+        step = param.step if factor == 1.0 or param.step is None else _scale(param.step, factor)
         target.slider(
             label,
-            min_value=number(param.min_value),
-            max_value=number(param.max_value),
-            step=number(param.step) if param.step is not None else None,
+            min_value=number(param.min_value if factor == 1.0 else _scale(param.min_value, factor)),
+            max_value=number(param.max_value if factor == 1.0 else _scale(param.max_value, factor)),
+            step=number(step) if step is not None else None,
             # sprintf-js formats the label: a literal % in the unit must be doubled.
-            format=_number_format(param) + param.unit.replace("%", "%%"),
+            format=_number_format(param, factor) + param.unit.replace("%", "%%"),
             **common,
         )
     return values()[name]
 
 
-def _number_format(param: sc.Param) -> str:
+def _number_format(param: sc.Param, factor: float = 1.0) -> str:
     if param.kind == "int":
         return "%d"
-    return "%g" if param.decimals is None else f"%.{param.decimals}f"
+    extra = max(0, round(-math.log10(factor)))  # a larger display unit needs more decimals for the same step
+    return "%g" if param.decimals is None else f"%.{param.decimals + extra}f"
+
+
+def _detail(exc: BaseException) -> str:
+    """An error's own words for a message: no server paths, nothing read as Markdown."""
+    return escape_markdown(redact_paths(exc))
 
 
 def _store() -> ScenarioStore:
@@ -184,12 +234,16 @@ def scenario_manager(lang: str) -> None:
     status.markdown(_status_markdown(lang))
     st.session_state[SESSION_STATUS_SLOT] = (status, lang)
     store = _store()
+    notice = st.session_state.pop(SESSION_NOTICE, None)
+    if notice:
+        st.toast(notice, icon=":material/check_circle:")
     with st.expander(t("scenario.manage", lang), icon=":material/folder_open:"):
         try:
             names = store.names()
         except StoreError as exc:
-            st.error(t("scenario.store_unreadable", lang, detail=str(exc)))
+            st.error(t("scenario.store_unreadable", lang, detail=_detail(exc)))
             names = [sc.BASELINE_NAME]
+        relabel("scenario.pick", lang, names)
         chosen = st.selectbox(
             t("scenario.open_label", lang),
             options=names,
@@ -211,7 +265,8 @@ def scenario_manager(lang: str) -> None:
         with st.form("scenario.save_form", border=False):
             new_name = st.text_input(t("scenario.name_label", lang), key="scenario.new_name", max_chars=sc.MAX_NAME_CHARS)
             if st.form_submit_button(t("scenario.save", lang), icon=":material/save:"):
-                _save(store, new_name, lang)
+                _save(store, new_name, lang, existing=names)
+        _confirm_overwrite(store, lang)
         # Always offered (a no-op on the baseline): whether the scenario changed can change inside a fragment.
         st.button(
             t("scenario.reset", lang),
@@ -226,7 +281,7 @@ def _open(store: ScenarioStore, name: str, lang: str) -> None:
     try:
         set_values(store.load(name), name)
     except (KeyError, StoreError) as exc:
-        st.error(t("scenario.open_failed", lang, name=name, detail=str(exc)))
+        st.error(t("scenario.open_failed", lang, name=escape_markdown(name), detail=_detail(exc)))
         return
     st.rerun()
 
@@ -235,24 +290,48 @@ def _delete(store: ScenarioStore, name: str, lang: str) -> None:
     try:
         store.delete(name)
     except (KeyError, ValueError, StoreError, OSError) as exc:
-        st.error(t("scenario.delete_failed", lang, name=name, detail=str(exc)))
+        st.error(t("scenario.delete_failed", lang, name=escape_markdown(name), detail=_detail(exc)))
         return
     if current_name() == name:
         st.session_state[SESSION_NAME] = ""
-    st.toast(t("scenario.deleted", lang, name=name))
+        sync_url()
+    st.toast(t("scenario.deleted", lang, name=escape_markdown(name)))
 
 
-def _save(store: ScenarioStore, name: str, lang: str) -> None:
+def _confirm_overwrite(store: ScenarioStore, lang: str) -> None:
+    """A same-named scenario is replaced only when the user says so."""
+    pending = st.session_state.get(SESSION_PENDING)
+    if not pending:
+        return
+    st.warning(t("scenario.overwrite_ask", lang, name=escape_markdown(pending)), icon=":material/warning:")
+    left, right = st.columns(2)
+    if left.button(t("scenario.overwrite", lang), key="scenario.overwrite_btn", type="primary", width="stretch"):
+        st.session_state.pop(SESSION_PENDING, None)
+        _save(store, pending, lang, overwrite=True)
+    if right.button(t("scenario.keep", lang), key="scenario.keep_btn", width="stretch"):
+        st.session_state.pop(SESSION_PENDING, None)
+        st.rerun()
+
+
+def _save(store: ScenarioStore, name: str, lang: str, *, existing: list[str] = (), overwrite: bool = False) -> None:
     try:
-        stored = store.save(name, values())
+        cleaned = sc.validate_name(name)
+        if not overwrite and cleaned in existing:
+            st.session_state[SESSION_PENDING] = cleaned
+            return
+        stored = store.save(cleaned, values())
     except sc.ScenarioNameError as exc:
         st.error(t(f"scenario.name_{exc.code}", lang))
         return
     except ValueError as exc:
-        st.error(t("scenario.save_invalid", lang, detail=str(exc)))
+        st.error(t("scenario.save_invalid", lang, detail=_detail(exc)))
         return
     except (StoreError, OSError) as exc:
-        st.error(t("scenario.save_failed", lang, detail=str(exc)))
+        st.error(t("scenario.save_failed", lang, detail=_detail(exc)))
         return
+    st.session_state.pop(SESSION_PENDING, None)
     st.session_state[SESSION_NAME] = stored
-    st.toast(t("scenario.saved", lang, name=stored))
+    sync_url()
+    # Rerun so the heading above (already drawn) names the saved scenario instead of "unsaved changes".
+    st.session_state[SESSION_NOTICE] = t("scenario.saved", lang, name=escape_markdown(stored))
+    st.rerun()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis import briefing
 from analysis.i18n import t
-from analysis.scenario import all_params
+from analysis.textsafe import escape_markdown
 from ui import scenario as scenario_state
 
 LOADER_KEY = "briefing.loader"
@@ -21,25 +21,18 @@ def open_scenario_file(lang: str) -> None:
     try:
         name, values, problems = briefing.read_scenario_file(upload.getvalue())
     except briefing.ScenarioFileError as exc:
-        text = t(f"briefing.file_error.{exc.code}", lang, file=upload.name, detail=exc.detail)
+        text = t(f"briefing.file_error.{exc.code}", lang, file=escape_markdown(upload.name), detail=escape_markdown(exc.detail))
         st.session_state[MESSAGE_KEY] = ("error", text, [])
         return
     name = briefing.reopened_name(name, values)
     scenario_state.set_values(values, name)
-    params = all_params()
-    notes = [
-        t(
-            "scenario.bad_url_value",
-            lang,
-            label=t(params[p.name].label_key, lang),
-            name=p.name,
-            given=p.given,
-            default=params[p.name].to_text(p.default),
-        )
-        for p in problems
-    ]
+    notes = [p.text(lang) for p in problems]
     shown = briefing.display_scenario_name(name, lang)
-    st.session_state[MESSAGE_KEY] = ("success", t("briefing.loaded", lang, name=shown, file=upload.name), notes)
+    st.session_state[MESSAGE_KEY] = (
+        "success",
+        t("briefing.loaded", lang, name=escape_markdown(shown), file=escape_markdown(upload.name)),
+        notes,
+    )
 
 
 def scenario_loader(lang: str) -> None:

@@ -10,23 +10,28 @@ import streamlit as st
 
 from analysis import images
 from analysis.chart_export import chart_html, chart_svg
-from analysis.charts import chart_file_name, full_source_text, plotly_config
+from analysis.charts import chart_file_name, fit_layout, full_source_text, plotly_config
+from analysis.textsafe import csv_safe_frame
 from ui.frame import Frame
+from ui.share import share_links
 
 
 def csv_bytes(frame_df: pd.DataFrame) -> bytes:
-    # utf-8-sig so Excel opens Chinese headers correctly.
-    return frame_df.to_csv(index=False).encode("utf-8-sig")
+    # utf-8-sig so Excel opens Chinese headers correctly; text cells such as a version's name cannot start a formula.
+    return csv_safe_frame(frame_df).to_csv(index=False).encode("utf-8-sig")
 
 
 def chart_key(slug: str) -> str:
     return f"chart-{slug}"
 
 
-def show_chart(frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: str, source_line: str, on_select=None):
-    """`on_select`: a callback run when a point is clicked (the event is in st.session_state[chart_key(slug)])."""
+def show_chart(
+    frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: str, source_line: str, on_select=None, key: str = ""
+):
+    """`on_select`: a callback run when a point is clicked (the event is in st.session_state[key or chart_key(slug)])."""
     selection = {} if on_select is None else {"on_select": on_select, "selection_mode": "points"}
-    event = st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=chart_key(slug), **selection)
+    fig = fit_layout(fig)  # laid out for a phone's width too: nothing overlaps at 390 px
+    event = st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=key or chart_key(slug), **selection)
     st.caption(full_source_text(source_line, frame.lang))
     stem = chart_file_name(slug, frame.lang)
     with st.container(horizontal=True, gap="small"):
@@ -68,6 +73,8 @@ def show_chart(frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: 
     return event
 
 
-def show_spec(frame: Frame, spec, *, on_select=None):
-    """Show a registered chart (`analysis.chartspec.ChartSpec`) with its source line and CSV."""
-    return show_chart(frame, spec.figure, spec.data, slug=spec.slug, source_line=spec.source_line, on_select=on_select)
+def show_spec(frame: Frame, spec, *, on_select=None, key: str = ""):
+    """Show a registered chart (`analysis.chartspec.ChartSpec`) with its source line, CSV and live links."""
+    event = show_chart(frame, spec.figure, spec.data, slug=spec.slug, source_line=spec.source_line, on_select=on_select, key=key)
+    share_links(frame, spec)
+    return event

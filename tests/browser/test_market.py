@@ -10,12 +10,13 @@ from analysis.scenario import all_params
 
 from .test_deeplinks import BENIGN_CONSOLE, PAGE_READY_MS
 
-# Streamlit's theme wraps chart titles in <b>; compare the text without tags. Plotly sends arrays base64-encoded,
+# Streamlit's theme wraps chart titles in <b>, and long titles are broken into lines with <br>; compare the
+# text without tags and spaces. Plotly sends arrays base64-encoded,
 # so the numbers are read from the decoded traces (_fullData).
-SCENARIO_LINE_JS = """
+SCENARIO_LINE_JS = r"""
 ([title, name]) => {
-  const plain = (text) => (text || '').replace(/<[^>]+>/g, '');
-  const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p.layout && plain(p.layout.title.text) === title);
+  const plain = (text) => (text || '').replace(/<[^>]+>/g, '').replace(/\s+/g, '');
+  const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p.layout && plain(p.layout.title.text) === plain(title));
   if (!plot) return null;
   const trace = (plot._fullData || []).find(d => d.name === name);
   return trace ? Array.from(trace.y) : null;

@@ -112,8 +112,9 @@ def test_png_export_from_the_toolbar_draws_the_map(page, app_url):
     with open(download.path(), "rb") as handle:
         assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
     coloured, total = page.evaluate(EXPORT_COLOURED_PIXELS_JS)
-    # China's provinces fill a good part of the map area; a blank export (tiles or canvas missing) has none.
-    assert coloured > 0.2 * total, (coloured, total)
+    # China's provinces fill part of the map area (less on a desktop: the map is framed to fit a phone's width);
+    # a blank export (tiles or canvas missing) has none.
+    assert coloured > 0.05 * total, (coloured, total)
     assert_offline_and_clean(page)
 
 

@@ -1,0 +1,158 @@
+"""Later figures for people: the sources table of a series, the forecast-vs-later chart per series and the
+report card as a chart, all registered for the Forecast-vs-actual page and the briefing pack."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis import later, market, scorecard
+from analysis.charts import PALETTE, apply_house_style
+from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
+from analysis.format import format_figure
+from analysis.i18n import t
+from analysis.market import series_label, unit_label
+from analysis.market_charts import HALF_YEAR, LEGEND_RANK, _scaled, _source_line, add_later_traces
+
+SOURCE_COLUMNS = ("year", "value", "kind", "publisher", "edition", "published_on", "quote", "url", "comparability", "note")
+CARD_BAR_HEIGHT_PX = 34
+CARD_MIN_HEIGHT_PX = 360
+
+
+def sources_table(con: duckdb.DuckDBPyConnection, series_id: str, lang: str) -> pd.DataFrame:
+    """One row per later figure of the series: value as printed, kind, publisher, edition, page date, quote, URL."""
+    s = market.series_def(series_id)
+    rows = later.later_figures(con, metrics=[s.metric])
+    rows = rows[rows["entity"] == s.entity]  # every period, also the half-year counts the chart cannot place
+    out = []
+    for r in rows.to_dict("records"):
+        out.append(
+            {
+                "year": r["period"],
+                "value": format_figure(r, r, lang),
+                "kind": t(f"later.kind.{r['kind']}", lang),
+                "publisher": r["publisher_zh"] if lang == "zh" else r["publisher_en"],
+                "edition": r["edition"],
+                "published_on": r["published_on"],
+                "quote": r["quote"],
+                "url": r["url"],
+                "comparability": t(f"later.comparability.{r['comparability']}", lang),
+                "note": (t("later.secondary", lang) + " " if r["secondary"] else "") + (r["note"] or ""),
+            }
+        )
+    frame = pd.DataFrame(out, columns=list(SOURCE_COLUMNS))
+    return frame.rename(columns={c: t(f"later.sources.col.{c}", lang) for c in SOURCE_COLUMNS})
+
+
+def _later_source_line(con, view: market.SeriesView, lang: str) -> str:
+    publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in view.later.to_dict("records")})
+    return t(
+        "later.source_line",
+        lang,
+        report=_source_line(con, view, lang),
+        later="、".join(publishers) if lang == "zh" else ", ".join(publishers),
+    )
+
+
+def later_chart(series_id: str, slug: str):
+    """The report's points and its CAGR path beside every later figure and forecast vintage of the series."""
+
+    def build(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], lang: str) -> ChartSpec:
+        view = market.series_view(con, series_id, {later.LAYER_PARAM: True})
+        years = sorted(set(view.baseline.index) | set(view.later["year"]) if not view.later.empty else set(view.baseline.index))
+        title = t(f"later.chart.{series_id}.title", lang)
+        source_line = _source_line(con, view, lang)
+        fig = go.Figure()
+        baseline = _scaled(view.baseline, view, lang)
+        fig.add_trace(go.Scatter(x=baseline.index, y=baseline, mode="lines", name=t("later.line.path", lang),
+                                 legendrank=LEGEND_RANK["baseline"], line={"color": PALETTE["muted"], "width": 1.5, "dash": "dot"}))  # fmt: skip
+        add_later_traces(fig, view, lang)
+        fig.add_trace(
+            go.Scatter(x=view.stated["year"], y=_scaled(view.stated["value"], view, lang), mode="markers",
+                       name=series_label("report", series_id, lang), legendrank=LEGEND_RANK["report"],
+                       marker={"symbol": "diamond", "size": 12, "color": PALETTE["ink"]})
+        )  # fmt: skip
+        fig.update_xaxes(title_text=t("chart.year", lang), dtick=1, range=[min(years) - HALF_YEAR, max(years) + HALF_YEAR])
+        fig.update_yaxes(title_text=unit_label(view.unit, lang), rangemode="tozero")
+        fig = apply_house_style(fig, title=title, source_line=source_line, lang=lang)
+        fig.update_layout(height=560, margin={"t": 150}, legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"})
+        verdict = scorecard.verdicts(con, scorecard.report_card(con), lang).get(series_id, "")
+        data = market.long_data(view, lang)
+        codes = data[t("market.csv.line_code", lang)]
+        data = data[codes.isin(["report", "baseline", "later"])].reset_index(drop=True)
+        return ChartSpec(slug=slug, title=title, takeaway=verdict, figure=fig, data=data, source_line=source_line,
+                         native=_native(view, years, lang))  # fmt: skip
+
+    return build
+
+
+def _native(view: market.SeriesView, years: list[int], lang: str) -> NativeChart:
+    def values(series: pd.Series) -> tuple[float | None, ...]:
+        scaled = _scaled(series, view, lang).reindex(years)
+        return tuple(None if pd.isna(v) else float(v) for v in scaled)
+
+    series = [
+        NativeSeries(series_label("report", view.series.series_id, lang), values(view.stated.set_index("year")["value"])),
+        NativeSeries(t("later.line.path", lang), values(view.baseline)),
+    ]
+    for vintage in view.vintages:
+        rows = vintage.rows.drop_duplicates("year", keep="last").set_index("year")["value_series"]
+        series.append(NativeSeries(t("later.legend.vintage", lang, vintage=vintage.label(lang)), values(rows)))
+    return NativeChart("line", tuple(str(y) for y in years), tuple(series), y_title=unit_label(view.unit, lang))
+
+
+def card_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], lang: str) -> ChartSpec:
+    """The report card: the error in % of every scored pair as a bar; pairs of another definition are listed, not drawn."""
+    card = scorecard.report_card(con)
+    scored = card[card["error_percent"].notna()].reset_index(drop=True) if not card.empty else card
+    labels = [
+        f"{t(f'card.series.{r.group}', lang)} · {r.year} · {t(f'later.kind.{r.later_kind}', lang)} · {r.edition}"
+        for r in scored.itertuples()
+    ]
+    colours = [PALETTE["secondary"] if v > 0 else PALETTE["primary"] for v in scored["error_percent"]]
+    title = t("card.chart.title", lang)
+    fig = go.Figure(go.Bar(y=labels, x=scored["error_percent"].round(1), orientation="h", marker={"color": colours},
+                           hovertemplate="%{y}: %{x:+.1f}%<extra></extra>"))  # fmt: skip
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text=t("card.chart.x", lang), zeroline=True, zerolinecolor=PALETTE["ink"])
+    publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in card.to_dict("records")})
+    source_line = t("card.chart.source", lang, later=("、" if lang == "zh" else ", ").join(publishers))
+    fig = apply_house_style(fig, title=title, source_line=source_line, lang=lang)
+    fig.update_layout(height=max(CARD_MIN_HEIGHT_PX, CARD_BAR_HEIGHT_PX * len(labels) + 200), margin={"l": 20})
+    fig.update_yaxes(automargin=True)
+    verdicts = scorecard.verdicts(con, card, lang)
+    breaks = int((card["comparability"] != "comparable").sum()) if not card.empty else 0
+    takeaway = " ".join(verdicts.values())
+    return ChartSpec(
+        slug="report-card",
+        title=title,
+        takeaway=takeaway,
+        figure=fig,
+        data=scorecard.report_card_display(con, card, lang),
+        source_line=source_line,
+        assumptions={t("card.chart.unscored", lang): str(breaks)},
+        native=NativeChart(
+            "bar",
+            tuple(labels),
+            (NativeSeries(t("card.chart.x", lang), tuple(float(v) for v in scored["error_percent"].round(1))),),
+            y_title=t("card.chart.x", lang),
+        ),  # fmt: skip
+    )
+
+
+CHARTS = (
+    ChartDef("report-card", "scorecard", "card.chart.title", card_chart),
+    ChartDef("later-ai-server-market", "scorecard", "later.chart.market.title", later_chart("market", "later-ai-server-market")),
+    ChartDef(
+        "later-ai-server-shipments",
+        "scorecard",
+        "later.chart.shipments.title",
+        later_chart("shipments", "later-ai-server-shipments"),
+    ),
+    ChartDef(
+        "later-cn-intelligent-compute", "scorecard", "later.chart.icc.title", later_chart("icc", "later-cn-intelligent-compute")
+    ),
+)

@@ -1,0 +1,65 @@
+"""User-supplied text made safe to show and to export.
+
+Streamlit reads the text of st.markdown, st.error, st.warning, st.toast… as Markdown, so a URL value,
+a scenario name or a version name echoed there could render an image the browser fetches
+(`![x](http://host/u.png)`), a link, or HTML. `escape_markdown` backslash-escapes every ASCII
+punctuation character (CommonMark renders each escape as the character itself), puts a zero-width
+space where GFM would still find a bare link (`http://`, `www.`, `a@b.c`), and turns control
+characters into spaces.
+
+Spreadsheets run a cell that starts with =, +, -, @, a tab or a carriage return as a formula
+(`=HYPERLINK(…)`); `csv_safe_cell` prefixes such text with an apostrophe, which Excel and LibreOffice
+show as text.
+
+Error messages must not show where the server keeps its files: `redact_paths` replaces absolute
+paths by their last part.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas only when a frame is exported: scenario parsing and the CLI start faster without it
+    import pandas as pd
+
+_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+# C0/C1 controls, and the bidirectional overrides and isolates that reorder what a reader sees.
+CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+ZERO_WIDTH_SPACE = "\u200b"
+# After escaping: ":" before "//", the "." after "www", and "@", each as backslash + character.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9])\\:(?=\\/)|(?<=www)\\\.|\\@")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(/(?:[^\s/'\"]+/)+)([^\s/'\"]*)")
+
+
+def escape_markdown(text: object) -> str:
+    """`text` shown literally by Markdown: punctuation escaped, control characters as spaces, and a
+    zero-width space where GFM would turn plain text into a link (`http://`, `www.`, `name@host`),
+    because its autolinks are found after the escapes are read."""
+    escaped = _PUNCTUATION.sub(r"\\\1", CONTROL_CHARS.sub(" ", str(text)))
+    return _AUTOLINK.sub(lambda m: m.group(0)[:-2] + ZERO_WIDTH_SPACE + m.group(0)[-2:], escaped)
+
+
+def csv_safe_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, prefixed with ' so it stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` whose text cells (in text columns) cannot start a formula; numbers are untouched."""
+    import pandas as pd
+
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].map(csv_safe_cell)
+    return out
+
+
+def redact_paths(text: object) -> str:
+    """`text` with absolute file paths cut to their last part: '/srv/app/var/x.json' → 'x.json'."""
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(2) or "…", str(text))

@@ -1,0 +1,256 @@
+"""Later figures: the dataset's rules, the build's checks, vintages on the forecast charts, the implied CAGR,
+and the report card, including the definitional break that must not be scored."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pandas as pd
+import pytest
+from conftest import DATASETS_DIR, find_problem, problems_of, set_cell
+from numpy.testing import assert_allclose
+
+from analysis import later, later_view, market, market_charts, scorecard
+from analysis.build import BuildError, build
+from analysis.i18n import LANGS, t
+
+LATER = "later_figures.csv"
+DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def later_rows() -> list[dict[str, str]]:
+    with (DATASETS_DIR / LATER).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# ---------------------------------------------------------------- the dataset's rules
+
+
+def test_every_later_row_has_its_page_date_and_a_quote_that_prints_the_number():
+    rows = later_rows()
+    assert len(rows) >= 20
+    for row in rows:
+        where = row["later_id"]
+        assert row["url"].startswith(("https://", "http://")), where
+        assert DATE.match(row["published_on"]) and DATE.match(row["edition"]), where
+        assert row["quote"].strip(), where
+        assert row["printed"] in row["quote"], f"{where}: {row['printed']!r} is not in the quote"
+        assert float(row["printed"].replace(",", "")) == float(row["value"]), where
+        assert row["origin"] == "supplementary", where
+        assert row["kind"] in ("reported", "estimate", "forecast"), f"{where}: derived values are never a publisher's figure"
+
+
+def test_caveats_are_kept_in_the_note():
+    rows = {r["later_id"]: r for r in later_rows()}
+    assert rows["idc_market_2025_2025ed"]["comparability"] == "definitional_break"
+    assert "Definitional break" in rows["idc_market_2025_2025ed"]["note"]
+    assert rows["tf_shipments_2023_actual"]["secondary"] == "true" and "Secondary" in rows["tf_shipments_2023_actual"]["note"]
+    for row in rows.values():
+        if row["secondary"] == "true":
+            assert "Secondary" in row["note"], row["later_id"]
+
+
+@pytest.mark.parametrize("column", ["url", "published_on", "quote"])
+def test_build_rejects_a_later_row_without_its_url_date_or_quote(datasets_copy, tmp_path, column):
+    line = set_cell(datasets_copy / LATER, "later_id", "idci_icc_2024_2025ed", column, "")
+    with pytest.raises(BuildError) as excinfo:
+        build(datasets_copy, tmp_path / "atlas.duckdb")
+    find_problem(problems_of(excinfo), LATER, line, column, "required")
+
+
+@pytest.mark.parametrize(
+    "column, value, reason",
+    [
+        ("quote", "中国智能算力规模达到新高", "does not contain the printed number"),
+        ("value", "752.3", "is not the stored value"),
+        ("published_on", "14/02/2025", "not a date"),
+        ("url", "cbinews.com/IDC/jvbsi3", "not an http(s) address"),
+        ("kind", "derived", "unknown value"),
+        ("origin", "report", "unknown value"),
+        ("unit", "USD_bn", "does not measure"),
+    ],
+)
+def test_build_rejects_a_later_row_that_breaks_a_rule(datasets_copy, tmp_path, column, value, reason):
+    line = set_cell(datasets_copy / LATER, "later_id", "idci_icc_2024_2025ed", column, value)
+    with pytest.raises(BuildError) as excinfo:
+        build(datasets_copy, tmp_path / "atlas.duckdb")
+    problem_column = "printed" if column == "value" else column
+    find_problem(problems_of(excinfo), LATER, line, problem_column, reason)
+
+
+# ---------------------------------------------------------------- vintages on the chart
+
+
+def test_each_later_edition_is_its_own_line_with_publisher_and_edition(db_con):
+    view = market.series_view(db_con, "icc", {})
+    labels = {v.edition: v.label("en") for v in view.vintages}
+    assert labels == {"2023-11-29": "IDC; Inspur Information · 2023-11-29", "2025-02": "IDC; Inspur Information · 2025-02"}
+    spec = market_charts.forecast_chart("icc", "cn-intelligent-compute")(db_con, {}, "en")
+    traces = {trace.name: trace for trace in spec.figure.data}
+    newest = traces[t("later.legend.vintage", "en", vintage="IDC; Inspur Information · 2025-02")]
+    assert list(newest.x) == [2023, 2024, 2025, 2026, 2028]
+    # IDC & Inspur 2025 edition: 1460.3 EFLOPS for 2026, against 1271.4 in the 2022–2023 edition (the report's figure).
+    assert dict(zip(newest.x, newest.y, strict=True))[2026] == 1460.3
+    stars = traces[t("later.legend.actuals", "en")]
+    assert sorted(stars.x) == [2022, 2023, 2024]
+    assert "IDC; Inspur Information" in spec.source_line
+
+
+def test_the_layer_switches_off(db_con):
+    spec = market_charts.forecast_chart("icc", "cn-intelligent-compute")(db_con, {later.LAYER_PARAM: False}, "en")
+    names = [trace.name for trace in spec.figure.data]
+    assert not any(name.startswith("Later") for name in names)
+    assert "Later figures" not in spec.source_line
+
+
+def test_later_values_are_converted_to_the_series_unit(db_con):
+    rows = market.series_later(db_con, "shipments")
+    by_id = rows.set_index("later_id")["value_series"]
+    # TrendForce: 1.208 million units = 120.8 万台 (the report's unit).
+    assert_allclose(by_id["tf_shipments_2023_actual"], 120.8, rtol=1e-12)
+    market_rows = market.series_later(db_con, "market").set_index("later_id")["value_series"]
+    assert_allclose(market_rows["idc_market_2025_2025ed"], 1587.0, rtol=1e-12)  # USD 158.7 bn = 1587 亿美元
+
+
+def test_a_definitional_break_is_labelled_on_the_chart(db_con):
+    spec = market_charts.forecast_chart("market", "ai-server-market")(db_con, {}, "en")
+    names = [trace.name for trace in spec.figure.data]
+    assert f"Later: IDC · 2025-02 ({t('later.comparability.definitional_break', 'en')})" in names
+
+
+# ---------------------------------------------------------------- implied growth
+
+
+def test_implied_cagr_carries_the_base_to_the_newest_later_figure(db_con):
+    growth = market.implied_growth(db_con, "shipments")
+    # Base: 86.71 万台 in 2022 (derived from 接近120万台 and +38.4%); end: TrendForce's ~3.7 million for 2026.
+    assert growth.end_row["later_id"] == "tf_shipments_2026_may26"
+    assert_allclose(growth.cagr_percent, ((370 / 86.71) ** (1 / 4) - 1) * 100, rtol=1e-9)
+    moved = market.implied_growth(db_con, "icc", {"icc_base_year": 2022, "icc_base_value": 268.0})
+    assert_allclose(moved.cagr_percent, ((1460.3 / 268.0) ** (1 / 4) - 1) * 100, rtol=1e-9)
+
+
+def test_no_implied_cagr_across_a_definitional_break(db_con):
+    growth = market.implied_growth(db_con, "market")
+    assert growth.cagr_percent is None and growth.reason == "definitional_break"
+
+
+# ---------------------------------------------------------------- the report card
+
+
+def card_row(card, later_id):
+    rows = card[card["later_id"] == later_id]
+    assert len(rows) == 1, later_id
+    return rows.iloc[0]
+
+
+def test_report_card_scores_a_forecast_against_a_later_actual(db_con):
+    card = scorecard.report_card(db_con)
+    row = card_row(card, "tf_shipments_2023_actual")
+    # The report: 接近120万台 for 2023 (TrendForce); later: 1.208 million units (TrendForce, secondary).
+    assert row["basis"] == "forecast" and row["report_figure_id"] == "global_ai_server_shipments_2023"
+    assert_allclose(row["error"], 0.8, rtol=1e-9)
+    assert_allclose(row["error_percent"], 0.8 / 120 * 100, rtol=1e-9)
+    growth = card_row(card, "tf_shipments_yoy_2023_actual")
+    assert_allclose(growth["error"], 37.7 - 38.4, rtol=1e-9)  # percentage points
+    assert pd.isna(growth["error_percent"])
+
+
+def test_report_card_scores_a_later_forecast_of_the_same_year(db_con):
+    row = card_row(scorecard.report_card(db_con), "idci_icc_2026_2025ed")
+    assert row["basis"] == "forecast" and row["later_kind"] == "forecast" and row["report_value"] == 1271.4
+    assert_allclose(row["error_percent"], (1460.3 / 1271.4 - 1) * 100, rtol=1e-9)
+
+
+def test_report_card_sets_years_without_a_forecast_against_the_report_path(db_con):
+    row = card_row(scorecard.report_card(db_con), "idci_icc_2024_2025ed")
+    # The report's path for 2024: 155.2 EFLOPS (2021) × 1.523³ (IDC & Inspur's printed CAGR).
+    assert row["basis"] == "path"
+    assert_allclose(row["report_value"], 155.2 * 1.523**3, rtol=1e-9)
+    assert_allclose(row["error_percent"], (725.3 / (155.2 * 1.523**3) - 1) * 100, rtol=1e-9)
+
+
+def test_a_definitional_break_is_said_and_not_scored(db_con):
+    card = scorecard.report_card(db_con)
+    row = card_row(card, "idc_market_2025_2025ed")
+    assert row["basis"] == "forecast" and row["comparability"] == "definitional_break"
+    assert pd.isna(row["error"]) and pd.isna(row["error_percent"])
+    for lang in LANGS:
+        shown = scorecard.report_card_display(db_con, card, lang)
+        cells = shown[shown[t("card.col.quote", lang)] == row["quote"]].iloc[0]
+        assert cells[t("card.col.error", lang)] == t("later.comparability.definitional_break", lang)
+        assert cells[t("card.col.error_percent", lang)] == "—"
+        verdict = scorecard.verdicts(db_con, card, lang)["market"]
+        assert t("card.verdict_break", lang, year=2025) in verdict
+        assert "1587" not in verdict and "158.7" not in verdict
+
+
+def test_verdicts_read_as_one_line_per_series(db_con):
+    card = scorecard.report_card(db_con)
+    verdicts = scorecard.verdicts(db_con, card, "en")
+    assert set(verdicts) == {"shipments", "market", "icc"}
+    assert verdicts["shipments"].startswith(
+        "TrendForce's AI server shipments: 2023 met the report's forecast "
+        "(actual over 1.208 million units against nearly 1.2 million units)"
+    )
+    assert "2024 29% above the report's path" in verdicts["shipments"]
+    zh = scorecard.verdicts(db_con, card, "zh")
+    assert zh["icc"].startswith("IDC与浪潮中国智能算力：2022年与报告预测基本一致")
+    for text in [*verdicts.values(), *zh.values()]:
+        assert "⟦" not in text
+
+
+def test_every_card_row_carries_its_source(db_con):
+    for lang in LANGS:
+        view = scorecard.report_card_display(db_con, scorecard.report_card(db_con), lang)
+        assert len(view) > 10
+        assert view[t("card.col.url", lang)].str.startswith("http").all()
+        assert (view[t("card.col.quote", lang)] != "").all()
+        assert (view[t("card.col.published_on", lang)] != "").all()
+
+
+# ---------------------------------------------------------------- briefing
+
+
+def test_report_card_and_later_charts_are_briefing_charts(db_con):
+    from analysis.briefing import select_charts
+
+    slugs = {c.slug for c in select_charts()}
+    assert {"report-card", "later-ai-server-market", "later-ai-server-shipments", "later-cn-intelligent-compute"} <= slugs
+    for lang in LANGS:
+        spec = later_view.card_chart(db_con, {}, lang)
+        assert spec.native is not None and spec.native.kind == "bar"
+        assert len(spec.native.categories) == len(spec.native.series[0].values) > 5
+        assert "IDC" in spec.source_line and spec.takeaway
+        chart = later_view.later_chart("icc", "later-cn-intelligent-compute")(db_con, {}, lang)
+        assert chart.native is not None and len(chart.native.series) >= 4  # report, path, two editions
+
+
+def test_briefing_pack_holds_the_report_card_as_a_native_chart_with_sources(db_con):
+    import io
+    import zipfile
+
+    from pptx import Presentation
+
+    from analysis.briefing import build_pack
+
+    pack = build_pack(db_con, {}, "en", slugs=["report-card", "later-cn-intelligent-compute"], images_mode="never")
+    assert pack.native_charts == 2 and not pack.left_out
+    text = []
+    for slide in Presentation(io.BytesIO(pack.pptx)).slides:
+        text += [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+    joined = "\n".join(text)
+    assert t("card.chart.title", "en") in joined
+    assert "CAICT" in joined or "IDC" in joined  # the later figures' publishers in the footnote
+    names = zipfile.ZipFile(io.BytesIO(pack.zip)).namelist()
+    assert any("report-card" in name for name in names)
+
+
+def test_sources_table_lists_every_later_figure_of_the_series_with_its_page(db_con):
+    for lang in LANGS:
+        table = later_view.sources_table(db_con, "icc", lang)
+        expected = [r for r in later_rows() if r["metric"] == "intelligent_compute_capacity" and r["entity"] == "CN"]
+        assert len(table) == len(expected)
+        assert set(table[t("later.sources.col.url", lang)]) == {r["url"] for r in expected}
+        assert "2025-06" in set(table[t("later.sources.col.year", lang)])  # MIIT's half-year count, listed though not drawn

@@ -1,0 +1,34 @@
+"""The HTTP layer of `/api/v1/…`: Starlette routes that hand each request to `analysis.api.Api`.
+
+The endpoints are plain functions, so Starlette runs them in its worker threads and a slow image
+never holds up the event loop that serves the app's sessions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from analysis.api import API_PREFIX, Api
+
+METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]  # the others get a JSON 405, not a bare one
+_LOG = logging.getLogger(__name__)
+
+
+def routes(api: Api | None = None) -> list[Route]:
+    api = api or Api()
+
+    def endpoint(request: Request) -> Response:
+        try:
+            answer = api.handle(request.method, request.url.path, request.query_params.multi_items(), request.headers)
+        except Exception:  # a bug, not a bad request: logged here, and the client gets JSON without a traceback
+            _LOG.exception("API request failed: %s %s", request.method, request.url)
+            body = {"error": {"status": 500, "code": "internal", "message": "internal error; the server log has the details"}}
+            return Response(json.dumps(body), status_code=500, media_type="application/json")
+        return Response(answer.body, status_code=answer.status, headers=answer.headers)
+
+    return [Route(API_PREFIX, endpoint, methods=METHODS), Route(f"{API_PREFIX}/{{rest:path}}", endpoint, methods=METHODS)]
