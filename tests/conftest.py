@@ -190,3 +190,16 @@ def isolated_app(db_path: Path, user_data_dir: Path):
         finally:
             st.cache_data.clear()
             st.cache_resource.clear()
+
+
+def open_app_page(file: str | None, lang: str = "en", *, timeout: float, **query):
+    """An AppTest of the app at page `file` (None: home) with `?lang=` and the given query parameters, run once."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=timeout)
+    at.query_params["lang"] = lang
+    for key, value in query.items():
+        at.query_params[key] = value
+    if file:
+        at.switch_page(file)
+    return at.run()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PROJECT_ROOT, isolated_app
+from conftest import isolated_app, open_app_page
 from import_rows import apply, csv_bytes, row
 from streamlit.testing.v1 import AppTest
 
@@ -22,12 +22,7 @@ def isolated(tmp_path, built_db):
 
 
 def open_page(file: str, lang: str = "en", **query) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page(file)
-    return at.run()
+    return open_app_page(file, lang, timeout=TIMEOUT, **query)
 
 
 def ids_shown(at: AppTest, lang: str = "en") -> list[str]:

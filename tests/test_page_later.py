@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import PROJECT_ROOT, isolated_app
+from conftest import isolated_app, open_app_page
 from streamlit.testing.v1 import AppTest
 
 from analysis.i18n import t
@@ -21,12 +21,7 @@ def isolated(tmp_path, built_db):
 
 
 def open_page(file: str, lang: str = "en", **query) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page(file)
-    return at.run()
+    return open_app_page(file, lang, timeout=TIMEOUT, **query)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
