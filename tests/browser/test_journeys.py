@@ -149,11 +149,6 @@ def expect_heading(page, heading: str) -> None:
     )
 
 
-def scenario_heading(page) -> str:
-    # The summary's text starts with its icon's ligature name; the heading is its last line.
-    return page.locator("[data-testid=stSidebar] [data-testid=stExpander] summary").first.inner_text().strip().splitlines()[-1]
-
-
 @pytest.mark.parametrize("lang", LANGS)
 def test_save_a_scenario_reload_its_url_and_open_it_elsewhere(page, app_url, lang):
     name = f"Journey {lang}"
