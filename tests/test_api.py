@@ -15,6 +15,7 @@ import io
 import json
 import struct
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlencode
@@ -87,7 +88,10 @@ class AsgiClient:
         async def send(message):
             sent.append(message)
 
-        asyncio.run(self.app(scope, receive, send))
+        # A thread of its own: Playwright's sync API leaves an event loop running in the main
+        # thread for the rest of the session, and asyncio.run refuses to start inside it.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            worker.submit(asyncio.run, self.app(scope, receive, send)).result()
         start = next(m for m in sent if m["type"] == "http.response.start")
         body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
         return Answer(start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, body)
