@@ -38,7 +38,7 @@ from analysis import scenario as sc
 from analysis.charts import chart_file_name, fit_layout, full_source_text
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, chart_defs
 from analysis.deck_template import DEFAULT_TEMPLATE, Box, DeckTemplate
-from analysis.i18n import LANG_NAMES, t
+from analysis.i18n import LANG_NAMES, catalog, t
 from analysis.regions import fit_map_view
 from analysis.sitemap import PAGES
 from analysis.textsafe import csv_safe_frame
@@ -206,7 +206,8 @@ def assemble_pack(
     steps = len(specs) + 3
     deck = _Deck(template, lang)
     _report(progress, 0, steps, t("briefing.step_cover", lang))
-    deck.cover(scenario_name, scenario_values, len(specs), today)
+    in_charts = {label: value for spec in specs for label, value in (spec.assumptions or {}).items()}
+    deck.cover(scenario_name, scenario_values, len(specs), today, in_charts)
     painter = _Painter(images_mode, renderer, template, lang)
     slide_count = len(specs) + 2  # cover, one per chart, closing
     for i, spec in enumerate(specs, start=1):
@@ -332,14 +333,24 @@ def format_date(day: date, lang: str) -> str:
     return t("briefing.date", lang, year=day.year, month=month, day=day.day)
 
 
-def changed_assumptions(values: Mapping[str, object], lang: str) -> list[str]:
-    """'label: value' for every parameter that differs from the report's baseline."""
+def changed_assumptions(
+    values: Mapping[str, object], lang: str, in_charts: Mapping[str, str] | None = None
+) -> list[str]:
+    """'label: value' for every parameter that differs from the report's baseline.
+
+    `in_charts` (label -> value from the charts' footnotes) lets a base value read in the unit its chart
+    prints (USD bn rather than 亿美元), as the chart's own footnote does.
+    """
     params = sc.all_params()
     lines = []
     for name, value in sc.changed(values, params).items():
         param = params[name]
         label = t(param.label_key, lang) if param.label_key else name
         shown = t(f"{param.label_key}.{value}", lang) if param.kind == "choice" else f"{param.to_text(value)}{param.unit}"
+        chart_label = f"{param.label_key}_shown"
+        if in_charts and chart_label in catalog(lang) and t(chart_label, lang) in in_charts:
+            label = t(chart_label, lang)
+            shown = in_charts[label]
         if param.kind == "bool":
             shown = t("briefing.on", lang) if value else t("briefing.off", lang)
         lines.append(t("briefing.assumption", lang, label=label, value=shown))
@@ -638,7 +649,14 @@ class _Deck:
         bar.fill.fore_color.rgb = _rgb(self.template.accent)
         bar.line.fill.background()
 
-    def cover(self, scenario_name: str, scenario_values: Mapping[str, object], chart_count: int, today: date) -> None:
+    def cover(
+        self,
+        scenario_name: str,
+        scenario_values: Mapping[str, object],
+        chart_count: int,
+        today: date,
+        in_charts: Mapping[str, str] | None = None,
+    ) -> None:
         tpl, lang = self.template, self.lang
         slide = self._slide(t("briefing.deck_title", lang), tpl.cover_title_box, tpl.cover_title_pt)
         self._rule(slide, tpl.cover_rule_box)
@@ -651,7 +669,7 @@ class _Deck:
             t("briefing.meta_language", lang, language=LANG_NAMES[lang]),
             t("briefing.meta_charts", lang, count=chart_count),
         ]
-        changed = changed_assumptions(scenario_values, lang)
+        changed = changed_assumptions(scenario_values, lang, in_charts)
         meta.append(
             t("briefing.meta_changed", lang, items=t("briefing.list_separator", lang).join(changed))
             if changed

@@ -22,6 +22,11 @@ def _decimal_text(value: float, scale: float = 1.0) -> str:
     return f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
 
 
+def scaled_text(value: float, scale: float = 1.0) -> str:
+    """`value` × `scale` with every digit it has and no float noise (317.9 × 0.1 → "31.79")."""
+    return _decimal_text(float(value), scale)
+
+
 def is_blank(value) -> bool:
     """Empty CSV cells arrive as None, "" or NaN; all mean 'not given'."""
     return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
@@ -76,6 +81,19 @@ def round_significant(value: float, digits: int = SIGNIFICANT_DIGITS) -> float:
         return value
     decimals = digits - 1 - math.floor(math.log10(abs(value)))
     return float(round(Decimal(repr(value)), decimals))
+
+
+def column_decimals(computed, printed=(), *, significant: int = SIGNIFICANT_DIGITS, most: int = 6) -> int:
+    """Decimals for a table of computed values beside printed figures, one count for the whole table.
+
+    Enough that the smallest computed value keeps `significant` figures, and never fewer than the
+    printed figures carry (31.79 beside 75.862 prints 75.86), so a column's numbers align.
+    """
+    given = [abs(float(v)) for v in computed if v is not None and math.isfinite(float(v)) and float(v) != 0]
+    needed = max((significant - 1 - math.floor(math.log10(v)) for v in given), default=0)
+    shown = [v for v in printed if v is not None and math.isfinite(float(v))]
+    carried = max((-Decimal(repr(float(v))).normalize().as_tuple().exponent for v in shown), default=0)
+    return max(0, min(most, max(needed, carried)))
 
 
 def format_quantity(value, unit_row, lang: str, *, significant: int | None = SIGNIFICANT_DIGITS) -> str:

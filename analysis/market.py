@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import duckdb
 import pandas as pd
@@ -18,7 +19,7 @@ import pandas as pd
 from analysis import data, later
 from analysis.db import query
 from analysis.forecast import GrowthScenario, interpolate_path
-from analysis.format import format_figure
+from analysis.format import column_decimals, format_figure
 from analysis.i18n import t
 from analysis.scenario import Param
 
@@ -270,8 +271,11 @@ def forecast_table(
     stated figure and the derived series for reference."""
     view = series_view(con, series_id, scenario)
     scale, unit = display_scale(view.unit, lang), unit_label(view.unit, lang)
-    decimals = _decimals(view.unit, lang)
     stated = view.stated.set_index("year")["value"]
+    computed = [*view.baseline, *view.scenario, *view.derived, *(v for c in view.fan for v in view.fan[c])]
+    decimals = column_decimals(
+        [v * scale for v in computed], [float(Decimal(repr(float(v))) * Decimal(repr(scale))) for v in stated]
+    )
     wide = pd.DataFrame(index=pd.Index(view.years, name="year"))
     wide["report"] = stated.reindex(wide.index)
     wide["derived"] = view.derived.reindex(wide.index)

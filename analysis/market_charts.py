@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from analysis import data, later
 from analysis.charts import PALETTE, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
-from analysis.format import format_quantity
+from analysis.format import display_unit, format_quantity, scaled_text
 from analysis.i18n import t
 from analysis.market import (
     SETTING_NAMES,
@@ -310,15 +310,22 @@ def _native(view: SeriesView, lang: str) -> NativeChart:
     return NativeChart("line", tuple(str(y) for y in years), tuple(series), y_title=unit_label(view.unit, lang))
 
 
-def assumptions(series_id: str, values: Mapping[str, object], lang: str) -> dict[str, str]:
-    """Label -> value of this series' five settings, for footnotes and the comparison table."""
+def assumptions(series_id: str, values: Mapping[str, object], unit: Mapping, lang: str) -> dict[str, str]:
+    """Label -> value of this series' five settings, for footnotes and the comparison table.
+
+    The base value is given in the unit the chart prints (USD bn, million units), as its slider does.
+    """
     params = all_params()
     s = series_def(series_id)
     chosen = settings(series_id, values)
     out = {}
     for name in SETTING_NAMES:
         param = params[s.param(name)]
-        out[t(param.label_key, lang)] = f"{param.to_text(chosen[name])}{param.unit}"
+        if name == "base_value":
+            scale, _ = display_unit(unit, lang)
+            out[t(f"{param.label_key}_shown", lang)] = scaled_text(chosen[name], scale)
+        else:
+            out[t(param.label_key, lang)] = f"{param.to_text(chosen[name])}{param.unit}"
     return out
 
 
@@ -352,7 +359,7 @@ def forecast_chart(series_id: str, slug: str):
             figure=forecast_figure(con, view, scenario, lang, title=title, source_line=source_line),
             data=long_data(view, lang),
             source_line=source_line,
-            assumptions=assumptions(series_id, scenario, lang),
+            assumptions=assumptions(series_id, scenario, view.unit, lang),
             native=_native(view, lang),
         )
 
@@ -437,10 +444,10 @@ def compare_table(
     unit, decimals = unit_label(first.unit, lang), _decimals(first.unit, lang)
     years = sorted({y for v in views.values() for y in v.years})
     year_rows = {y: t("market.compare.year_row", lang, year=y, unit=unit) for y in years}
-    setting_rows = list(assumptions(series_id, {}, lang))
+    setting_rows = list(assumptions(series_id, {}, first.unit, lang))
     columns = {}
     for name, view in views.items():
-        cells = dict(assumptions(series_id, scenarios[name], lang))
+        cells = dict(assumptions(series_id, scenarios[name], view.unit, lang))
         cells.update({year_rows[y]: f"{v:,.{decimals}f}" for y, v in _scaled(view.scenario, view, lang).items()})
         columns[scenario_display_name(name, lang)] = cells
     table = pd.DataFrame(columns).reindex(setting_rows + list(year_rows.values()))

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from analysis.format import display_unit, format_figure, format_number, format_quantity
+from analysis.format import column_decimals, display_unit, format_figure, format_number, format_quantity, scaled_text
 from analysis.i18n import LANGS, t
 from analysis.schema import QUALIFIERS
 from analysis.tables import figure_label
@@ -175,3 +175,21 @@ def test_display_unit_is_the_charts_unit(units):
     assert display_unit(units["USD_100m"], "en") == (0.1, "USD bn")
     assert display_unit(units["units_10k"], "en") == (0.01, "million units")
     assert display_unit(units["USD_100m"], "zh") == (1.0, "亿美元")
+
+
+@pytest.mark.parametrize(
+    "computed, printed, expected",
+    [
+        ([15.853, 75.862], [31.79], 2),  # three figures need one decimal; the printed 31.79 carries two
+        ([0.8671, 4.2555], [1.2], 3),  # 0.867 needs three
+        ([155.2, 6842.12], [155.2, 1271.4], 1),
+        ([0.0, float("nan")], [], 0),
+    ],
+)
+def test_column_decimals_keeps_three_figures_and_the_printed_precision(computed, printed, expected):
+    assert column_decimals(computed, printed) == expected
+
+
+def test_scaled_text_has_no_float_noise():
+    assert scaled_text(317.9, 0.1) == "31.79"
+    assert scaled_text(86.71, 0.01) == "0.8671"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 import pandas as pd
 import streamlit as st
 
@@ -61,9 +64,16 @@ def show_table(table: pd.DataFrame, key: str) -> None:
     numbers = [c for c in table.columns[1:] if _is_numeric(table[c])]
     shown = table.astype({c: object for c in numbers})
     for column in numbers:
-        shown[column] = [NO_VALUE if pd.isna(v) else f"{v:,g}" for v in table[column]]
+        decimals = _decimals_given(table[column])
+        # One count of decimals per column, so the numbers align (835.0 under 6,842.1, not 835).
+        shown[column] = [NO_VALUE if pd.isna(v) else f"{v:,.{decimals}f}" for v in table[column]]
     config = {c: st.column_config.TextColumn(alignment="right") for c in numbers}
     st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
+
+
+def _decimals_given(column: pd.Series) -> int:
+    given = [v for v in column.dropna() if math.isfinite(v)]
+    return max((max(0, -Decimal(repr(round(float(v), 6))).normalize().as_tuple().exponent) for v in given), default=0)
 
 
 def _is_numeric(column: pd.Series) -> bool:
