@@ -333,9 +333,7 @@ def format_date(day: date, lang: str) -> str:
     return t("briefing.date", lang, year=day.year, month=month, day=day.day)
 
 
-def changed_assumptions(
-    values: Mapping[str, object], lang: str, in_charts: Mapping[str, str] | None = None
-) -> list[str]:
+def changed_assumptions(values: Mapping[str, object], lang: str, in_charts: Mapping[str, str] | None = None) -> list[str]:
     """'label: value' for every parameter that differs from the report's baseline.
 
     `in_charts` (label -> value from the charts' footnotes) lets a base value read in the unit its chart

@@ -394,7 +394,9 @@ def test_the_warm_renderer_draws_png_and_svg():
     assert b"<svg" in renderer.render(fig, fmt="svg", width=200, height=100)[:200]
 
 
-@pytest.mark.parametrize("lang, expected", [("en", "Shipments: base value (million units): 1"), ("zh", "出货量：基准值（万台）：100")])
+@pytest.mark.parametrize(
+    "lang, expected", [("en", "Shipments: base value (million units): 1"), ("zh", "出货量：基准值（万台）：100")]
+)
 def test_cover_gives_a_changed_base_value_in_its_charts_unit(db_con, lang, expected):
     values = {**sc.defaults(), "ship_base_value": 100.0}
     pack = briefing.build_pack(db_con, values, lang, scenario_name="x", slugs=["ai-server-shipments"], images_mode="never")
