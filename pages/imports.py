@@ -10,6 +10,7 @@ from analysis.textsafe import escape_markdown as md
 from analysis.textsafe import redact_paths
 from analysis.userstore import StoreError
 from ui.frame import connection, frame_load, page_frame
+from ui.uploader import uploader_text_css
 
 ROUND_KEY = "imports.round"  # bumped after an import, so the uploader starts empty again
 NOTICE_KEY = "imports.notice"
@@ -55,15 +56,15 @@ notice = st.session_state.pop(NOTICE_KEY, None)  # set before a rerun by an impo
 if notice:
     st.success(notice, icon=":material/check_circle:")
 
-uploaded = st.file_uploader(
-    frame.t("imports.upload"),
-    type=["csv"],
-    key=f"imports.file.{st.session_state.get(ROUND_KEY, 0)}",
-    # Streamlit 1.67 draws "Upload" and "2MB per file • CSV" in English whatever the app's language and
-    # offers no setting for them; the translated label and help state the same limits.
-    help=frame.t("imports.upload_help", mb=f"{imports.MAX_IMPORT_MB:g}"),
-    max_upload_size=imports.MAX_IMPORT_MB,
-)
+with st.container(key="imports-upload"):
+    st.html(uploader_text_css("imports-upload", frame.lang, mb=imports.MAX_IMPORT_MB, kinds="CSV"))
+    uploaded = st.file_uploader(
+        frame.t("imports.upload"),
+        type=["csv"],
+        key=f"imports.file.{st.session_state.get(ROUND_KEY, 0)}",
+        help=frame.t("imports.upload_help", mb=f"{imports.MAX_IMPORT_MB:g}"),
+        max_upload_size=imports.MAX_IMPORT_MB,
+    )
 if uploaded is not None:
     status = frame.status
     check, diff = preview(uploaded.getvalue(), uploaded.name, frame.lang, status.cache_key, str(status.path), imports.revision())

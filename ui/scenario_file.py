@@ -8,6 +8,7 @@ from analysis import briefing
 from analysis.i18n import t
 from analysis.textsafe import escape_markdown
 from ui import scenario as scenario_state
+from ui.uploader import uploader_text_css
 
 LOADER_KEY = "briefing.loader"
 MESSAGE_KEY = "briefing.loader_message"
@@ -37,14 +38,17 @@ def open_scenario_file(lang: str) -> None:
 
 def scenario_loader(lang: str) -> None:
     """A file uploader that switches the session to the file's scenario, with a message either way."""
-    st.file_uploader(
-        t("briefing.loader_label", lang),
-        type=["zip", "json"],
-        key=LOADER_KEY,
-        on_change=open_scenario_file,
-        args=(lang,),
-        help=t("briefing.loader_help", lang),
-    )
+    mb = st.get_option("server.maxUploadSize")  # a pack's zip may be large; its scenario file is checked on read
+    with st.container(key="scenario-upload"):
+        st.html(uploader_text_css("scenario-upload", lang, mb=mb, kinds="ZIP, JSON"))
+        st.file_uploader(
+            t("briefing.loader_label", lang),
+            type=["zip", "json"],
+            key=LOADER_KEY,
+            on_change=open_scenario_file,
+            args=(lang,),
+            help=t("briefing.loader_help", lang),
+        )
     message = st.session_state.pop(MESSAGE_KEY, None)
     if message is not None:
         kind, text, notes = message

@@ -75,3 +75,4 @@ def show_spec(frame: Frame, spec, *, on_select=None, key: str = ""):
     event = show_chart(frame, spec.figure, spec.data, slug=spec.slug, source_line=spec.source_line, on_select=on_select, key=key)
     share_links(frame, spec)
     return event
+

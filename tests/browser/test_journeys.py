@@ -272,3 +272,28 @@ def test_click_an_industry_node_keeps_the_whole_panorama(page, app_url, lang):
     page.locator(SLICES).first.wait_for(timeout=PAGE_READY_MS)
     assert page.locator(SLICES).count() == whole
     no_error(page)
+
+
+# ---------------------------------------------------------------- the file uploader speaks the page's language
+
+UPLOADER_TEXT_JS = """(root) => {
+    const seen = (el) => getComputedStyle(el, '::after').content.replace(/^"|"$/g, '');
+    const button = root.querySelector('[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p');
+    const limit = root.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span');
+    return [seen(button), seen(limit), getComputedStyle(button).visibility, getComputedStyle(limit).visibility];
+}"""
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("page_id", ["imports", "briefing"])
+def test_uploader_button_and_limit_follow_a_language_switch(page, app_url, lang, page_id):
+    open_page(page, link(app_url, page_id, OTHER_LANG[lang]))
+    switch_language(page, lang)
+    uploader = page.locator("[data-testid=stMain] [data-testid=stFileUploader]").first
+    uploader.wait_for(timeout=PAGE_READY_MS)
+    button, limit, *visibility = uploader.evaluate(UPLOADER_TEXT_JS)
+    # Streamlit's own English words are hidden; ours are drawn in their place.
+    assert visibility == ["hidden", "hidden"]
+    assert button == t("upload.button", lang)
+    assert limit.startswith(t("upload.limit", lang, mb="X", kinds="Y").split("X")[0])
+    no_error(page)
