@@ -19,7 +19,7 @@ from analysis import compute as cm
 from analysis import compute_audit
 from analysis.charts import PALETTE, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
-from analysis.data import source_line
+from analysis.data import source_line, source_title
 from analysis.db import query
 from analysis.format import format_number
 from analysis.i18n import localized, t
@@ -77,7 +77,7 @@ def error_message(error: cm.ComputeInputError, lang: str) -> str:
 def catalogue_table(catalogue: pd.DataFrame, con: duckdb.DuckDBPyConnection, lang: str) -> pd.DataFrame:
     """The catalogue with translated headers, "unknown" for empty specs and the source of each row."""
     unknown = t("compute.unknown", lang)
-    sources = query(con, "SELECT source_id, producer_zh, producer_en, title, origin, report_section FROM sources")
+    sources = query(con, "SELECT source_id, producer_zh, producer_en, title, title_en, origin, report_section FROM sources")
     names = {r["source_id"]: _source_name(r, lang) for r in sources.to_dict("records")}
 
     def spec(value, digits: str = "g") -> str:
@@ -100,7 +100,7 @@ def catalogue_table(catalogue: pd.DataFrame, con: duckdb.DuckDBPyConnection, lan
 
 def _source_name(row: Mapping, lang: str) -> str:
     producer = localized(row, "producer", lang)
-    return f"{producer}「{row['report_section']}」" if row["origin"] == "report" else f"{producer}《{row['title']}》"
+    return f"{producer}「{row['report_section']}」" if row["origin"] == "report" else f"{producer}《{source_title(row, lang)}》"
 
 
 def editor_frame(catalogue: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -469,9 +469,9 @@ def audit_rows(
 ) -> pd.DataFrame:
     frame = compute_audit.audit(con, scenario, catalogue)
     fmt = formatter(con, lang)
-    sources = query(con, "SELECT source_id, producer_zh, producer_en, title, origin, report_section FROM sources").set_index(
-        "source_id"
-    )
+    sources = query(
+        con, "SELECT source_id, producer_zh, producer_en, title, title_en, origin, report_section FROM sources"
+    ).set_index("source_id")
     records = frame.to_dict("records")
     return pd.DataFrame(
         {

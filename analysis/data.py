@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 import pandas as pd
 
@@ -108,6 +110,13 @@ def source_line(con: duckdb.DuckDBPyConnection, source_ids: list[str], lang: str
     return format_source_line(frame, lang)
 
 
+def source_title(row, lang: str) -> str:
+    """The source's title in `lang`: its English version where one is given, else the title as published."""
+    given = row if isinstance(row, Mapping) else row._asdict()
+    english = given.get("title_en")
+    return english if lang == "en" and isinstance(english, str) and english else given["title"]
+
+
 def format_source_line(frame: pd.DataFrame, lang: str) -> str:
     lang = normalize_lang(lang)
     parts = []
@@ -118,5 +127,6 @@ def format_source_line(frame: pd.DataFrame, lang: str) -> str:
             parts.append(f"{producer}，{where}" if lang == "zh" else f"{producer}, {where}")
         else:
             label = "derived" if row.origin == "derived" else "supplementary"
-            parts.append(f"{producer}《{row.title}》" if lang == "zh" else f"{producer}, {row.title} ({label})")
+            title = source_title(row, lang)
+            parts.append(f"{producer}《{title}》" if lang == "zh" else f"{producer}, {title} ({label})")
     return "；".join(parts) if lang == "zh" else "; ".join(parts)

@@ -100,6 +100,9 @@ TABLES: tuple[Table, ...] = (
             _req("producer_zh"),
             _req("producer_en"),
             _req("title"),
+            # Our own titles are written in Chinese with an English version here; a publication's own
+            # title (a datasheet, a paper) stays as published and this is left blank.
+            _text("title_en"),
             _text("report_section"),
             Column("published_year", "int", required=True, min_value=1990, max_value=2100),
             _req("origin", choices=ORIGINS),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.data import source_title
 from analysis.format import format_figure, is_blank
 from analysis.i18n import t
 
@@ -83,7 +84,7 @@ def sources_display(sources: pd.DataFrame, lang: str) -> pd.DataFrame:
         {
             t("column.source_id", lang): sources["source_id"],
             t("column.producer", lang): sources[f"producer_{lang}"],
-            t("column.title", lang): sources["title"],
+            t("column.title", lang): [source_title(row, lang) for row in sources.to_dict("records")],
             t("column.report_section", lang): sources["report_section"].fillna(""),
             t("column.year", lang): sources["published_year"],
             t("column.origin", lang): [t(f"origin.{o}", lang) for o in sources["origin"]],

@@ -203,3 +203,20 @@ def test_baidu_claim_notes_mention_pairing(db_con):
     assert "pairing" in full.lower()
     for printed in ("90%+", "100%+", "70%+"):
         assert printed in full
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_a_chinese_source_line_never_carries_our_own_titles_in_english(db_con):
+    from analysis.data import source_line
+
+    ours = db_con.execute(
+        "SELECT source_id FROM sources WHERE producer_en LIKE 'Compute Atlas%' OR origin = 'derived'"
+    ).fetchall()
+    assert ours
+    for (source_id,) in ours:
+        zh, en = source_line(db_con, [source_id], "zh"), source_line(db_con, [source_id], "en")
+        title_zh = zh[zh.index("《") + 1 : zh.rindex("》")]
+        assert HAN.search(title_zh), f"{source_id}: Chinese title expected in {zh!r}"
+        assert not HAN.search(en), f"{source_id}: English line has Chinese text: {en!r}"
