@@ -23,6 +23,19 @@ OTHER_LANG = {"zh": "en", "en": "zh"}
 BENIGN_CONSOLE = re.compile(r"Failed to load resource: the server responded with a status of 404")
 IDLE_JS = """() => { const a = document.querySelector('[data-testid="stApp"]');
   return a && a.getAttribute('data-test-script-state') === 'notRunning'; }"""
+STAYED_IDLE_MS = 1_500
+STAYED_IDLE_JS = """(ms) => {
+  const a = document.querySelector('[data-testid="stApp"]');
+  const idle = a && a.getAttribute('data-test-script-state') === 'notRunning';
+  const now = performance.now();
+  // Charts draw after the script has finished (plotly loads lazily); a widget can be remounted meanwhile.
+  const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
+  const drawn = charts.every((c) => c.querySelector('.main-svg'));
+  const loading = document.querySelector('[data-testid=stSkeleton]');
+  if (!idle || !drawn || loading) { window.__busySince = now; return false; }
+  if (window.__idleSince === undefined || window.__busySince > window.__idleSince) window.__idleSince = now;
+  return now - window.__idleSince >= ms;
+}"""
 CHOICE_WIDGETS = ",".join(
     f"[data-testid=stMain] [data-testid={name}]" for name in ("stSelectbox", "stMultiSelect", "stRadio", "stButtonGroup")
 )
@@ -52,6 +65,10 @@ def open_page(page, url: str) -> None:
     page.goto(url)
     page.locator("h1").first.wait_for(timeout=PAGE_READY_MS)
     settle(page)
+    # A key press that lands while a fresh page is still drawing (its charts load lazily) can be lost
+    # when the widget is remounted. Wait until the page has been drawn and idle for a moment, as a
+    # person reading it would.
+    page.wait_for_function(STAYED_IDLE_JS, arg=STAYED_IDLE_MS, polling=100, timeout=PAGE_READY_MS)
 
 
 def switch_language(page, to_lang: str) -> None:
@@ -69,15 +86,20 @@ def move_first_slider(page) -> bool:
         return False
     slider = sliders.first
     before = slider.input_value()
-    slider.focus()
-    page.keyboard.press("ArrowRight")
-    settle(page)
-    no_error(page)
-    if slider.input_value() == before:  # at its maximum
-        slider.focus()
-        page.keyboard.press("ArrowLeft")
-        settle(page)
-    return True
+    # On a busy machine a key press can land before the slider has focus, so each key is tried until
+    # the value moves; only a slider that moves neither way (at its maximum, then left) is left as it was.
+    for key in ("ArrowRight", "ArrowLeft"):
+        for _attempt in range(3):
+            slider.focus()
+            page.keyboard.press(key)
+            try:
+                expect(slider).not_to_have_value(before, timeout=5_000)
+            except AssertionError:
+                continue
+            settle(page)
+            no_error(page)
+            return True
+    raise AssertionError(f"the first slider did not move from {before}")
 
 
 def pick_from_first_choice(page) -> bool:
