@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import import_module
 
 import duckdb
@@ -76,18 +77,24 @@ CHART_MODULES: tuple[str, ...] = (
 
 def chart_defs() -> tuple[ChartDef, ...]:
     """Every registered chart, in page order, then module order."""
+    return _registry(CHART_MODULES)[0]
+
+
+@cache
+def _registry(modules: tuple[str, ...]) -> tuple[tuple[ChartDef, ...], dict[str, ChartDef]]:
+    # Cached per module list: a page looks a chart up on every rerun.
     found: list[ChartDef] = []
-    for name in CHART_MODULES:
+    for name in modules:
         found.extend(import_module(name).CHARTS)
     slugs = [c.slug for c in found]
     duplicates = sorted({s for s in slugs if slugs.count(s) > 1})
     if duplicates:
         raise ValueError(f"chart slug(s) registered twice: {', '.join(duplicates)}")
-    return tuple(found)
+    return tuple(found), {c.slug: c for c in found}
 
 
 def chart_def(slug: str) -> ChartDef:
-    for chart in chart_defs():
-        if chart.slug == slug:
-            return chart
-    raise ValueError(f"unknown chart {slug!r}")
+    found = _registry(CHART_MODULES)[1].get(slug)
+    if found is None:
+        raise ValueError(f"unknown chart {slug!r}")
+    return found

@@ -35,16 +35,19 @@ def show_chart(
     st.caption(full_source_text(source_line, frame.lang))
     stem = chart_file_name(slug, frame.lang)
     with st.container(horizontal=True, gap="small"):
+        # Every file is made only when clicked (a callable `data`): nothing is encoded on a rerun, and no
+        # file is registered that the next rerun would replace (a 404 for a button drawn in between).
         st.download_button(
             frame.t("chart.download_csv"),
-            data=csv_bytes(chart_data),
+            data=partial(csv_bytes, chart_data),
             file_name=f"{stem}.csv",
             mime="text/csv",
             key=f"csv-{slug}",
             icon=":material/download:",
+            on_click="ignore",
             help=frame.t("chart.download_csv_help"),
         )
-        # SVG and HTML are made only when clicked (a callable `data`): the HTML alone is about 5 MB.
+        # The HTML alone is about 5 MB.
         no_svg = images.unavailable_reason()
         st.download_button(
             frame.t("briefing.svg"),
