@@ -308,7 +308,7 @@ def test_problem_list_cannot_inject_markdown(db_con):
     text = imports.problems_markdown(check.problems, "en", 10)
     assert text.startswith("- Line 2\\, column unit\\: ")
     # every punctuation mark escaped: no link, and no bare-URL autolink either
-    assert r"\[click\]\(http\:\/\/example\.com\)" in text and "[click](" not in text and "http://" not in text
+    assert "\\[click\\]\\(http\u200b\\:\\/\\/example\\.com\\)" in text and "[click](" not in text and "http://" not in text
 
 
 def test_an_excel_csv_utf8_file_with_bom_and_crlf_is_accepted(db_con):
