@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Callable
@@ -13,7 +14,7 @@ import streamlit as st
 
 from analysis import data, imports, paths
 from analysis.build import BuildError
-from analysis.chartspec import ChartDef, ChartSpec, chart_def
+from analysis.chartspec import ChartDef, ChartSpec, chart_def, laid_out
 from analysis.db import DatabaseStatus, ensure_database, shared_connection
 from analysis.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, normalize_lang, t
 from analysis.sitemap import PAGES, PAGES_BY_ID
@@ -94,7 +95,23 @@ def connection(status: DatabaseStatus):
 def _load(function_name: str, _function: Callable, cache_key: str, db_path: str, **params):
     # Keyed by the function's dotted name (the function object itself is not hashed) and the build's cache key,
     # so a rebuilt database drops stale results. cache_data hands every caller its own copy.
-    return _function(_connection(db_path, cache_key), **params)
+    return _for_screen(_function(_connection(db_path, cache_key), **params))
+
+
+def _for_screen(value):
+    """A loaded chart (a `ChartSpec`, or one in a view's fields) with its figure laid out for the screen once,
+    here, rather than on every rerun that shows it.
+
+    Such a chart is only ever shown on its page (the briefing pack takes registered charts from `frame_chart`),
+    so the laid-out figure replaces the built one: cache_data pickles one figure, not two.
+    """
+    if isinstance(value, ChartSpec):
+        screen = laid_out(value).screen_figure
+        return dataclasses.replace(value, figure=screen, screen_figure=screen)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        charts = {f.name: _for_screen(v) for f in dataclasses.fields(value) if isinstance(v := getattr(value, f.name), ChartSpec)}
+        return dataclasses.replace(value, **charts) if charts else value
+    return value
 
 
 def function_name(function: Callable) -> str:
@@ -256,7 +273,8 @@ def frame_load(frame: Frame, function: Callable, /, **params):
 
 
 def _build_chart(chart: ChartDef, con, scenario: dict, lang: str) -> ChartSpec:
-    return chart.build(con, scenario, lang)
+    # Laid out for the screen here, once per shared spec: showing it then copies and changes nothing.
+    return laid_out(chart.build(con, scenario, lang))
 
 
 @st.cache_resource(show_spinner=False, max_entries=CHART_CACHE_ENTRIES)
@@ -264,9 +282,10 @@ def _chart(
     slug: str, _chart_def: ChartDef, cache_key: str, db_path: str, lang: str, scenario_items: tuple, imports_revision: int
 ):
     # cache_resource: one spec per process, shared by every session and never copied (st.cache_data would
-    # unpickle the whole figure on every rerun). It is read-only by rule: st.plotly_chart only reads a figure,
-    # the briefing pack copies one before editing it, and tests/test_chart_sharing.py fails if a page or the
-    # pack changes a shared figure or its data.
+    # unpickle the whole figure on every rerun). It is read-only by rule: st.plotly_chart only reads a figure
+    # (the page shows the spec's screen_figure, laid out when it was built), the briefing pack lays out a copy
+    # of `figure` for its slides, and tests/test_chart_sharing.py fails if a page or the pack changes a shared
+    # figure or its data.
     return _build_chart(_chart_def, _connection(db_path, cache_key), dict(scenario_items), lang)
 
 

@@ -26,11 +26,23 @@ def chart_key(slug: str) -> str:
 
 
 def show_chart(
-    frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: str, source_line: str, on_select=None, key: str = ""
+    frame: Frame,
+    fig: go.Figure,
+    chart_data: pd.DataFrame,
+    *,
+    slug: str,
+    source_line: str,
+    on_select=None,
+    key: str = "",
+    laid_out: bool = False,
 ):
-    """`on_select`: a callback run when a point is clicked (the event is in st.session_state[key or chart_key(slug)])."""
+    """`on_select`: a callback run when a point is clicked (the event is in st.session_state[key or chart_key(slug)]).
+
+    `laid_out`: `fig` is already fitted for the screen (a cached spec's screen_figure); it is shown as it is.
+    """
     selection = {} if on_select is None else {"on_select": on_select, "selection_mode": "points"}
-    fig = fit_layout(fig)  # laid out for a phone's width too: nothing overlaps at 390 px
+    if not laid_out:
+        fig = fit_layout(fig)  # laid out for a phone's width too: nothing overlaps at 390 px
     event = st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=key or chart_key(slug), **selection)
     st.caption(full_source_text(source_line, frame.lang))
     stem = chart_file_name(slug, frame.lang)
@@ -75,6 +87,16 @@ def show_chart(
 
 def show_spec(frame: Frame, spec, *, on_select=None, key: str = ""):
     """Show a registered chart (`analysis.chartspec.ChartSpec`) with its source line, CSV and live links."""
-    event = show_chart(frame, spec.figure, spec.data, slug=spec.slug, source_line=spec.source_line, on_select=on_select, key=key)
+    screen = spec.screen_figure  # set where the spec is cached (ui.frame): shown without a copy
+    event = show_chart(
+        frame,
+        spec.figure if screen is None else screen,
+        spec.data,
+        slug=spec.slug,
+        source_line=spec.source_line,
+        on_select=on_select,
+        key=key,
+        laid_out=screen is not None,
+    )
     share_links(frame, spec)
     return event
