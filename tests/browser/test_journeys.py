@@ -155,7 +155,12 @@ def expect_heading(page, heading: str, lang: str) -> None:
 def test_save_a_scenario_reload_its_url_and_open_it_elsewhere(page, app_url, lang):
     name = f"Journey {lang}"
     open_page(page, link(app_url, "market", lang))
-    move_first_slider(page)
+    # The app can say "not running" before the browser has drawn the sections (seen with warm caches, on main
+    # too): wait for the slider itself.
+    page.locator("[data-testid=stMain] [data-testid=stSlider] input[type=range]").first.wait_for(
+        state="attached", timeout=PAGE_READY_MS
+    )
+    assert move_first_slider(page)
     # Waits for the rerun: on a busy machine it may start after settle() has looked.
     expect_heading(page, t("scenario.heading", lang, name=t("scenario.unsaved", lang)), lang)
     sidebar = page.locator("[data-testid=stSidebar]")
