@@ -13,6 +13,7 @@ CARDS_PER_ROW = 4
 def home() -> None:
     # Imported here, not at the top: the server imports this module before Streamlit's runtime exists,
     # and the frame's st.cache_* functions must be created inside it.
+    from analysis import data
     from analysis.format import format_figure, is_blank
     from analysis.sitemap import PAGES, SECTIONS
     from analysis.tables import figure_label
@@ -24,7 +25,7 @@ def home() -> None:
     st.markdown(frame.t("home.intro"))
 
     st.subheader(frame.t("home.headlines"))
-    headlines = frame_load(frame, "headline_figures").to_dict("records")
+    headlines = frame_load(frame, data.headline_figures).to_dict("records")
     for start in range(0, len(headlines), CARDS_PER_ROW):
         for column, row in zip(st.columns(CARDS_PER_ROW), headlines[start : start + CARDS_PER_ROW], strict=False):
             with column, st.container(border=True, height="stretch"):

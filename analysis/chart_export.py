@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from analysis import images
 from analysis.charts import plotly_config
+from analysis.static_assets import inline_static_geojson
 
 SVG_WIDTH_PX = 1000  # a fixed size, so the exported file does not depend on the browser window
 SVG_HEIGHT_PX = 560
@@ -26,7 +27,8 @@ def figure_title(fig: go.Figure) -> str:
 
 def chart_html(fig: go.Figure, *, slug: str, lang: str) -> bytes:
     """The interactive chart as one HTML file with plotly.js inlined (about 4–5 MB): it opens offline."""
-    page = fig.to_html(include_plotlyjs=True, full_html=True, config=plotly_config(slug, lang))
+    # A file opened away from the app cannot fetch its static folder: shapes named by URL go inline (on a copy).
+    page = inline_static_geojson(fig).to_html(include_plotlyjs=True, full_html=True, config=plotly_config(slug, lang))
     title = html.escape(figure_title(fig) or slug)
     page = page.replace("<html>", f'<html lang="{HTML_LANG_TAGS.get(lang, lang)}">', 1)
     page = page.replace("<head>", f"<head>\n    <title>{title}</title>", 1)

@@ -8,12 +8,15 @@ into a slide, so a chart and its exported copy cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from importlib import import_module
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
+
+from analysis.charts import fit_layout
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,17 @@ class ChartSpec:
     source_line: str  # from analysis.data.source_line
     assumptions: Mapping[str, str] = field(default_factory=dict)  # label -> formatted value, for footnotes
     native: NativeChart | None = None  # None: the chart goes into a deck as an image (maps, sunbursts)
+    # `figure` laid out for the app's screen (`laid_out`); None until a cache sets it. The page shows this one,
+    # the briefing pack lays `figure` out for its own picture size.
+    screen_figure: go.Figure | None = None
+
+
+def laid_out(spec: ChartSpec) -> ChartSpec:
+    """The spec with its screen figure (`analysis.charts.fit_layout` at a phone's width and wider), made once
+    where the spec is cached, so no rerun copies or changes a figure to show it."""
+    if spec.screen_figure is not None:
+        return spec
+    return replace(spec, screen_figure=fit_layout(spec.figure))
 
 
 ChartBuilder = Callable[[duckdb.DuckDBPyConnection, Mapping[str, object], str], ChartSpec]
@@ -76,18 +90,24 @@ CHART_MODULES: tuple[str, ...] = (
 
 def chart_defs() -> tuple[ChartDef, ...]:
     """Every registered chart, in page order, then module order."""
+    return _registry(CHART_MODULES)[0]
+
+
+@cache
+def _registry(modules: tuple[str, ...]) -> tuple[tuple[ChartDef, ...], dict[str, ChartDef]]:
+    # Cached per module list: a page looks a chart up on every rerun.
     found: list[ChartDef] = []
-    for name in CHART_MODULES:
+    for name in modules:
         found.extend(import_module(name).CHARTS)
     slugs = [c.slug for c in found]
     duplicates = sorted({s for s in slugs if slugs.count(s) > 1})
     if duplicates:
         raise ValueError(f"chart slug(s) registered twice: {', '.join(duplicates)}")
-    return tuple(found)
+    return tuple(found), {c.slug: c for c in found}
 
 
 def chart_def(slug: str) -> ChartDef:
-    for chart in chart_defs():
-        if chart.slug == slug:
-            return chart
-    raise ValueError(f"unknown chart {slug!r}")
+    found = _registry(CHART_MODULES)[1].get(slug)
+    if found is None:
+        raise ValueError(f"unknown chart {slug!r}")
+    return found

@@ -19,7 +19,6 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 GROUPS = ("hardware", "inference", "services")
 PHASE_OF_GROUP = {"hardware": "infrastructure", "inference": "development", "services": "commercial"}
@@ -139,6 +138,8 @@ def _first_crossing(difference, from_year: float | None) -> float | None:
     if above.size == 0:
         return None
     i = int(above[0])
+    from scipy.optimize import brentq  # here: scipy.optimize costs about a second to import, on pages that never solve
+
     return float(brentq(difference, grid[i - 1], grid[i]))
 
 

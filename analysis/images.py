@@ -112,8 +112,12 @@ class ImageRenderer:
 
     def render(self, fig: go.Figure, *, fmt: str = "png", width: int = 1200, height: int = 600, scale: float = 1) -> bytes:
         """The figure as PNG/SVG/PDF bytes; ImagesUnavailable if the browser is missing, fails or hangs."""
+        from analysis.static_assets import inline_static_geojson
+
         browser = self._browser()
         opts = {"format": fmt, "width": width, "height": height, "scale": scale}
+        # kaleido's page cannot fetch the app's static files: shapes named by URL go inline (on a copy).
+        fig = inline_static_geojson(fig)
         future = asyncio.run_coroutine_threadsafe(browser.calc_fig(fig, opts=opts), self._ensure_loop())
         try:
             return future.result(RENDER_TIMEOUT_S)

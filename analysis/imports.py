@@ -540,7 +540,7 @@ def revision(directory: Path | None = None) -> int:
 def active_imported_figures(con: duckdb.DuckDBPyConnection, revision: int | None = None) -> pd.DataFrame:
     """Active imported figures in the shape of `analysis.data.figures`, plus version columns.
 
-    `revision` is not used; it keys caches (`frame_load(frame, "imports.active_imported_figures", revision=…)`).
+    `revision` is not used; it keys caches (`frame_load(frame, imports.active_imported_figures, revision=…)`).
     Columns added: version, version_name, imported_at; origin is "imported", source_id "import:<version>",
     producer_zh/producer_en/citation are the file's `source` citation.
     """

@@ -26,8 +26,13 @@ from analysis.db import query
 from analysis.format import format_figure, is_blank
 from analysis.i18n import normalize_lang, t
 from analysis.scenario import Param
+from analysis.static_assets import STATIC_DIR, static_url
 
 GEOJSON_PATH = paths.PROJECT_ROOT / "datasets" / "geo" / "china_provinces.geojson"
+# The same file in the app's static folder: the browser fetches it once by URL instead of receiving ~150 kB of
+# shapes inside the figure on every rerun. A test keeps the two copies identical.
+STATIC_GEOJSON_PATH = STATIC_DIR / GEOJSON_PATH.name
+GEOJSON_URL = static_url(GEOJSON_PATH.name)
 INSET_ID = "南海诸岛"  # the South China Sea Islands inset: drawn, never joined to data
 # Longitude/latitude box of China's territory (73.4–135.1°E, 3.8–53.6°N, the South China Sea included), padded.
 CHINA_BBOX = {"lon_min": 73.0, "lon_max": 135.5, "lat_min": 3.5, "lat_max": 54.0}
@@ -91,6 +96,7 @@ CHINA_BOUNDS = (73.0, 135.5, 17.5, 54.0)  # west, east, south, north (°): every
 MAP_HEIGHT_PX = 440  # the map itself; legend and source line add their own rows below
 MAP_TILE_PX = 512  # MapLibre's world width at zoom 0
 MAP_PAD_PX = 10
+MAP_TEMPLATE_KEYS = ("font", "paper_bgcolor", "hoverlabel", "hovermode", "title", "colorway")
 
 
 def fit_map_view(width_px: float, height_px: float, bounds: tuple[float, float, float, float] = CHINA_BOUNDS) -> dict:
@@ -416,10 +422,19 @@ def feature_subset(geo: dict, ids: list[str]) -> dict:
 
 
 def _area_trace(
-    geo: dict, ids: list[str], colour: str, *, name: str, hover: list[str], line_colour: str, line_width: float
+    geo: dict,
+    ids: list[str],
+    colour: str,
+    *,
+    name: str,
+    hover: list[str],
+    line_colour: str,
+    line_width: float,
+    geojson_url: str | None,
 ) -> go.Choroplethmap:
     return go.Choroplethmap(
-        geojson=feature_subset(geo, ids),  # only the shapes it fills: the figure is sent to the browser on every rerun
+        # By URL, the browser fetches the shapes once per page load; inline, only the ones this trace fills.
+        geojson=geojson_url if geojson_url else feature_subset(geo, ids),
         locations=ids,
         z=[1] * len(ids),
         featureidkey="id",
@@ -444,9 +459,15 @@ def regions_figure(
     title: str,
     source_line: str,
     lang: str,
+    geojson_url: str | None = GEOJSON_URL,
 ) -> go.Figure:
-    """The map: grey provinces and the 南海诸岛 inset, then the area layers, then the point layers that are on."""
+    """The map: grey provinces and the 南海诸岛 inset, then the area layers, then the point layers that are on.
+
+    `geojson_url`: where the browser fetches the province shapes (the app's static file); None puts them inline
+    (what a file or image made away from the app needs: `analysis.static_assets.inline_static_geojson`).
+    """
     lang = normalize_lang(lang)
+    area = {"geojson_url": geojson_url}
     names = _province_names(geo, lang)
     all_ids = [f["id"] for f in geo["features"]]
     province_ids = [i for i in all_ids if i != INSET_ID]
@@ -460,6 +481,7 @@ def regions_figure(
             hover=[names[i] for i in province_ids],
             line_colour="#ffffff",
             line_width=0.8,
+            **area,
         ).update(showlegend=False, customdata=[[i, "province"] for i in province_ids])
     )
     # The inset keeps a thin outline of its own colour: a white one would erase its hair-thin dashes.
@@ -472,6 +494,7 @@ def regions_figure(
             hover=[t("regions.inset_hover", lang)],
             line_colour=FILL["inset"],
             line_width=0.5,
+            **area,
         ).update(showlegend=False)
     )
     if layers.get("eastwest"):
@@ -491,6 +514,7 @@ def regions_figure(
                     hover=hover,
                     line_colour="#ffffff",
                     line_width=0.8,
+                    **area,
                 )
             )
     if layers.get("top5"):
@@ -506,6 +530,7 @@ def regions_figure(
                 hover=hover,
                 line_colour=PALETTE["quaternary"],
                 line_width=2,
+                **area,
             )
         )
     shown = visible_sites(site_frame, layers).dropna(subset=["lat", "lon"])
@@ -532,6 +557,10 @@ def regions_figure(
         clickmode="event+select",
     )
     apply_house_style(fig, title=title, source_line=source_line, lang=lang)
+    # The default template (about 7 kB of axis, colour-bar and per-trace defaults a map never uses) would travel
+    # with every layer switch; the map keeps the part it draws with.
+    base = fig.layout.template.layout
+    fig.update_layout(template=go.layout.Template(layout={k: base[k] for k in MAP_TEMPLATE_KEYS if base[k] is not None}))
     # Legend and source line go under the map (inside it they would cover Hainan or the inset);
     # analysis.charts.fit_layout gives them their rows for the screen's or the slide's width.
     top_px, bottom_px = 56, 110
@@ -595,7 +624,8 @@ def regions_map_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, obj
     )
 
 
-CHARTS = (ChartDef("regions-map", "regions", "regions.chart.title", regions_map_chart),)
+REGIONS_MAP = ChartDef("regions-map", "regions", "regions.chart.title", regions_map_chart)
+CHARTS = (REGIONS_MAP,)
 
 
 def clicked_site(points: list) -> str | None:

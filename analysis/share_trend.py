@@ -26,7 +26,6 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 DEFAULT_CONFIDENCE = 0.90
 DEFAULT_UNTIL_YEAR = 2032
@@ -81,7 +80,10 @@ class ShareTrend:
     def fit(self) -> ShareTrendResults:
         log_odds = logit(self.data["share_percent"]).rename("log_odds")
         exog = _design(self.data.index, first_year=self.years[0])
-        return ShareTrendResults(self, sm.OLS(log_odds, exog).fit())
+        # Imported here: statsmodels takes about a second to import, and only the pages that fit a trend need it.
+        from statsmodels.regression.linear_model import OLS
+
+        return ShareTrendResults(self, OLS(log_odds, exog).fit())
 
 
 class ShareTrendResults:

@@ -7,6 +7,10 @@ not count: from the key press (a capturing keydown listener) to the later of
   - the last DOM change inside a plotly chart (`.js-plotly-plot`), when the widget changes a chart.
 A calibration press tells whether the widget changes a chart; if it does not, the run's end alone counts
 (`signal` says which was used).
+
+"Server run" is the rerun the key press caused, as the real server ran it: from the first message the page
+sent after the key (the widget's new value, which asks for the rerun) to the arrival of Streamlit's
+`script_finished` message. When the widget sits in an `st.fragment`, that is the fragment's rerun.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ _TRACKER_TEMPLATE = """
   if (window.__bench) return;
   const NEW_SESSION = {new_session}, SCRIPT_FINISHED = {script_finished}, EARLY_FOR_RERUN = {early_for_rerun};
   const b = window.__bench = {started: 0, ended: 0, finished: 0, pending: 0, lastStart: 0, lastFinish: 0,
-                              chartMutations: 0, lastChartMutation: 0, lastKey: 0};
+                              chartMutations: 0, lastChartMutation: 0, lastKey: 0, lastSend: 0, lastEndMsg: 0};
   window.addEventListener('keydown', () => { b.lastKey = performance.now(); }, true);
   const varint = (bytes, pos) => {
     let value = 0, shift = 0, byte;
@@ -86,6 +90,7 @@ _TRACKER_TEMPLATE = """
       if (field === SCRIPT_FINISHED) {
         b.ended++;
         if (value === EARLY_FOR_RERUN) continue;
+        b.lastEndMsg = performance.now();
         b.pending++;
         // After Streamlit's own handler (registered later) has processed the message, then two frames.
         setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(() => {
@@ -97,6 +102,11 @@ _TRACKER_TEMPLATE = """
   const NativeWebSocket = window.WebSocket;
   window.WebSocket = class extends NativeWebSocket {
     constructor(...args) { super(...args); this.addEventListener('message', onMessage); }
+    send(data) {
+      // The first message after a key press carries the widget's new value: the rerun request.
+      if (b.lastSend < b.lastKey) b.lastSend = performance.now();
+      return super.send(data);
+    }
   };
   const observe = () => {
     new MutationObserver((records) => {
@@ -128,7 +138,7 @@ DONE_JS = """([finished, chart, needChart]) => { const b = window.__bench;
   return b.finished > finished && b.ended >= b.started && b.pending === 0 && (!needChart || b.chartMutations > chart); }"""
 ELAPSED_JS = """(needChart) => { const b = window.__bench;
   const end = needChart ? Math.max(b.lastFinish, b.lastChartMutation) : b.lastFinish;
-  return [end - b.lastKey, b.lastStart - b.lastKey]; }"""
+  return [end - b.lastKey, b.lastStart - b.lastKey, b.lastSend > b.lastKey ? b.lastEndMsg - b.lastSend : null]; }"""
 
 # How to find a widget of each AppTest type in the DOM, and how to move it by keyboard.
 WIDGET_SELECTORS = {
@@ -311,13 +321,15 @@ class Mover:
             await self.session.page.keyboard.press("a" if forward else "Backspace")
             await self.session.page.keyboard.press("Enter")
 
-    async def redraw_s(self) -> tuple[float, float]:
-        """Press once; return (redraw time, time until the script run started) in seconds (page clock)."""
+    async def redraw_s(self) -> tuple[float, float, float | None]:
+        """Press once; return (redraw time, time until the script run started, server run) in seconds (page clock).
+
+        The server run is None when the page sent nothing after the key (it cannot be told apart then)."""
         page = self.session.page
         await self.session.wait_idle()
         chart_changed = await self._press_and_wait(need_chart=self.need_chart)
         if self.need_chart and not chart_changed:
             self.chart_misses += 1  # timed to the run's end alone
         await asyncio.sleep(SETTLE_MS / 1000)
-        total_ms, start_ms = await page.evaluate(ELAPSED_JS, chart_changed)
-        return total_ms / 1000, start_ms / 1000
+        total_ms, start_ms, server_ms = await page.evaluate(ELAPSED_JS, chart_changed)
+        return total_ms / 1000, start_ms / 1000, None if server_ms is None else server_ms / 1000

@@ -4,8 +4,11 @@
 
 Sessions are spread round-robin over analysis.sitemap.PAGES as they are when run; each moves the same
 widget the benchmark moves (bench/widgets.py), or reruns the page with Streamlit's "r" shortcut when it has
-none a keyboard can move. Reports redraw latency (p50/p95), errors (console, page, timeouts, exception boxes,
-tracebacks in the server log) and the server's memory, to bench/loadtest.json.
+none a keyboard can move. Then the same number of sessions, for the same time, move the slider of the
+trivial page (bench/trivial_page.py, served as its own app), so the app's p95 is also a ratio against a page
+that costs nothing under the same load (`loadtest_p95_ratio`). Reports redraw latency (p50/p95), errors
+(console, page, timeouts, exception boxes, tracebacks in the server log) and the server's memory, to
+bench/loadtest.json.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from bench import stats
 from bench.server import PROJECT_ROOT, Server, free_port, machine
@@ -85,7 +89,7 @@ async def run_session(index, browser, app, page, driver, args, line: StartLine, 
         await line.go.wait()
         while time.monotonic() < line.deadline:
             try:
-                total, _ = await mover.redraw_s()
+                total, _, _ = await mover.redraw_s()
                 record["latencies"].setdefault(page.page_id, []).append(total)
             except Exception as exc:  # a redraw that never came: count it, then carry on
                 record["errors"].append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
@@ -119,12 +123,16 @@ async def sample_memory(app, stop: asyncio.Event, samples: list[float]) -> None:
             pass
 
 
-async def load(pages, drivers, args, work: Path) -> dict:
+TRIVIAL_SCRIPT = str(Path("bench") / "trivial_page.py")
+TRIVIAL_DRIVER = ("slider", "main", None)
+
+
+async def load(pages, drivers, args, work: Path, script: str = "app.py") -> dict:
     from playwright.async_api import async_playwright
 
     from bench import browser as br
 
-    app = Server("app.py", free_port(args.port_base), dict(os.environ), work / "app.log")
+    app = Server(script, free_port(args.port_base), dict(os.environ), work / f"{Path(script).stem}.log")
     record = {"latencies": {}, "errors": [], "exception_boxes": 0, "retries": 0, "chart_misses": 0}
     memory: list[float] = []
     assignment = [pages[i % len(pages)] for i in range(args.sessions)]
@@ -150,7 +158,7 @@ async def load(pages, drivers, args, work: Path) -> dict:
         finally:
             await browser.close()
             app.stop()
-    server_log = (work / "app.log").read_text(errors="replace")
+    server_log = app.log_path.read_text(errors="replace")
     log_errors = [marker for marker in SERVER_LOG_ERRORS if marker in server_log]
     if log_errors:
         record["errors"].append(f"server log contains: {', '.join(log_errors)}\n{server_log[-3000:]}")
@@ -169,7 +177,7 @@ async def load(pages, drivers, args, work: Path) -> dict:
     }
 
 
-def report(out: dict, drivers, args, started, machine_info) -> dict:
+def report(out: dict, drivers, args, started, machine_info, trivial_out: dict | None = None) -> dict:
     record = out["record"]
     every = [s for samples in record["latencies"].values() for s in samples]
     summary = stats.summarize(every) if every else None
@@ -184,6 +192,8 @@ def report(out: dict, drivers, args, started, machine_info) -> dict:
             "max": s["max_ms"],
         }
     errors = record["errors"]
+    trivial = _trivial_summary(trivial_out)
+    p95_ratio = stats.ratio(summary["p95_ms"] if summary else None, (trivial or {}).get("p95"))
     return {
         "date": started.isoformat(timespec="seconds"),
         "machine": {**machine_info, "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
@@ -202,7 +212,27 @@ def report(out: dict, drivers, args, started, machine_info) -> dict:
         "error_count": len(errors),
         "errors": errors[:MAX_ERRORS_KEPT],
         "memory_mb": out["memory"],
+        "trivial": trivial,
+        "loadtest_p95_ratio": p95_ratio,
+        "targets": {"loadtest_p95_ratio_max": stats.LOADTEST_P95_RATIO_TARGET},
         "ok": not errors and record["exception_boxes"] == 0 and bool(every),
+    }
+
+
+def _trivial_summary(trivial_out: dict | None) -> dict | None:
+    """The trivial app under the same load: its latency, and its own errors (kept apart from the app's)."""
+    if trivial_out is None:
+        return None
+    record = trivial_out["record"]
+    every = [s for samples in record["latencies"].values() for s in samples]
+    summary = stats.summarize(every) if every else None
+    return {
+        "redraws": len(every),
+        "p50": summary["median_ms"] if summary else None,
+        "p95": summary["p95_ms"] if summary else None,
+        "max": summary["max_ms"] if summary else None,
+        "error_count": len(record["errors"]),
+        "errors": record["errors"][:MAX_ERRORS_KEPT],
     }
 
 
@@ -216,6 +246,8 @@ def render(result: dict) -> str:
         stats.text_table(["page", "moved by", "redraws", "p50 ms", "p95 ms", "max ms"], rows),
         "",
         f"all pages: {result['redraws']} redraws, p50 {stats.fmt(latency.get('p50'), ' ms')}, p95 {stats.fmt(latency.get('p95'), ' ms')}",
+        f"trivial app, same load: {_trivial_text(result.get('trivial'))}; loadtest_p95_ratio"
+        f" {stats.fmt(result.get('loadtest_p95_ratio'))} (target ≤ {stats.LOADTEST_P95_RATIO_TARGET:g})",
         f"server memory: idle {stats.fmt(memory['idle_mb'], ' MB')}, max {stats.fmt(memory['max_mb'], ' MB')}, end {stats.fmt(memory['end_mb'], ' MB')}",
         f"exception boxes: {result['exception_boxes']}, errors: {result['error_count']},"
         f" key presses repeated because no run started within {RETRY_NOTE}: {result['key_press_retries']}",
@@ -223,6 +255,15 @@ def render(result: dict) -> str:
     lines += [f"  - {e}" for e in result["errors"][:10]]
     lines.append("RESULT: " + ("OK (no error, no exception box)" if result["ok"] else "FAILED"))
     return "\n".join(lines)
+
+
+def _trivial_text(trivial: dict | None) -> str:
+    if not trivial:
+        return "not measured"
+    return (
+        f"{trivial['redraws']} redraws, p50 {stats.fmt(trivial['p50'], ' ms')}, p95 {stats.fmt(trivial['p95'], ' ms')},"
+        f" {trivial['error_count']} error(s)"
+    )
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -233,6 +274,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--lang", default="zh", choices=("zh", "en"))
     parser.add_argument("--port-base", type=int, default=0)
     parser.add_argument("--out", type=Path, default=LOADTEST_PATH)
+    parser.add_argument("--no-trivial", action="store_true", help="skip the trivial app's run (no loadtest_p95_ratio)")
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.seconds <= 0:
         parser.error("--sessions must be ≥ 1 and --seconds > 0")
@@ -260,7 +302,12 @@ def main(argv=None) -> int:
         drivers = discover(PAGES, args.lang)
         log(f"{args.sessions} sessions × {args.seconds:g} s on one server …")
         out = asyncio.run(load(list(PAGES), drivers, args, work))
-    result = report(out, drivers, args, started, machine_info)
+        trivial_out = None
+        if not args.no_trivial:
+            log(f"The trivial app, {args.sessions} sessions × {args.seconds:g} s …")
+            trivial_page = SimpleNamespace(page_id="trivial", url_path="")
+            trivial_out = asyncio.run(load([trivial_page], {"trivial": TRIVIAL_DRIVER}, args, work, script=TRIVIAL_SCRIPT))
+    result = report(out, drivers, args, started, machine_info, trivial_out)
     problems = stats.loadtest_problems(result)
     if problems:
         log("loadtest.json shape problems: " + "; ".join(problems))

@@ -32,22 +32,24 @@ def bench_markdown(results: dict) -> str:
     lines = [
         f"`make bench`, {results['date']} on {machine_line(results['machine'])}.",
         "",
-        f"| page | widget moved | rerun ms | trivial ms | rerun ratio (≤ {targets['rerun_ratio_max']:g}) "
-        f"| browser | redraw ms | trivial ms | redraw ratio (≤ {targets['browser_redraw_ratio_max']:g}) |",
-        "|---|---|--:|--:|--:|---|--:|--:|--:|",
+        f"| page | widget moved | server rerun ms | trivial ms | rerun ratio (≤ {targets['rerun_ratio_max']:g}) "
+        f"| AppTest full rerun ratio | browser | redraw ms | trivial ms | redraw ratio (≤ {targets['browser_redraw_ratio_max']:g}) |",
+        "|---|---|--:|--:|--:|--:|---|--:|--:|--:|",
     ]
     for page_id, entry in results["pages"].items():
         browser = entry.get("browser") or {}
         widget = entry.get("widget")
+        ratio = (results.get("rerun_ratio") or {}).get(page_id)
         lines.append(
             "| "
             + " | ".join(
                 [
                     page_id,
                     widget["type"] if widget else "(none: plain rerun)",
-                    _cell(_ms(entry.get("rerun"))),
-                    _cell(_ms(entry.get("trivial_rerun"))),
-                    f"{_cell(entry.get('rerun_ratio'))} {entry.get('rerun_verdict', '')}",
+                    _cell(_ms(browser.get("server_rerun"))),
+                    _cell(_ms(browser.get("trivial_server_rerun"))),
+                    f"{_cell(ratio)} {stats.verdict(ratio, targets['rerun_ratio_max'])}",
+                    _cell(entry.get("apptest_rerun_ratio")),
                     browser.get("driver", "—"),
                     _cell(_ms(browser.get("redraw"))),
                     _cell(_ms(browser.get("trivial_redraw"))),
@@ -69,6 +71,7 @@ def bench_markdown(results: dict) -> str:
         f"{_cell(cold.get('server_ready_s'), ' s')} / {_cell(cold.get('first_run_painted_s'), ' s')} / {_cell(cold.get('first_chart_s'), ' s')} |",
         f"| cold start, trivial app: same milestones | {_cell(trivial_cold.get('server_ready_s'), ' s')} / "
         f"{_cell(trivial_cold.get('first_run_painted_s'), ' s')} / {_cell(trivial_cold.get('first_chart_s'), ' s')} |",
+        f"| `cold_start_ratio` (first chart, ≤ {targets.get('cold_start_ratio_max', 1.5):g}) | {_cell(results.get('cold_start_ratio'))} |",
         f"| database build (median of 3) | {_cell(build.get('median_s'), ' s')} |",
         f"| briefing pack | {_pack_text(results.get('briefing_pack'))} |",
         f"| server memory, 1 / 10 sessions ({memory.get('page', '—')}) | {_cell(memory.get('sessions_1_mb'), ' MB')} / {_cell(memory.get('sessions_10_mb'), ' MB')} |",
@@ -87,6 +90,20 @@ def loadtest_markdown(report: dict) -> str:
         f"`make loadtest`, {report['date']}: {report['sessions']} sessions × {report['seconds']:g} s, {report['redraws']} redraws,"
         f" p50 {_cell(latency.get('p50'), ' ms')}, p95 {_cell(latency.get('p95'), ' ms')}, max {_cell(latency.get('max'), ' ms')};"
         f" server memory idle {_cell(memory.get('idle_mb'), ' MB')}, peak {_cell(memory.get('max_mb'), ' MB')}; {verdict}."
+        + _trivial_sentence(report)
+    )
+
+
+def _trivial_sentence(report: dict) -> str:
+    trivial = report.get("trivial")
+    if not trivial:
+        return ""
+    target = (report.get("targets") or {}).get("loadtest_p95_ratio_max", stats.LOADTEST_P95_RATIO_TARGET)
+    ratio = report.get("loadtest_p95_ratio")
+    return (
+        f" The trivial app under the same load: {trivial['redraws']} redraws, p50 {_cell(trivial.get('p50'), ' ms')},"
+        f" p95 {_cell(trivial.get('p95'), ' ms')}; `loadtest_p95_ratio` {_cell(ratio)}"
+        f" ({stats.verdict(ratio, target)}, target ≤ {target:g})."
     )
 
 

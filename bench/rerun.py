@@ -47,10 +47,10 @@ class PageRerun:
             "widget": self.perturbation.describe() if self.perturbation else None,
             "charts": self.charts,
             "cold_run_s": None if self.cold_s is None else round(self.cold_s, 3),
-            "rerun": stats.summarize(self.samples_s) if self.samples_s else None,
-            "trivial_rerun": stats.summarize(self.trivial_samples_s) if self.trivial_samples_s else None,
-            "rerun_ratio": self.ratio,
-            "rerun_verdict": stats.verdict(self.ratio, stats.RERUN_RATIO_TARGET),
+            # The whole script under AppTest (frame and every section), not the fragment a widget reruns.
+            "apptest_rerun": stats.summarize(self.samples_s) if self.samples_s else None,
+            "apptest_trivial_rerun": stats.summarize(self.trivial_samples_s) if self.trivial_samples_s else None,
+            "apptest_rerun_ratio": self.ratio,
             "errors": self.errors,
         }
 

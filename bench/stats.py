@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 # browser redraw (slider key press → chart redrawn).
 RERUN_RATIO_TARGET = 2.0
 REDRAW_RATIO_TARGET = 1.5
+COLD_START_RATIO_TARGET = 1.5  # first chart visible after `streamlit run`, against the trivial app's
+LOADTEST_P95_RATIO_TARGET = 2.0  # p95 redraw under load, against the trivial app under the same load
 RESULTS_SCHEMA = 1
 SECONDS_TO_MS = 1000.0
 BYTES_PER_MB = 1024 * 1024

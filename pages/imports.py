@@ -1,5 +1,6 @@
 """Import newer figures: check a CSV, see what it changes, store it as a version; list, roll back, restore."""
 
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -9,7 +10,7 @@ from analysis.scorecard import import_diff
 from analysis.textsafe import escape_markdown as md
 from analysis.textsafe import redact_paths
 from analysis.userstore import StoreError
-from ui.frame import connection, frame_load, page_frame
+from ui.frame import connection, page_frame
 from ui.uploader import uploader_text_css
 
 ROUND_KEY = "imports.round"  # bumped after an import, so the uploader starts empty again
@@ -32,7 +33,7 @@ store = imports.ImportStore()
 left, right, layer_col = st.columns([1, 1, 1], vertical_alignment="bottom")
 left.download_button(
     frame.t("imports.template"),
-    imports.template_csv(),
+    imports.template_csv,
     "compute-atlas_import-template.csv",
     "text/csv",
     icon=":material/download:",
@@ -41,7 +42,7 @@ left.download_button(
 )
 right.download_button(
     frame.t("imports.template_forecasts"),
-    frame_load(frame, "imports.template_csv"),
+    partial(imports.template_csv, connection(frame.status)),
     "compute-atlas_import-template_forecasts.csv",
     "text/csv",
     icon=":material/download:",

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui.frame import frame_chart, frame_load, page_frame
+from analysis import industry
+from ui.frame import frame_chart, frame_load, interactive_section, page_frame
 from ui.industry import NODE_KEY, select_from_chart, show_chain, show_node_detail, url_choice
 from ui.widgets import chart_key, show_spec
 
@@ -14,23 +15,31 @@ st.caption(frame.t("page.industry.summary"))
 
 st.subheader(frame.t("industry.map_heading"), anchor=False)
 st.caption(frame.t("industry.map_help"))
-nodes = frame_load(frame, "industry.node_choices", lang=frame.lang)
-picker, _ = st.columns([2, 3])
-node = url_choice(
-    frame, NODE_KEY, nodes, label=frame.t("industry.node_label"), help=frame.t("industry.node_help"), container=picker
-)
-# A key per chosen node: a click redraws the whole panorama (as the deep link does) instead of leaving
-# Plotly zoomed into the clicked box.
-map_key = f"{chart_key(VALUE_CHAIN)}.{node}"
-show_spec(
-    frame,
-    frame_chart(frame, VALUE_CHAIN),
-    on_select=lambda: select_from_chart(map_key, NODE_KEY, list(nodes)),
-    key=map_key,
-)
-with st.container(border=True):
-    show_node_detail(frame, frame_load(frame, "industry.node_detail", node_id=node, lang=frame.lang))
+
+
+# Picking a node (in the list or on the chart) changes the chart's focus and the panel under it only.
+@interactive_section
+def value_chain_section() -> None:
+    nodes = frame_load(frame, industry.node_choices, lang=frame.lang)
+    picker, _ = st.columns([2, 3])
+    node = url_choice(
+        frame, NODE_KEY, nodes, label=frame.t("industry.node_label"), help=frame.t("industry.node_help"), container=picker
+    )
+    # A key per chosen node: a click redraws the whole panorama (as the deep link does) instead of leaving
+    # Plotly zoomed into the clicked box.
+    map_key = f"{chart_key(VALUE_CHAIN)}.{node}"
+    show_spec(
+        frame,
+        frame_chart(frame, VALUE_CHAIN),
+        on_select=lambda: select_from_chart(map_key, NODE_KEY, list(nodes)),
+        key=map_key,
+    )
+    with st.container(border=True):
+        show_node_detail(frame, frame_load(frame, industry.node_detail, node_id=node, lang=frame.lang))
+
+
+value_chain_section()
 
 st.subheader(frame.t("industry.chain_heading"), anchor=False)
 st.caption(frame.t("industry.chain_help"))
-show_chain(frame, frame_load(frame, "industry.chain_cards", lang=frame.lang))
+show_chain(frame, frame_load(frame, industry.chain_cards, lang=frame.lang))

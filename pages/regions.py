@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analysis import data, regions
 from analysis.regions import (
     AREA_LAYERS,
     LAYER_PARAM,
@@ -16,7 +17,7 @@ from analysis.regions import (
     visible_sites,
 )
 from ui.choice import relabel
-from ui.frame import frame_chart, frame_load, page_frame
+from ui.frame import frame_chart, frame_load, interactive_section, page_frame
 from ui.widgets import show_spec
 
 SITE_KEY = "regions.site"  # the detail selectbox; a click on the map sets it
@@ -26,58 +27,66 @@ frame = page_frame("regions")
 st.title(frame.t("page.regions.title"))
 st.caption(frame.t("page.regions.summary"))
 
-all_sites = frame_load(frame, "regions.sites")
-sources = frame_load(frame, "sources")
-cards = metric_cards(frame_load(frame, "regions.region_metrics"), int((all_sites["layer"] == "city").sum()), frame.lang)
+all_sites = frame_load(frame, regions.sites)
+sources = frame_load(frame, data.sources)
+cards = metric_cards(frame_load(frame, regions.region_metrics), int((all_sites["layer"] == "city").sum()), frame.lang)
 for column, card in zip(st.columns(len(cards)), cards, strict=True):
     with column, st.container(border=True, height="stretch"):
         st.caption(card["label"], help=card["help"])
         st.markdown(f"### {card['value']}")
         st.caption(card["source"])
 
-controls, chart_area = st.columns([1, 3], gap="medium")
-with controls:
-    st.markdown(f"**{frame.t('regions.layers_heading')}**")
-    for layer in POINT_LAYERS + AREA_LAYERS:
-        frame.param(LAYER_PARAM[layer])
-    st.caption(frame.t("regions.layers_note"))
-with chart_area:
-    spec = frame_chart(frame, "regions-map")
-    event = show_spec(frame, spec, on_select="rerun")
 
-shown = visible_sites(all_sites, layers_from(frame.scenario))
-site_ids = list(shown["site_id"])
-click = clicked_site(event.selection.points if event else [])
-if click and click != st.session_state.get(LAST_CLICK_KEY) and click in site_ids:
-    st.session_state[SITE_KEY] = click
-st.session_state[LAST_CLICK_KEY] = click
-if st.session_state.get(SITE_KEY) not in site_ids:
-    st.session_state.pop(SITE_KEY, None)  # its layer was switched off
+# The layer switches, a click on the map and the site picker change the map, the details and the table
+# under it, and nothing above: the cards show the report's regional numbers whatever is switched on.
+@interactive_section
+def map_section() -> None:
+    controls, chart_area = st.columns([1, 3], gap="medium")
+    with controls:
+        st.markdown(f"**{frame.t('regions.layers_heading')}**")
+        for layer in POINT_LAYERS + AREA_LAYERS:
+            frame.param(LAYER_PARAM[layer])
+        st.caption(frame.t("regions.layers_note"))
+    with chart_area:
+        spec = frame_chart(frame, regions.REGIONS_MAP)
+        event = show_spec(frame, spec, on_select="rerun")
 
-st.subheader(frame.t("regions.details_heading"))
-labels = {row["site_id"]: site_label(row, frame.lang) for row in shown.to_dict("records")}
-relabel(SITE_KEY, frame.lang, site_ids)
-chosen = st.selectbox(
-    frame.t("regions.site_select"),
-    options=site_ids,
-    format_func=labels.get,
-    index=None,
-    key=SITE_KEY,
-    placeholder=frame.t("regions.site_placeholder"),
-    help=frame.t("regions.site_select_help"),
-    disabled=not site_ids,
-)
-if chosen:
-    site = shown[shown["site_id"] == chosen].iloc[0].to_dict()
-    hub_names = dict(zip(all_sites["site_id"], all_sites[f"name_{frame.lang}"], strict=True))
-    pairs = site_details(site, sources, hub_names, frame.lang)
-    with st.container(border=True):
-        st.markdown(f"**{markdown_escape(labels[chosen])}**")
-        st.markdown(details_markdown(pairs, frame.lang))
-elif not site_ids:
-    st.info(frame.t("regions.no_sites"))
+    shown = visible_sites(all_sites, layers_from(frame.scenario))
+    site_ids = list(shown["site_id"])
+    click = clicked_site(event.selection.points if event else [])
+    if click and click != st.session_state.get(LAST_CLICK_KEY) and click in site_ids:
+        st.session_state[SITE_KEY] = click
+    st.session_state[LAST_CLICK_KEY] = click
+    if st.session_state.get(SITE_KEY) not in site_ids:
+        st.session_state.pop(SITE_KEY, None)  # its layer was switched off
 
-st.subheader(frame.t("regions.table_heading"))
-st.caption(frame.t("regions.table_note", rows=len(spec.data)))
-st.dataframe(spec.data, hide_index=True, width="stretch")
-st.caption(frame.t("regions.data_note"))
+    st.subheader(frame.t("regions.details_heading"))
+    labels = {row["site_id"]: site_label(row, frame.lang) for row in shown.to_dict("records")}
+    relabel(SITE_KEY, frame.lang, site_ids)
+    chosen = st.selectbox(
+        frame.t("regions.site_select"),
+        options=site_ids,
+        format_func=labels.get,
+        index=None,
+        key=SITE_KEY,
+        placeholder=frame.t("regions.site_placeholder"),
+        help=frame.t("regions.site_select_help"),
+        disabled=not site_ids,
+    )
+    if chosen:
+        site = shown[shown["site_id"] == chosen].iloc[0].to_dict()
+        hub_names = dict(zip(all_sites["site_id"], all_sites[f"name_{frame.lang}"], strict=True))
+        pairs = site_details(site, sources, hub_names, frame.lang)
+        with st.container(border=True):
+            st.markdown(f"**{markdown_escape(labels[chosen])}**")
+            st.markdown(details_markdown(pairs, frame.lang))
+    elif not site_ids:
+        st.info(frame.t("regions.no_sites"))
+
+    st.subheader(frame.t("regions.table_heading"))
+    st.caption(frame.t("regions.table_note", rows=len(spec.data)))
+    st.dataframe(spec.data, hide_index=True, width="stretch")
+    st.caption(frame.t("regions.data_note"))
+
+
+map_section()

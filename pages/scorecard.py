@@ -1,8 +1,10 @@
 """Forecast vs actual: the report card against the later figures shipped with the app, then imported actuals."""
 
+from functools import partial
+
 import streamlit as st
 
-from analysis import imports
+from analysis import imports, scorecard
 from analysis.charts import plotly_config
 from analysis.scorecard import scorecard_display
 from analysis.scorecard_chart import error_chart, error_chart_data
@@ -15,7 +17,7 @@ st.title(frame.t("page.scorecard.title"))
 st.caption(frame.t("card.intro"))
 
 st.subheader(frame.t("card.heading"))
-verdicts, card_table = frame_load(frame, "scorecard.report_card_view", lang=frame.lang)
+verdicts, card_table = frame_load(frame, scorecard.report_card_view, lang=frame.lang)
 st.markdown("\n".join(f"- {line}" for line in verdicts.values()))
 show_spec(frame, frame_chart(frame, "report-card"))
 url = frame.t("card.col.url")
@@ -27,8 +29,8 @@ st.caption(frame.t("card.method"))
 st.subheader(frame.t("scorecard.imported_heading"))
 st.caption(frame.t("scorecard.intro"))
 revision = imports.revision()
-card = frame_load(frame, "scorecard.scorecard", revision=revision)
-waiting = frame_load(frame, "scorecard.awaiting_actuals", revision=revision)
+card = frame_load(frame, scorecard.scorecard, revision=revision)
+waiting = frame_load(frame, scorecard.awaiting_actuals, revision=revision)
 
 if card.empty:
     st.info(frame.t("scorecard.empty"), icon=":material/info:")
@@ -49,7 +51,7 @@ else:
         )
     st.download_button(
         frame.t("scorecard.download"),
-        data=csv_bytes(table),
+        data=partial(csv_bytes, table),
         file_name=f"compute-atlas_forecast-vs-actual_{frame.lang}.csv",
         mime="text/csv",
         icon=":material/download:",

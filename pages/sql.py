@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis import sqlconsole
 from ui.choice import relabel
-from ui.frame import frame_load, page_frame
+from ui.frame import frame_load, interactive_section, page_frame
 
 RESULT_KEY = "sql.outcome"
 TEXT_KEY = "sql.text"
@@ -28,48 +28,56 @@ LIMITS = {
 }
 st.caption(frame.t("sql.intro", **LIMITS, rows=LIMITS["max_rows"]))
 
-with st.expander(frame.t("sql.tables"), icon=":material/table_view:"):
-    st.dataframe(frame_load(frame, "sqlconsole.table_overview"), hide_index=True, width="stretch")
 
-st.session_state.setdefault(TEXT_KEY, sqlconsole.EXAMPLES["forecasts"])
-relabel("sql.example", frame.lang, sqlconsole.EXAMPLES)
-st.selectbox(
-    frame.t("sql.example"),
-    options=list(sqlconsole.EXAMPLES),
-    format_func=lambda k: frame.t(f"sql.example.{k}"),
-    index=None,
-    placeholder=frame.t("sql.example_placeholder"),
-    key="sql.example",
-    on_change=_use_example,
-)
-with st.form("sql.form", border=False):
-    sql = st.text_area(frame.t("sql.query"), key=TEXT_KEY, height=160, help=frame.t("sql.query_help"))
-    if st.form_submit_button(frame.t("sql.run"), icon=":material/play_arrow:", type="primary"):
-        st.session_state.pop(RESULT_KEY, None)  # release the previous result before the next one arrives
-        try:
-            st.session_state[RESULT_KEY] = sqlconsole.run_sql(sql, db_path=frame.status.path)
-        except sqlconsole.SqlError as exc:
-            st.session_state[RESULT_KEY] = exc
+# A query reruns the console only.
+@interactive_section
+def console_section() -> None:
+    with st.expander(frame.t("sql.tables"), icon=":material/table_view:"):
+        st.dataframe(frame_load(frame, sqlconsole.table_overview), hide_index=True, width="stretch")
 
-outcome = st.session_state.get(RESULT_KEY)
-if isinstance(outcome, sqlconsole.SqlError):
-    st.error(frame.t(f"sql.error.{outcome.code}", **LIMITS), icon=":material/error:")
-    if outcome.detail:
-        st.code(outcome.detail, language=None, wrap_lines=True)
-elif outcome is not None:
-    partial = outcome.row_count > sqlconsole.DISPLAY_ROWS
-    numbers = {"rows": f"{outcome.row_count:,}", "seconds": f"{outcome.seconds:.2f}", "shown": f"{sqlconsole.DISPLAY_ROWS:,}"}
-    st.caption(frame.t("sql.summary_partial" if partial else "sql.summary", **numbers))
-    if outcome.truncated:
-        st.warning(frame.t("sql.truncated", **LIMITS, rows=f"{outcome.row_count:,}"), icon=":material/content_cut:")
-    st.dataframe(sqlconsole.display_frame(outcome.frame), hide_index=True, width="stretch")
-    st.download_button(
-        frame.t("sql.download", rows=f"{outcome.row_count:,}"),
-        data=lambda: sqlconsole.result_csv(outcome),
-        file_name="compute-atlas_query.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        disabled=outcome.row_count == 0,
-        key="sql.download",
+    st.session_state.setdefault(TEXT_KEY, sqlconsole.EXAMPLES["forecasts"])
+    relabel("sql.example", frame.lang, sqlconsole.EXAMPLES)
+    st.selectbox(
+        frame.t("sql.example"),
+        options=list(sqlconsole.EXAMPLES),
+        format_func=lambda k: frame.t(f"sql.example.{k}"),
+        index=None,
+        placeholder=frame.t("sql.example_placeholder"),
+        key="sql.example",
+        on_change=_use_example,
     )
+    with st.form("sql.form", border=False):
+        sql = st.text_area(frame.t("sql.query"), key=TEXT_KEY, height=160, help=frame.t("sql.query_help"))
+        if st.form_submit_button(frame.t("sql.run"), icon=":material/play_arrow:", type="primary"):
+            st.session_state.pop(RESULT_KEY, None)  # release the previous result before the next one arrives
+            try:
+                st.session_state[RESULT_KEY] = sqlconsole.run_sql(sql, db_path=frame.status.path)
+            except sqlconsole.SqlError as exc:
+                st.session_state[RESULT_KEY] = exc
+
+    outcome = st.session_state.get(RESULT_KEY)
+    if isinstance(outcome, sqlconsole.SqlError):
+        st.error(frame.t(f"sql.error.{outcome.code}", **LIMITS), icon=":material/error:")
+        if outcome.detail:
+            st.code(outcome.detail, language=None, wrap_lines=True)
+    elif outcome is not None:
+        partial = outcome.row_count > sqlconsole.DISPLAY_ROWS
+        numbers = {"rows": f"{outcome.row_count:,}", "seconds": f"{outcome.seconds:.2f}", "shown": f"{sqlconsole.DISPLAY_ROWS:,}"}
+        st.caption(frame.t("sql.summary_partial" if partial else "sql.summary", **numbers))
+        if outcome.truncated:
+            st.warning(frame.t("sql.truncated", **LIMITS, rows=f"{outcome.row_count:,}"), icon=":material/content_cut:")
+        st.dataframe(sqlconsole.display_frame(outcome.frame), hide_index=True, width="stretch")
+        st.download_button(
+            frame.t("sql.download", rows=f"{outcome.row_count:,}"),
+            data=lambda: sqlconsole.result_csv(outcome),
+            file_name="compute-atlas_query.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            disabled=outcome.row_count == 0,
+            key="sql.download",
+        )
+
+
+console_section()
+
 st.caption(frame.t("sql.sandbox_note"))

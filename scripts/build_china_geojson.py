@@ -32,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "datasets" / "geo" / "china_provinces.geojson"
+STATIC_COPY = ROOT / "static" / OUTPUT.name  # what the app serves to the browser (tests keep it identical)
 
 ECHARTS_PACKAGE = "echarts@4.9.0"
 SOURCE_MEMBER = "package/map/json/china.json"
@@ -251,6 +252,8 @@ def main(argv: list[str]) -> None:
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
     OUTPUT.write_text(text + "\n", encoding="utf-8")
+    STATIC_COPY.parent.mkdir(parents=True, exist_ok=True)
+    STATIC_COPY.write_text(text + "\n", encoding="utf-8")
     points = sum(len(ring) for f in collection["features"] for polygon in f["geometry"]["coordinates"] for ring in polygon)
     print(
         f"wrote {OUTPUT.relative_to(ROOT)}: {len(collection['features'])} features, {points} points, {OUTPUT.stat().st_size:,} bytes"

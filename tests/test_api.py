@@ -662,3 +662,21 @@ def test_api_keeps_the_apps_shared_connection_open(api, client, env):
     assert client.get("/api/v1/charts/ai-server-market.csv", params={"lang": "en"}).status_code == 200
     assert len(query(app_con, "SELECT 1 AS one")) == 1
     assert api.connection() is app_con
+
+
+def test_the_frame_and_the_api_share_one_connection(api, client, env):
+    """What ui.frame really opens (its cached status and connection), not a copy of its key: one connection
+    for the pages and the API, still open after API requests on either side."""
+    import streamlit as st
+
+    from analysis.db import query
+    from ui import frame as ui_frame
+
+    try:
+        frame_con = ui_frame.connection(ui_frame.database_status())
+        assert client.get("/api/v1/charts/ai-server-market.csv", params={"lang": "en"}).status_code == 200
+        assert api.connection() is frame_con
+        assert ui_frame.connection(ui_frame.database_status()) is frame_con
+        assert len(query(frame_con, "SELECT 1 AS one")) == 1
+    finally:
+        st.cache_resource.clear()

@@ -10,14 +10,17 @@ import pytest
 from conftest import PROJECT_ROOT
 
 from analysis import regions
+from analysis.chart_export import chart_html
 from analysis.chartspec import chart_def
 from analysis.format import format_figure
 from analysis.i18n import LANGS, t
+from analysis.static_assets import inline_static_geojson, static_path
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 import build_china_geojson as geo_build  # noqa: E402
 
-GEO_MAX_BYTES = 300_000  # the page sends the geometry to the browser on every rerun
+GEO_MAX_BYTES = 300_000  # the browser fetches the geometry once per page load
+MAX_FIGURE_JSON_CHARS = 40_000  # what a layer switch sends (the shapes stay in the browser)
 ALL_ON = dict.fromkeys(regions.LAYER_PARAM.values(), True)
 ALL_OFF = dict.fromkeys(regions.LAYER_PARAM.values(), False)
 
@@ -246,8 +249,35 @@ def test_the_map_makes_no_network_request(db_con):
             assert trace.marker.symbol is None, "a symbol other than the circle would fetch an icon"
         assert trace.type in ("choroplethmap", "scattermap"), "scatter_geo/choropleth fetch topojson from a CDN"
         if trace.type == "choroplethmap":
-            assert isinstance(trace.geojson, dict), "the GeoJSON must be inline, never a URL"
+            # The app's own static file, by a relative URL: fetched from the app's server, nothing else.
+            assert trace.geojson == regions.GEOJSON_URL and not trace.geojson.startswith(("http", "//", "/"))
     assert "http" not in figure.to_json()
+
+
+def test_the_served_geometry_is_the_dataset_file():
+    assert regions.STATIC_GEOJSON_PATH.read_bytes() == regions.GEOJSON_PATH.read_bytes(), (
+        "static/ must hold the same file as datasets/geo/: run scripts/build_china_geojson.py, which writes both"
+    )
+    assert static_path(regions.GEOJSON_URL) == regions.STATIC_GEOJSON_PATH.resolve()
+
+
+def test_figures_leaving_the_app_get_the_shapes_inline(db_con):
+    figure = regions.regions_map_chart(db_con, ALL_ON, "zh").figure
+    before = figure.to_json()
+    exported = inline_static_geojson(figure)
+    assert figure.to_json() == before, "the shared figure must not change"
+    areas = [trace for trace in exported.data if trace.type == "choroplethmap"]
+    assert areas and all(isinstance(trace.geojson, dict) for trace in areas)
+    for trace in areas:  # each area layer carries exactly the shapes it fills
+        assert sorted(f["id"] for f in trace.geojson["features"]) == sorted(trace.locations)
+    assert inline_static_geojson(exported) is exported  # nothing left to inline
+    assert exported.layout.to_plotly_json() == figure.layout.to_plotly_json()
+
+
+def test_chart_html_export_is_self_contained(db_con):
+    figure = regions.regions_map_chart(db_con, {}, "en").figure
+    page = chart_html(figure, slug="regions-map", lang="en").decode("utf-8")
+    assert regions.GEOJSON_URL not in page and '"FeatureCollection"' in page
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -270,9 +300,10 @@ def test_source_line_is_drawn_into_the_figure(db_con):
 
 
 def test_figure_json_stays_small(db_con):
-    # Overlay layers carry only their own shapes; the full geometry is sent once.
+    # The shapes are fetched once by URL; what a layer switch sends is the traces' points and hover texts
+    # (about 17 kB by default, 25 kB with every layer on, against 190 kB with the shapes inline).
     size = len(regions.regions_map_chart(db_con, ALL_ON, "zh").figure.to_json())
-    assert size < 2 * regions.GEOJSON_PATH.stat().st_size
+    assert size < MAX_FIGURE_JSON_CHARS, size
 
 
 # ---------------------------------------------------------------- selection and details

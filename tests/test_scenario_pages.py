@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import streamlit as st
 from conftest import PROJECT_ROOT
@@ -79,7 +81,9 @@ def test_saving_under_the_baseline_name_is_refused(isolated):
 
 
 def scenario_heading(at: AppTest) -> str:
-    return next(e.label for e in at.sidebar.expander if e.label.startswith("Scenario:"))
+    # The sidebar's scenario line (a markdown line a section can rewrite, not an expander label), as read.
+    line = next(e.value for e in at.sidebar.markdown if "Scenario:" in e.value)
+    return re.sub(r"\\(.)", r"\1", line.removeprefix(":material/tune: "))
 
 
 def save_as(at: AppTest, name: str) -> AppTest:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import streamlit as st
 
+from analysis import market, market_charts
 from analysis.format import display_unit, format_number
 from analysis.market import SERIES, SETTING_NAMES, settings
 from analysis.market_charts import MAX_COMPARED, scenario_display_name
@@ -15,7 +16,7 @@ from analysis.textsafe import escape_markdown, redact_paths
 from analysis.userstore import ScenarioStore, StoreError
 from ui import scenario as scenario_state
 from ui.choice import relabel
-from ui.frame import Frame, frame_chart, frame_load
+from ui.frame import Frame, frame_chart, frame_load, interactive_section
 from ui.later_panel import implied_cagr_control, later_sources
 from ui.widgets import show_spec
 
@@ -24,13 +25,14 @@ DEFAULT_COMPARED = 3
 NO_VALUE = "—"
 
 
+@interactive_section  # its sliders change its own chart, table and summary only
 def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
     """Sliders beside the chart, the year-by-year table under it, the derivation note last."""
     series = SERIES[series_id]
     st.subheader(frame.t(f"market.series.{series_id}"))
     controls, chart = st.columns([CONTROLS_WIDTH, CHART_WIDTH])
     with controls:
-        unit = frame_load(frame, "market.series_unit_row", series_id=series_id)
+        unit = frame_load(frame, market.series_unit_row, series_id=series_id)
         factor, _ = display_unit(unit, frame.lang)
         for name in SETTING_NAMES:
             param = series.param(name)
@@ -53,9 +55,9 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
         st.markdown(f"**{spec.takeaway}**")
         show_spec(frame, spec)
     st.markdown(f"**{frame.t('market.table_heading')}**", help=frame.t("market.table_help"))
-    table = frame_load(frame, "market.forecast_table", series_id=series_id, scenario=frame.scenario, lang=frame.lang)
+    table = frame_load(frame, market.forecast_table, series_id=series_id, scenario=frame.scenario, lang=frame.lang)
     show_table(table, key=f"table-{slug}")
-    st.caption(frame_load(frame, "market.series_note", series_id=series_id, lang=frame.lang))
+    st.caption(frame_load(frame, market.series_note, series_id=series_id, lang=frame.lang))
     later_sources(frame, series_id)
 
 
@@ -93,6 +95,7 @@ def _saved_scenarios(frame: Frame) -> tuple[ScenarioStore, list[str]] | None:
         return None
 
 
+@interactive_section
 def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
     """Saved scenarios side by side: their lines over the report's points, and a table of settings and values."""
     st.subheader(frame.t("market.compare.heading"))
@@ -134,10 +137,10 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
         return
     bands = bool(frame.scenario.get("phase_bands"))
     spec = frame_load(
-        frame, "market_charts.compare_chart", series_id=series_id, scenarios=scenarios, lang=frame.lang, phase_bands=bands
+        frame, market_charts.compare_chart, series_id=series_id, scenarios=scenarios, lang=frame.lang, phase_bands=bands
     )
     if spec.takeaway:  # it quotes a saved scenario's name, which anyone could have chosen
         st.markdown(f"**{escape_markdown(spec.takeaway)}**")
     show_spec(frame, spec)
-    table = frame_load(frame, "market_charts.compare_table", series_id=series_id, scenarios=scenarios, lang=frame.lang)
+    table = frame_load(frame, market_charts.compare_table, series_id=series_id, scenarios=scenarios, lang=frame.lang)
     st.dataframe(table, hide_index=True, width="stretch", key=f"table-compare-{series_id}")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
 import streamlit as st
 
-from analysis import data, imports
+from analysis import data, imports, paths
 from analysis.build import BuildError
+from analysis.chartspec import ChartDef, ChartSpec, chart_def, laid_out
 from analysis.db import DatabaseStatus, ensure_database, shared_connection
 from analysis.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, normalize_lang, t
 from analysis.sitemap import PAGES, PAGES_BY_ID
@@ -20,7 +25,7 @@ from ui import scenario as scenario_state
 LANG_KEY = "lang"
 LANG_WIDGET_KEY = "lang_switch"
 SESSION_LANG_KEY = "lang"
-STATUS_CHECK_SECONDS = 30  # how soon an edit to datasets/ reaches a running app
+CHART_CACHE_ENTRIES = 256  # distinct (chart, scenario, language) figures kept per process
 
 
 @dataclass(frozen=True)
@@ -45,15 +50,41 @@ class Frame:
         return scenario_state.param_widget(name, self.lang, container=container, disabled=disabled)
 
 
-@st.cache_data(ttl=STATUS_CHECK_SECONDS, show_spinner=False)
-def database_status() -> DatabaseStatus:
+def _files_fingerprint() -> tuple:
+    """(path, mtime, size) of every file under datasets/ and of the database: a few stat calls, no reading.
+
+    When it is unchanged the last status still holds, so a rerun skips hashing datasets/ (which reads every
+    file); any edit, a rebuild or a removed database changes it and the next run checks for real.
+    """
+    datasets, database = paths.datasets_dir(), paths.database_path()
+    found = []
+    for root, _, files in os.walk(datasets):
+        for name in files:
+            stat = os.stat(os.path.join(root, name))
+            found.append((root, name, stat.st_mtime_ns, stat.st_size))
+    try:
+        stat = database.stat()
+        found.append((str(database), stat.st_mtime_ns, stat.st_size))
+    except OSError:
+        found.append((str(database), None))
+    return tuple(sorted(found, key=str))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _status_for(fingerprint_key: str) -> DatabaseStatus:
     return ensure_database()
 
 
+def database_status() -> DatabaseStatus:
+    """The database's status, checked again (and rebuilt if needed) only when a file changed."""
+    # The fingerprint's hash keys the cache: hashing a short string costs less than Streamlit hashing the tuple.
+    return _status_for(format(hash(_files_fingerprint()), "x"))
+
+
 @st.cache_resource(show_spinner=False)
-def _connection(db_path: str, datasets_hash: str):
-    # Keyed by content hash: a rebuilt database gets a fresh connection.
-    return shared_connection(Path(db_path), datasets_hash)
+def _connection(db_path: str, cache_key: str):
+    # Keyed by the build (DatabaseStatus.cache_key): a rebuilt database gets a fresh connection.
+    return shared_connection(Path(db_path), cache_key)
 
 
 def connection(status: DatabaseStatus):
@@ -61,17 +92,38 @@ def connection(status: DatabaseStatus):
 
 
 @st.cache_data(show_spinner=False)
-def load(query_name: str, datasets_hash: str, db_path: str, **params):
-    """Cached result of `analysis.data.<query_name>` (or of `analysis.<module>.<function>` for a dotted name).
+def _load(function_name: str, _function: Callable, cache_key: str, db_path: str, **params):
+    # Keyed by the function's dotted name (the function object itself is not hashed) and the build's cache key,
+    # so a rebuilt database drops stale results. cache_data hands every caller its own copy.
+    return _for_screen(_function(_connection(db_path, cache_key), **params))
 
-    The function takes the connection first; the hash in the key drops stale results.
+
+def _for_screen(value):
+    """A loaded chart (a `ChartSpec`, or one in a view's fields) with its figure laid out for the screen once,
+    here, rather than on every rerun that shows it.
+
+    Such a chart is only ever shown on its page (the briefing pack takes registered charts from `frame_chart`),
+    so the laid-out figure replaces the built one: cache_data pickles one figure, not two.
     """
+    if isinstance(value, ChartSpec):
+        screen = laid_out(value).screen_figure
+        return dataclasses.replace(value, figure=screen, screen_figure=screen)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        charts = {f.name: _for_screen(v) for f in dataclasses.fields(value) if isinstance(v := getattr(value, f.name), ChartSpec)}
+        return dataclasses.replace(value, **charts) if charts else value
+    return value
+
+
+def function_name(function: Callable) -> str:
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+def _legacy_function(query_name: str) -> Callable:
+    # Transitional: a page written before frame_load took functions may still name one as a string.
     if "." in query_name:
-        module_name, function_name = query_name.rsplit(".", 1)
-        function = getattr(import_module(f"analysis.{module_name}"), function_name)
-    else:
-        function = getattr(data, query_name)
-    return function(_connection(db_path, datasets_hash), **params)
+        module_name, name = query_name.rsplit(".", 1)
+        return getattr(import_module(f"analysis.{module_name}"), name)
+    return getattr(data, query_name)
 
 
 def current_lang() -> str:
@@ -168,11 +220,31 @@ def page_frame(page_id: str) -> Frame:
     frame = Frame(lang, status)
     scenario_state.show_url_problems(lang)
     with st.sidebar:
-        info = load("build_info", status.cache_key, str(status.path))
+        info = frame_load(frame, data.build_info)
         st.divider()
         st.caption(t("frame.data_status", lang, count=int(info["figure_count"]), built=str(info["built_at"])[:16]))
         st.caption(t("frame.report_credit", lang))
     return frame
+
+
+def interactive_section(function: Callable) -> Callable:
+    """`st.fragment` for a page section whose widgets change only that section: moving one reruns the section,
+    not the frame (sidebar, language switch, scenario manager) nor the rest of the page.
+
+    What a section changes outside itself stays right: the URL is written by the widget's callback (which runs
+    before a fragment rerun too); the sidebar's scenario line ("unsaved changes") is rewritten from the section
+    when it changed (ui.scenario.refresh_sidebar_status). The sidebar's page links keep the query parameters of
+    the last full run; they lose nothing, since the scenario lives in the session and the next page writes it
+    back to the URL.
+    """
+
+    @st.fragment
+    @functools.wraps(function)
+    def section(*args, **kwargs):
+        scenario_state.refresh_sidebar_status()
+        return function(*args, **kwargs)
+
+    return section
 
 
 @st.cache_resource(show_spinner=False)
@@ -189,22 +261,48 @@ def _show_problems(error: BuildError, lang: str) -> None:
         st.code("\n".join(str(p) for p in error.problems), language=None)
 
 
-def frame_load(frame: Frame, query_name: str, **params):
-    return load(query_name, frame.status.cache_key, str(frame.status.path), **params)
+def frame_load(frame: Frame, function: Callable, /, **params):
+    """`function(connection, **params)`, cached per distinct parameters and database build.
+
+    Pass the function itself (`frame_load(frame, cycle_link.link_for, scenario=...)`): a reader can jump
+    to what runs, and its dotted name keys the cache.
+    """
+    if isinstance(function, str):
+        function = _legacy_function(function)
+    return _load(function_name(function), function, frame.status.cache_key, str(frame.status.path), **params)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _chart(slug: str, datasets_hash: str, db_path: str, lang: str, scenario_items: tuple, imports_revision: int = 0):
-    from analysis.chartspec import chart_def
-
-    return chart_def(slug).build(_connection(db_path, datasets_hash), dict(scenario_items), lang)
+def _build_chart(chart: ChartDef, con, scenario: dict, lang: str) -> ChartSpec:
+    # Laid out for the screen here, once per shared spec: showing it then copies and changes nothing.
+    return laid_out(chart.build(con, scenario, lang))
 
 
-def frame_chart(frame: Frame, slug: str, scenario: dict | None = None):
-    """The registered chart `slug` for this frame's language and scenario (cached per distinct input).
+@st.cache_resource(show_spinner=False, max_entries=CHART_CACHE_ENTRIES)
+def _chart(
+    slug: str, _chart_def: ChartDef, cache_key: str, db_path: str, lang: str, scenario_items: tuple, imports_revision: int
+):
+    # cache_resource: one spec per process, shared by every session and never copied (st.cache_data would
+    # unpickle the whole figure on every rerun). It is read-only by rule: st.plotly_chart only reads a figure
+    # (the page shows the spec's screen_figure, laid out when it was built), the briefing pack lays out a copy
+    # of `figure` for its slides, and tests/test_chart_sharing.py fails if a page or the pack changes a shared
+    # figure or its data.
+    return _build_chart(_chart_def, _connection(db_path, cache_key), dict(scenario_items), lang)
+
+
+def frame_chart(frame: Frame, chart: ChartDef | str, scenario: dict | None = None) -> ChartSpec:
+    """The registered chart (its `ChartDef`, or its slug) for this frame's language and scenario; shared, read-only.
 
     The imported figures' revision is part of the key: a chart that shows imports is rebuilt after an import.
     """
+    definition = chart_def(chart) if isinstance(chart, str) else chart
     values = frame.scenario if scenario is None else scenario
     items = tuple(sorted(values.items()))
-    return _chart(slug, frame.status.cache_key, str(frame.status.path), frame.lang, items, imports.revision())
+    return _chart(
+        definition.slug,
+        definition,
+        frame.status.cache_key,
+        str(frame.status.path),
+        frame.lang,
+        items,
+        imports.revision(),
+    )

@@ -93,24 +93,54 @@ def show_card(frame: Frame, card: dict, *, stretch: bool = True) -> None:
 
 
 def show_profile(frame: Frame, profile: dict) -> None:
+    # A profile is a handful of elements (texts joined, claims in one table): the page lists every company at once.
     with st.container(border=True):
         st.subheader(profile["name"], anchor=False)
-        if profile["case_heading"]:
-            st.caption(frame.t("industry.profile.case", heading=md(profile["case_heading"]), source=md(profile["source"])))
-        else:
-            st.caption(frame.t("industry.card.source", source=md(profile["source"])))
-        st.markdown(md(profile["summary"]))
-        if frame.lang != "zh":
-            st.caption(frame.t("industry.card.original", printed=md(profile["summary_printed"])))
         none, sep = frame.t("industry.profile.none"), ("、" if frame.lang == "zh" else ", ")
         layers, routes = sep.join(profile["layers"]) or none, sep.join(profile["routes"]) or none
-        st.markdown(frame.t("industry.profile.layers_routes", layers=layers, routes=routes))
+        st.markdown(md(profile["summary"]) + "\n\n" + frame.t("industry.profile.layers_routes", layers=layers, routes=routes))
+        if profile["case_heading"]:
+            notes = [frame.t("industry.profile.case", heading=md(profile["case_heading"]), source=md(profile["source"]))]
+        else:
+            notes = [frame.t("industry.card.source", source=md(profile["source"]))]
+        if frame.lang != "zh":
+            notes.append(frame.t("industry.card.original", printed=md(profile["summary_printed"])))
         if profile["note"]:
-            st.caption(frame.t("industry.card.note", note=md(profile["note"])))
+            notes.append(frame.t("industry.card.note", note=md(profile["note"])))
+        st.caption("  \n".join(notes))
         with st.expander(frame.t("industry.profile.products", count=len(profile["products"]))):
             st.dataframe(products_table(frame, profile["products"]), hide_index=True, width="stretch")
         st.markdown(f"**{frame.t('industry.profile.claims', count=len(profile['claims']))}**")
-        show_cards(frame, profile["claims"])
+        # A Markdown table: one light element that wraps long claims (a data grid per company is heavier to draw).
+        st.markdown(markdown_table(claims_table(frame, profile["claims"])))
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """`table` as a Markdown table, every cell shown literally (one line each)."""
+
+    def cell(value: object) -> str:
+        return md(" ".join(str(value).split())) if value is not None else ""
+
+    lines = ["| " + " | ".join(cell(c) for c in table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def claims_table(frame: Frame, claims: list[dict]) -> pd.DataFrame:
+    """A profile's claims, one row each: what it says, the value as the app prints it, the wording, source, note."""
+    texts = [c["text"] if c["kind"] == "text" else c["label"] for c in claims]
+    return pd.DataFrame(
+        {
+            frame.t("industry.col.claim"): texts,
+            frame.t("industry.col.value"): [c.get("value") or "" if c["kind"] != "text" else "" for c in claims],
+            # The report's own wording; a text claim shown in Chinese is that wording already.
+            frame.t("industry.col.printed"): [
+                "" if c["kind"] == "text" and frame.lang == "zh" else c.get("printed") or "" for c in claims
+            ],
+            frame.t("industry.col.source"): [c["source"] for c in claims],
+            frame.t("industry.col.note"): [c.get("note") or "" for c in claims],
+        }
+    )
 
 
 def products_table(frame: Frame, products: list[dict], *, with_player: bool = False) -> pd.DataFrame:

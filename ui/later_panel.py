@@ -6,6 +6,7 @@ import math
 
 import streamlit as st
 
+from analysis import later_view, market
 from analysis import scenario as sc
 from analysis.market import SERIES
 from ui import scenario as scenario_state
@@ -27,7 +28,7 @@ def slider_value(param: sc.Param, cagr_percent: float) -> float:
 
 def implied_cagr_control(frame: Frame, series_id: str) -> None:
     """Next to the CAGR slider: the rate later figures imply over the same window, and a button that sets it."""
-    growth = frame_load(frame, "market.implied_growth", series_id=series_id, scenario=frame.scenario)
+    growth = frame_load(frame, market.implied_growth, series_id=series_id, scenario=frame.scenario)
     if growth.cagr_percent is None or not math.isfinite(growth.cagr_percent):
         st.caption(frame.t(f"later.implied.none.{growth.reason or 'no_later'}", end_year=growth.end_year))
         return
@@ -58,7 +59,7 @@ def implied_cagr_control(frame: Frame, series_id: str) -> None:
 
 def later_sources(frame: Frame, series_id: str) -> None:
     """Every later figure of the series with its page, date and quote (the evidence behind the chart's points)."""
-    table = frame_load(frame, "later_view.sources_table", series_id=series_id, lang=frame.lang)
+    table = frame_load(frame, later_view.sources_table, series_id=series_id, lang=frame.lang)
     if table.empty:
         return
     with st.expander(frame.t("later.sources.heading", count=len(table)), icon=":material/fact_check:"):

@@ -21,6 +21,7 @@ from ui.choice import relabel
 SESSION_VALUES = "scenario.values"
 SESSION_NAME = "scenario.name"
 SESSION_PROBLEMS = "scenario.url_problems"
+SESSION_STATUS_SLOT = "scenario.status_slot"  # (that line's st.empty, its language), for fragments to rewrite
 SESSION_MISSING = "scenario.url_missing"  # a saved-scenario name the link carried that is not saved here
 SESSION_PENDING = "scenario.pending_overwrite"  # a name the user is asked about before it is overwritten
 SESSION_NOTICE = "scenario.notice"  # a confirmation to show after the rerun that follows a save
@@ -80,6 +81,27 @@ def query_params() -> dict[str, str]:
     if _saved_name():
         wanted[NAME_PARAM] = _saved_name()
     return wanted
+
+
+def _status_markdown(lang: str) -> str:
+    name = current_name()
+    # Only the user's name is escaped: the translated baseline and "unsaved" texts are written as Markdown.
+    shown = t("scenario.baseline", lang) if name == sc.BASELINE_NAME else (escape_markdown(name) or t("scenario.unsaved", lang))
+    return f":material/tune: {t('scenario.heading', lang, name=shown)}"
+
+
+def refresh_sidebar_status() -> None:
+    """Write the sidebar's scenario line again, from inside a fragment (ui.frame.interactive_section).
+
+    The line is an `st.empty` drawn by the full run; it holds one element, so each write replaces it. Streamlit
+    lets a fragment write there only if it did so in the full run too, so every section writes it on every run
+    (one short element): a change made inside a section keeps "unsaved changes" right without an app rerun.
+    """
+    slot = st.session_state.get(SESSION_STATUS_SLOT)
+    if slot is None:
+        return
+    placeholder, lang = slot
+    placeholder.markdown(_status_markdown(lang))
 
 
 def sync_url() -> None:
@@ -207,13 +229,16 @@ def scenario_manager(lang: str) -> None:
     """Sidebar block: which scenario is open; save, open, delete, reset."""
     if not sc.all_params():
         return
+    # The scenario's name sits on a line of its own, outside the expander: a fragment can rewrite a line,
+    # not an expander's label (see refresh_sidebar_status).
+    status = st.empty()
+    status.markdown(_status_markdown(lang))
+    st.session_state[SESSION_STATUS_SLOT] = (status, lang)
     store = _store()
     notice = st.session_state.pop(SESSION_NOTICE, None)
     if notice:
         st.toast(notice, icon=":material/check_circle:")
-    name = current_name()
-    name = t("scenario.baseline", lang) if name == sc.BASELINE_NAME else (escape_markdown(name) or t("scenario.unsaved", lang))
-    with st.expander(t("scenario.heading", lang, name=name), icon=":material/tune:"):
+    with st.expander(t("scenario.manage", lang), icon=":material/folder_open:"):
         try:
             names = store.names()
         except StoreError as exc:
@@ -243,14 +268,14 @@ def scenario_manager(lang: str) -> None:
             if st.form_submit_button(t("scenario.save", lang), icon=":material/save:"):
                 _save(store, new_name, lang, existing=names)
         _confirm_overwrite(store, lang)
-        if sc.changed(values()):
-            st.button(
-                t("scenario.reset", lang),
-                key="scenario.reset_btn",
-                icon=":material/restart_alt:",
-                on_click=set_values,
-                args=(sc.defaults(), sc.BASELINE_NAME),
-            )
+        # Always offered (a no-op on the baseline): whether the scenario changed can change inside a fragment.
+        st.button(
+            t("scenario.reset", lang),
+            key="scenario.reset_btn",
+            icon=":material/restart_alt:",
+            on_click=set_values,
+            args=(sc.defaults(), sc.BASELINE_NAME),
+        )
 
 
 def _open(store: ScenarioStore, name: str, lang: str) -> None:

@@ -26,25 +26,40 @@ def chart_key(slug: str) -> str:
 
 
 def show_chart(
-    frame: Frame, fig: go.Figure, chart_data: pd.DataFrame, *, slug: str, source_line: str, on_select=None, key: str = ""
+    frame: Frame,
+    fig: go.Figure,
+    chart_data: pd.DataFrame,
+    *,
+    slug: str,
+    source_line: str,
+    on_select=None,
+    key: str = "",
+    laid_out: bool = False,
 ):
-    """`on_select`: a callback run when a point is clicked (the event is in st.session_state[key or chart_key(slug)])."""
+    """`on_select`: a callback run when a point is clicked (the event is in st.session_state[key or chart_key(slug)]).
+
+    `laid_out`: `fig` is already fitted for the screen (a cached spec's screen_figure); it is shown as it is.
+    """
     selection = {} if on_select is None else {"on_select": on_select, "selection_mode": "points"}
-    fig = fit_layout(fig)  # laid out for a phone's width too: nothing overlaps at 390 px
+    if not laid_out:
+        fig = fit_layout(fig)  # laid out for a phone's width too: nothing overlaps at 390 px
     event = st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=key or chart_key(slug), **selection)
     st.caption(full_source_text(source_line, frame.lang))
     stem = chart_file_name(slug, frame.lang)
     with st.container(horizontal=True, gap="small"):
+        # Every file is made only when clicked (a callable `data`): nothing is encoded on a rerun, and no
+        # file is registered that the next rerun would replace (a 404 for a button drawn in between).
         st.download_button(
             frame.t("chart.download_csv"),
-            data=csv_bytes(chart_data),
+            data=partial(csv_bytes, chart_data),
             file_name=f"{stem}.csv",
             mime="text/csv",
             key=f"csv-{slug}",
             icon=":material/download:",
+            on_click="ignore",
             help=frame.t("chart.download_csv_help"),
         )
-        # SVG and HTML are made only when clicked (a callable `data`): the HTML alone is about 5 MB.
+        # The HTML alone is about 5 MB.
         no_svg = images.unavailable_reason()
         st.download_button(
             frame.t("briefing.svg"),
@@ -72,7 +87,17 @@ def show_chart(
 
 def show_spec(frame: Frame, spec, *, on_select=None, key: str = ""):
     """Show a registered chart (`analysis.chartspec.ChartSpec`) with its source line, CSV and live links."""
-    event = show_chart(frame, spec.figure, spec.data, slug=spec.slug, source_line=spec.source_line, on_select=on_select, key=key)
+    screen = spec.screen_figure  # set where the spec is cached (ui.frame): shown without a copy
+    event = show_chart(
+        frame,
+        spec.figure if screen is None else screen,
+        spec.data,
+        slug=spec.slug,
+        source_line=spec.source_line,
+        on_select=on_select,
+        key=key,
+        laid_out=screen is not None,
+    )
     share_links(frame, spec)
     return event
 

@@ -118,10 +118,21 @@ def test_png_export_from_the_toolbar_draws_the_map(page, app_url):
     assert_offline_and_clean(page)
 
 
-def test_the_geometry_is_served_inline_not_fetched(page, app_url):
+def test_the_geometry_is_fetched_once_from_the_app_itself(page, app_url):
     requested = []
     page.on("request", lambda request: requested.append(request.url))
     open_regions(page, app_url, "en")
-    assert not [url for url in requested if url.endswith((".geojson", ".json", ".pbf", ".topojson")) and "_stcore" not in url]
-    assert regions.GEOJSON_PATH.name not in " ".join(requested)
+    shapes = [url for url in requested if url.endswith(".geojson")]
+    assert shapes == [f"{app_url}/app/static/{regions.GEOJSON_PATH.name}"]
+    # A layer switch sends a figure naming the same URL: the browser keeps the shapes it has.
+    page.get_by_role("switch", name=t("regions.layer.eastwest", "en")).focus()
+    page.keyboard.press("Space")
+    page.wait_for_function(
+        "(name) => document.querySelector('.js-plotly-plot').data.some(trace => trace.name === name)",
+        arg=t("regions.legend.east", "en"),
+        timeout=PAGE_READY_MS,
+    )
+    page.wait_for_function(MAP_READY_JS, timeout=PAGE_READY_MS)
+    assert [url for url in requested if url.endswith(".geojson")] == shapes
+    assert not [url for url in requested if url.endswith((".json", ".pbf", ".topojson")) and "_stcore" not in url]
     assert_offline_and_clean(page)
