@@ -140,19 +140,32 @@ HIERARCHY_TRACES = frozenset({"icicle", "treemap", "sunburst", "pie"})  # their 
 AXISLESS_TRACES = frozenset({"choroplethmap", "scattermap"}) | HIERARCHY_TRACES
 
 
+WRAP_TOKEN = r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+\s*|\s+"
+ORPHAN_COLS = 6  # display columns: a last line narrower than three CJK characters takes some of the line above
+
+
 def wrap_text(text: str, width_cols: int) -> str:
     """Break plain text into <br>-joined lines of at most `width_cols` display columns, at spaces where there
     are any (Chinese has none: it breaks between characters)."""
     lines: list[str] = []
     for paragraph in str(text).split("<br>"):
-        current = ""
-        for token in re.findall(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+\s*|\s+", paragraph):
+        tokens: list[list[str]] = [[]]
+        for token in re.findall(WRAP_TOKEN, paragraph):
+            current = "".join(tokens[-1])
             if current and _display_width(current.rstrip()) + _display_width(token.rstrip()) > width_cols:
-                lines.append(current.rstrip())
-                current = token.lstrip()
+                tokens.append([token.lstrip()] if token.strip() else [])
             else:
-                current += token
-        lines.append(current.rstrip())
+                tokens[-1].append(token)
+        # No last line of a character or two ("…智算中" / "心"): move the previous line's end down to it.
+        while (
+            len(tokens) > 1
+            and len(tokens[-2]) > 1
+            and _display_width("".join(tokens[-1]).strip()) < ORPHAN_COLS
+            and _display_width("".join(tokens[-2][:-1]).rstrip()) >= _display_width("".join(tokens[-1]).strip())
+            and _display_width("".join(tokens[-2][-1:] + tokens[-1]).strip()) <= width_cols
+        ):
+            tokens[-1].insert(0, tokens[-2].pop())
+        lines.extend("".join(line).strip() for line in tokens)
     return "<br>".join(line for line in lines if line) or ""
 
 

@@ -33,3 +33,12 @@ def test_chart_builds_with_source_and_data(db_con, slug, lang):
         assert spec.native.categories
         for series in spec.native.series:
             assert len(series.values) == len(spec.native.categories), series.name
+
+
+def test_wrapped_title_leaves_no_last_line_of_one_character():
+    from analysis.charts import wrap_text
+
+    lines = wrap_text("中国算力布局：东数西算枢纽、集群与智算中心", 40).split("<br>")
+    assert len(lines) == 2
+    assert len(lines[-1]) >= 3  # not "心" alone
+    assert "".join(lines) == "中国算力布局：东数西算枢纽、集群与智算中心"
