@@ -17,10 +17,17 @@ def home() -> None:
     from analysis.format import format_figure, is_blank
     from analysis.sitemap import PAGES, SECTIONS
     from analysis.tables import figure_label
+    from analysis.textsafe import escape_markdown
     from ui.frame import frame_chart, frame_load, page_frame
+    from ui.unknown_page import MISSING_KEY
     from ui.widgets import show_spec
 
+    missing = st.query_params.get(MISSING_KEY)  # read before the frame rewrites the URL
+    if missing is not None:
+        del st.query_params[MISSING_KEY]
     frame = page_frame("home")
+    if missing:
+        st.warning(frame.t("home.page_missing", path=escape_markdown(f"/{missing}")), icon=":material/link_off:")
     st.title(frame.t("home.title"))
     st.markdown(frame.t("home.intro"))
 
@@ -52,6 +59,9 @@ def home() -> None:
 if __name__ == "__main__":
     home()
 else:
-    from ui.http_api import routes
+    from starlette.middleware import Middleware
 
-    app = st.App("app.py", routes=routes())
+    from ui.http_api import routes
+    from ui.unknown_page import UnknownPageRedirect
+
+    app = st.App("app.py", routes=routes(), middleware=[Middleware(UnknownPageRedirect)])

@@ -324,3 +324,19 @@ def test_uploader_button_and_limit_follow_a_language_switch(page, app_url, lang,
     assert button == t("upload.button", lang)
     assert limit.startswith(t("upload.limit", lang, mb="X", kinds="Y").split("X")[0])
     no_error(page)
+
+
+# ---------------------------------------------------------------- a mistyped address
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_mistyped_address_opens_home_with_a_notice_in_the_language(page, app_url, lang):
+    query = "" if lang == "zh" else f"?lang={lang}"
+    open_page(page, f"{app_url}/no_such_page{query}")
+    expect(page.locator("[data-testid=stAlert]").first).to_contain_text(
+        t("home.page_missing", lang, path="/no_such_page"), timeout=PAGE_READY_MS
+    )
+    assert page.locator("h1").first.inner_text().strip() == t("home.title", lang)
+    assert page.locator("[role=dialog]").count() == 0  # not Streamlit's English "Page not found"
+    assert "missing=" not in page.url
+    no_error(page)
