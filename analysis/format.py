@@ -92,8 +92,18 @@ def column_decimals(computed, printed=(), *, significant: int = SIGNIFICANT_DIGI
     given = [abs(float(v)) for v in computed if v is not None and math.isfinite(float(v)) and float(v) != 0]
     needed = max((significant - 1 - math.floor(math.log10(v)) for v in given), default=0)
     shown = [v for v in printed if v is not None and math.isfinite(float(v))]
-    carried = max((-Decimal(repr(float(v))).normalize().as_tuple().exponent for v in shown), default=0)
+    carried = max((decimal_places(v, most=most) for v in shown), default=0)
     return max(0, min(most, max(needed, carried)))
+
+
+def decimal_places(value: float, *, most: int = 6) -> int:
+    """Decimals `value` is written with (31.79 → 2, 120.0 → 0), float noise beyond `most` ignored."""
+    return max(0, -Decimal(repr(round(float(value), most))).normalize().as_tuple().exponent)
+
+
+def scaled(value: float, scale: float) -> float:
+    """`value` × `scale` without float noise (317.9 × 0.1 = 31.79, not 31.790000000000003)."""
+    return float(Decimal(repr(float(value))) * Decimal(repr(float(scale))))
 
 
 def format_quantity(value, unit_row, lang: str, *, significant: int | None = SIGNIFICANT_DIGITS) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import duckdb
 import pandas as pd
@@ -19,7 +18,7 @@ import pandas as pd
 from analysis import data, later
 from analysis.db import query
 from analysis.forecast import GrowthScenario, interpolate_path
-from analysis.format import column_decimals, format_figure
+from analysis.format import column_decimals, format_figure, scaled
 from analysis.i18n import t
 from analysis.scenario import Param
 
@@ -273,9 +272,7 @@ def forecast_table(
     scale, unit = display_scale(view.unit, lang), unit_label(view.unit, lang)
     stated = view.stated.set_index("year")["value"]
     computed = [*view.baseline, *view.scenario, *view.derived, *(v for c in view.fan for v in view.fan[c])]
-    decimals = column_decimals(
-        [v * scale for v in computed], [float(Decimal(repr(float(v))) * Decimal(repr(scale))) for v in stated]
-    )
+    decimals = column_decimals([v * scale for v in computed], [scaled(v, scale) for v in stated])
     wide = pd.DataFrame(index=pd.Index(view.years, name="year"))
     wide["report"] = stated.reindex(wide.index)
     wide["derived"] = view.derived.reindex(wide.index)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
 
 from analysis import market, market_charts
-from analysis.format import display_unit, format_number
+from analysis.format import decimal_places, display_unit, format_number
 from analysis.market import SERIES, SETTING_NAMES, settings
 from analysis.market_charts import MAX_COMPARED, scenario_display_name
 from analysis.textsafe import escape_markdown, redact_paths
@@ -66,16 +65,11 @@ def show_table(table: pd.DataFrame, key: str) -> None:
     numbers = [c for c in table.columns[1:] if _is_numeric(table[c])]
     shown = table.astype({c: object for c in numbers})
     for column in numbers:
-        decimals = _decimals_given(table[column])
+        decimals = max((decimal_places(v) for v in table[column].dropna() if math.isfinite(v)), default=0)
         # One count of decimals per column, so the numbers align (835.0 under 6,842.1, not 835).
         shown[column] = [NO_VALUE if pd.isna(v) else f"{v:,.{decimals}f}" for v in table[column]]
     config = {c: st.column_config.TextColumn(alignment="right") for c in numbers}
     st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
-
-
-def _decimals_given(column: pd.Series) -> int:
-    given = [v for v in column.dropna() if math.isfinite(v)]
-    return max((max(0, -Decimal(repr(round(float(v), 6))).normalize().as_tuple().exponent) for v in given), default=0)
 
 
 def _is_numeric(column: pd.Series) -> bool:

@@ -13,6 +13,7 @@ from decimal import Decimal
 import streamlit as st
 
 from analysis import scenario as sc
+from analysis.format import scaled
 from analysis.i18n import t
 from analysis.textsafe import escape_markdown, redact_paths
 from analysis.userstore import ScenarioStore, StoreError
@@ -125,8 +126,7 @@ def set_values(new_values: dict[str, object], name: str = "") -> None:
 
 
 def _scale(value: float, factor: float) -> float:
-    # Decimal keeps 317.9 × 0.1 = 31.79 (not 31.790000000000003), so the slider sits on its step.
-    return float(Decimal(repr(float(value))) * Decimal(repr(float(factor))))
+    return scaled(value, factor)  # exact, so the slider sits on its step
 
 
 def _unscale(shown: float, factor: float, param: sc.Param) -> float:
