@@ -13,6 +13,7 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from analysis.i18n import LANGS, t
@@ -100,6 +101,29 @@ def move_first_slider(page) -> bool:
             no_error(page)
             return True
     raise AssertionError(f"the first slider did not move from {before}")
+
+
+def choose_option(page, widget, text: str) -> None:
+    """Open a selectbox and click the option showing `text`.
+
+    A redraw of the sidebar while the list is open closes it (seen once in CI), so the list is opened
+    again, up to three times; a failure names the options that were offered.
+    """
+    combobox = widget.locator("[role=combobox], input").first
+    options = page.locator("[role=listbox] [role=option]")
+    wanted = options.filter(has_text=text).first
+    offered: list[str] = []
+    for _attempt in range(3):
+        combobox.click()
+        try:
+            wanted.wait_for(state="visible", timeout=10_000)
+        except PlaywrightTimeoutError:
+            offered = options.all_inner_texts()
+            page.keyboard.press("Escape")
+            continue
+        wanted.click()
+        return
+    raise AssertionError(f"no option {text!r} in the list; offered: {offered}")
 
 
 def pick_from_first_choice(page) -> bool:
@@ -209,9 +233,7 @@ def test_save_a_scenario_reload_its_url_and_open_it_elsewhere(page, app_url, lan
     # A fresh visit to another page opens it from the sidebar's list.
     open_page(page, link(app_url, "workload", lang))
     sidebar.locator("[data-testid=stExpander] summary").first.click()
-    picker = sidebar.locator("[data-testid=stSelectbox]").first
-    picker.locator("[role=combobox], input").first.click()
-    page.locator("[role=listbox] [role=option]").filter(has_text=name).first.click()
+    choose_option(page, sidebar.locator("[data-testid=stSelectbox]").first, name)
     sidebar.locator("[data-testid^=stBaseButton]").filter(has_text=t("scenario.open", lang)).first.click()
     page.wait_for_url(re.compile(r"[?&]scenario=Journey"), timeout=PAGE_READY_MS)
     settle(page)
