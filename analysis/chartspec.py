@@ -7,6 +7,7 @@ into a slide, so a chart and its exported copy cannot drift apart.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -15,6 +16,7 @@ from importlib import import_module
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from analysis.charts import fit_layout
 
@@ -56,12 +58,29 @@ class ChartSpec:
     screen_figure: go.Figure | None = None
 
 
+class ScreenFigure(go.Figure):
+    """A shared, read-only figure whose `to_dict` is worked out once.
+
+    `st.plotly_chart` calls `to_dict` on every rerun, and plotly walks every trace to encode its arrays (about
+    5 ms for a forecast chart). This keeps the result as JSON and hands each caller a fresh copy parsed from
+    it (well under 1 ms), so no caller can change what another sees. Only for figures nobody changes after
+    they are shown (the shared specs' screen figures; tests/test_chart_sharing.py checks the rule).
+    """
+
+    def to_dict(self):
+        cached = self.__dict__.get("_dict_json")
+        if cached is None:
+            cached = pio.to_json(super().to_dict(), validate=False)
+            self._dict_json = cached
+        return json.loads(cached)
+
+
 def laid_out(spec: ChartSpec) -> ChartSpec:
     """The spec with its screen figure (`analysis.charts.fit_layout` at a phone's width and wider), made once
     where the spec is cached, so no rerun copies or changes a figure to show it."""
     if spec.screen_figure is not None:
         return spec
-    return replace(spec, screen_figure=fit_layout(spec.figure))
+    return replace(spec, screen_figure=ScreenFigure(fit_layout(spec.figure)))
 
 
 ChartBuilder = Callable[[duckdb.DuckDBPyConnection, Mapping[str, object], str], ChartSpec]

@@ -21,6 +21,7 @@ from analysis.forecast import GrowthScenario, interpolate_path
 from analysis.format import column_decimals, format_figure, scaled
 from analysis.i18n import t
 from analysis.scenario import Param
+from analysis.tables import AlignedTable, aligned_table
 
 HORIZON_MIN, HORIZON_MAX, HORIZON_DEFAULT = 2026, 2032, 2030
 BASE_YEAR_MIN, BASE_YEAR_MAX = 2020, 2030
@@ -290,6 +291,13 @@ def forecast_table(
         name = t("market.column.difference", lang) if code == "difference" else series_label(code, series_id, lang)
         headers[code] = t("market.column.with_unit", lang, name=name, unit=unit)
     return wide.reset_index().rename(columns=headers)
+
+
+def forecast_table_aligned(
+    con: duckdb.DuckDBPyConnection, series_id: str, scenario: Mapping[str, object] | None, lang: str
+) -> AlignedTable:
+    """`forecast_table` as the page shows it (`analysis.tables.aligned_table`), for a cache to keep formatted."""
+    return aligned_table(forecast_table(con, series_id, scenario, lang))
 
 
 LINE_CODES = ("report", "imported", "derived", "baseline", "scenario", "p10", "p50", "p90")

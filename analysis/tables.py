@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import pandas as pd
 
 from analysis.data import source_title
-from analysis.format import format_figure, is_blank
+from analysis.format import decimal_places, format_figure, is_blank
 from analysis.i18n import t
 
 
@@ -117,3 +120,33 @@ def units_display(units: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("column.note", lang): units["note"].fillna(""),
         }
     )
+
+
+NO_VALUE = "—"
+
+
+@dataclass(frozen=True)
+class AlignedTable:
+    """A year table as text: one count of decimals per numeric column, so the numbers line up."""
+
+    shown: pd.DataFrame
+    numeric_columns: tuple[str, ...]
+
+
+def aligned_table(table: pd.DataFrame) -> AlignedTable:
+    """Numbers with thousands separators and the decimals of the column's most precise value (835.0 under
+    6,842.1, not 835); a dash where a line has no value for that year (not 'None')."""
+    numbers = [c for c in table.columns[1:] if _is_numeric(table[c])]
+    shown = table.astype({c: object for c in numbers})
+    for column in numbers:
+        decimals = max((decimal_places(v) for v in table[column].dropna() if math.isfinite(v)), default=0)
+        shown[column] = [NO_VALUE if pd.isna(v) else f"{v:,.{decimals}f}" for v in table[column]]
+    return AlignedTable(shown, tuple(numbers))
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    # An object column of numbers and None (a series that ends before the table does) is numeric too.
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    given = column.dropna()
+    return not given.empty and all(isinstance(v, int | float) and not isinstance(v, bool) for v in given)

@@ -27,7 +27,10 @@ def fingerprint(spec: ChartSpec) -> str:
     """Everything a reader of the spec sees, as one digest: figure JSON, data, texts, native form."""
     parts = [
         spec.figure.to_json(),
-        "" if spec.screen_figure is None else spec.screen_figure.to_json(),  # what st.plotly_chart is handed
+        # The screen figure's own state, read past ScreenFigure's kept copy, and that copy (what st.plotly_chart is
+        # handed): a change to the figure after it was shown changes the first and not the second.
+        "" if spec.screen_figure is None else go.Figure.to_json(go.Figure(go.Figure.to_dict(spec.screen_figure))),
+        "" if spec.screen_figure is None else spec.screen_figure.to_json(),
         spec.data.to_json(orient="split", date_format="iso", default_handler=str),
         repr((spec.slug, spec.title, spec.takeaway, spec.source_line, dict(spec.assumptions), spec.native)),
     ]
@@ -72,7 +75,7 @@ def test_the_fingerprint_sees_a_change_to_the_figure_or_the_data():
     spec.data.loc[0, "a"] = 2
     assert fingerprint(spec) != before
     spec = laid_out(spec)
-    before = fingerprint(spec)
+    before = fingerprint(spec)  # reads screen_figure.to_dict(), so ScreenFigure keeps its copy from here
     spec.screen_figure.update_layout(height=123)
     assert fingerprint(spec) != before
 

@@ -42,3 +42,25 @@ def test_wrapped_title_leaves_no_last_line_of_one_character():
     assert len(lines) == 2
     assert len(lines[-1]) >= 3  # not "心" alone
     assert "".join(lines) == "中国算力布局：东数西算枢纽、集群与智算中心"
+
+
+def test_a_screen_figure_gives_the_plain_figures_dict_as_a_fresh_copy_each_time():
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from analysis.chartspec import ScreenFigure
+
+    plain = go.Figure(go.Scatter(x=[2021, 2022, 2023], y=[1.5, float("nan"), 3.25], name="一"))
+    plain.update_layout(title_text="标题", height=300)
+    screen = ScreenFigure(plain)
+    assert pio.to_json(screen.to_dict()) == pio.to_json(plain.to_dict())
+    first = screen.to_dict()
+    first["layout"]["height"] = 999
+    first["data"][0]["name"] = "changed"
+    again = screen.to_dict()
+    assert again["layout"]["height"] == 300 and again["data"][0]["name"] == "一", "callers get their own copy"
+    import pickle
+
+    restored = pickle.loads(pickle.dumps(screen))  # cache_data pickles specs that hold one
+    assert isinstance(restored, ScreenFigure)
+    assert pio.to_json(restored.to_dict()) == pio.to_json(plain.to_dict())

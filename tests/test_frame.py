@@ -46,3 +46,37 @@ def test_frame_load_keys_its_cache_by_the_function_itself():
     # A page written before frame_load took functions still works, resolved to the same function.
     assert ui_frame._legacy_function("build_info") is data.build_info
     assert ui_frame._legacy_function("regions.sites").__qualname__ == "sites"
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (1, 1.0),
+        (1, True),
+        (1, "1"),
+        ("a,b", ("a", "b")),
+        ((1,), [1]),
+        ((1, 2), ((1,), 2)),
+        ({"a": 1}, {"a": 2}),
+        ({"a": 1, "b": None}, {"a": 1}),
+        (float("nan"), None),
+        ({"1": 1}, {1: 1}),
+    ],
+)
+def test_plain_key_tells_different_values_apart(one, other):
+    # frame_load keys its cache by this string: two values that share it would share a result.
+    assert ui_frame.plain_key(one) is not None and ui_frame.plain_key(other) is not None
+    assert ui_frame.plain_key(one) != ui_frame.plain_key(other)
+
+
+def test_plain_key_is_the_same_for_equal_dicts_in_any_order_and_none_for_other_types():
+    assert ui_frame.plain_key({"a": 1, "b": [2, 3.5]}) == ui_frame.plain_key({"b": [2, 3.5], "a": 1})
+    import enum
+
+    import pandas as pd
+
+    class Level(enum.IntEnum):
+        ONE = 1
+
+    for other in (pd.DataFrame({"a": [1]}), Level.ONE, {"a": object()}, [b"bytes"]):
+        assert ui_frame.plain_key(other) is None, other

@@ -306,3 +306,19 @@ def test_footnote_gives_the_base_value_in_the_charts_unit(db_con, lang):
     # 100 万台 is 1 million units: English charts print million units, Chinese ones 万台.
     assert spec.assumptions[label] == {"en": "1", "zh": "100"}[lang]
     assert t("market.param.ship_base_value", "en") not in spec.assumptions
+
+
+def test_the_shown_table_aligns_each_column_and_dashes_missing_years(db_con):
+    from analysis.tables import NO_VALUE, aligned_table
+
+    table = pd.DataFrame({"year": [2022, 2023, 2024], "a": [835.0, 6842.12, None], "b": ["x", "y", "z"]})
+    aligned = aligned_table(table)
+    assert aligned.numeric_columns == ("a",)
+    assert list(aligned.shown["a"]) == ["835.00", "6,842.12", NO_VALUE]
+    assert list(aligned.shown["b"]) == ["x", "y", "z"]
+    # What the market page shows is the forecast table, formatted once where it is cached.
+    shown = market.forecast_table_aligned(db_con, "market", None, "en")
+    raw = forecast_table(db_con, "market", None, "en")
+    assert list(shown.shown.columns) == list(raw.columns)
+    assert set(shown.numeric_columns) <= set(raw.columns[1:]) and len(shown.numeric_columns) >= 5
+    assert (shown.shown.map(lambda v: v is None or v != v)).sum().sum() == 0, "no None or NaN is shown"

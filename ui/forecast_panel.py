@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import streamlit as st
 
 from analysis import market, market_charts
-from analysis.format import decimal_places, display_unit, format_number
+from analysis.format import display_unit, format_number
 from analysis.market import SERIES, SETTING_NAMES, settings
 from analysis.market_charts import MAX_COMPARED, scenario_display_name
+from analysis.tables import AlignedTable, aligned_table
 from analysis.textsafe import escape_markdown, redact_paths
 from analysis.userstore import ScenarioStore, StoreError
 from ui import scenario as scenario_state
@@ -21,7 +20,6 @@ from ui.widgets import show_spec
 
 CONTROLS_WIDTH, CHART_WIDTH = 1, 3
 DEFAULT_COMPARED = 3
-NO_VALUE = "—"
 
 
 @interactive_section  # its sliders change its own chart, table and summary only
@@ -54,30 +52,18 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
         st.markdown(f"**{spec.takeaway}**")
         show_spec(frame, spec)
     st.markdown(f"**{frame.t('market.table_heading')}**", help=frame.t("market.table_help"))
-    table = frame_load(frame, market.forecast_table, series_id=series_id, scenario=frame.scenario, lang=frame.lang)
+    table = frame_load(frame, market.forecast_table_aligned, series_id=series_id, scenario=frame.scenario, lang=frame.lang)
     show_table(table, key=f"table-{slug}")
     st.caption(frame_load(frame, market.series_note, series_id=series_id, lang=frame.lang))
     later_sources(frame, series_id)
 
 
-def show_table(table: pd.DataFrame, key: str) -> None:
-    """Numbers with thousands separators and right-aligned, a dash where a line has no value for that year."""
-    numbers = [c for c in table.columns[1:] if _is_numeric(table[c])]
-    shown = table.astype({c: object for c in numbers})
-    for column in numbers:
-        decimals = max((decimal_places(v) for v in table[column].dropna() if math.isfinite(v)), default=0)
-        # One count of decimals per column, so the numbers align (835.0 under 6,842.1, not 835).
-        shown[column] = [NO_VALUE if pd.isna(v) else f"{v:,.{decimals}f}" for v in table[column]]
-    config = {c: st.column_config.TextColumn(alignment="right") for c in numbers}
-    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
-
-
-def _is_numeric(column: pd.Series) -> bool:
-    # An object column of numbers and None (a series that ends before the table does) is numeric too.
-    if pd.api.types.is_numeric_dtype(column):
-        return True
-    given = column.dropna()
-    return not given.empty and all(isinstance(v, int | float) and not isinstance(v, bool) for v in given)
+def show_table(table: pd.DataFrame | AlignedTable, key: str) -> None:
+    """A year table right-aligned as `analysis.tables.aligned_table` formats it (pass it pre-formatted when it
+    comes from a cache, so a rerun does not format it again)."""
+    aligned = table if isinstance(table, AlignedTable) else aligned_table(table)
+    config = {c: st.column_config.TextColumn(alignment="right") for c in aligned.numeric_columns}
+    st.dataframe(aligned.shown, hide_index=True, width="stretch", key=key, column_config=config)
 
 
 def _saved_scenarios(frame: Frame) -> tuple[ScenarioStore, list[str]] | None:

@@ -100,4 +100,3 @@ def show_spec(frame: Frame, spec, *, on_select=None, key: str = ""):
     )
     share_links(frame, spec)
     return event
-
