@@ -98,6 +98,7 @@ def explorer_section() -> None:
         icon=":material/download:",
         disabled=shown.empty,
         key="download-figures",
+        on_click="ignore",
     )
     parquet_col.download_button(
         frame.t("explorer.download_parquet"),
@@ -107,6 +108,7 @@ def explorer_section() -> None:
         icon=":material/download:",
         disabled=shown.empty,
         key="download-figures-parquet",
+        on_click="ignore",
     )
     all_col.download_button(
         frame.t("explorer.download_all"),
@@ -116,6 +118,7 @@ def explorer_section() -> None:
         icon=":material/folder_zip:",
         help=frame.t("explorer.download_all_help"),
         key="download-all-parquet",
+        on_click="ignore",
     )
 
     if not shown.empty:

@@ -31,6 +31,9 @@ st.caption(frame.t("imports.intro", limit=imports.MAX_IMPORT_MB))
 store = imports.ImportStore()
 
 left, right, layer_col = st.columns([1, 1, 1], vertical_alignment="bottom")
+# on_click="ignore" on every download: with the default rerun, a rerun that starts while the browser fetches
+# a file made on click can drop that file (Streamlit's documentation warns of this race; the load test saw
+# "Download Button source error - 404").
 left.download_button(
     frame.t("imports.template"),
     imports.template_csv,
@@ -39,6 +42,7 @@ left.download_button(
     icon=":material/download:",
     help=frame.t("imports.template_help"),
     key="imports.template",
+    on_click="ignore",
 )
 right.download_button(
     frame.t("imports.template_forecasts"),
@@ -48,6 +52,7 @@ right.download_button(
     icon=":material/download:",
     help=frame.t("imports.template_forecasts_help"),
     key="imports.template_forecasts",
+    on_click="ignore",
 )
 frame.param("imports_layer", container=layer_col)
 with st.expander(frame.t("imports.columns_title"), icon=":material/help:"):

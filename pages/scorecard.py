@@ -56,6 +56,7 @@ else:
         mime="text/csv",
         icon=":material/download:",
         key="scorecard.download",
+        on_click="ignore",
     )
     st.caption(frame.t("scorecard.method"))
 st.page_link(

@@ -25,7 +25,12 @@ with tab_sources:
     st.caption(frame.t("sources.counts", report=report_count, supplementary=len(sources) - report_count))
     st.dataframe(sources_display(sources, frame.lang), hide_index=True, width="stretch")
     st.download_button(
-        frame.t("sources.download"), partial(csv_bytes, sources), "compute-atlas_sources.csv", "text/csv", key="download-sources"
+        frame.t("sources.download"),
+        partial(csv_bytes, sources),
+        "compute-atlas_sources.csv",
+        "text/csv",
+        key="download-sources",
+        on_click="ignore",
     )
 with tab_metrics:
     st.dataframe(metrics_display(metrics, units, frame.lang), hide_index=True, width="stretch")
@@ -35,6 +40,7 @@ with tab_metrics:
         "compute-atlas_metrics.csv",
         "text/csv",
         key="download-metrics",
+        on_click="ignore",
     )
 with tab_units:
     st.dataframe(units_display(units, frame.lang), hide_index=True, width="stretch")

@@ -75,6 +75,7 @@ def console_section() -> None:
             icon=":material/download:",
             disabled=outcome.row_count == 0,
             key="sql.download",
+            on_click="ignore",
         )
 
 
