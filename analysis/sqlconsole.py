@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
-import resource
 import shutil
 import sys
 import tempfile
@@ -43,36 +42,22 @@ import pyarrow as pa
 from analysis import paths
 from analysis.db import query
 from analysis.schema import TABLES
+from analysis.sql_sandbox import (
+    CHILD_MEMORY_MB,  # noqa: F401 - part of the console's API (the page shows it)
+    MAX_RESULT_BYTES,
+    SANDBOX_CONFIG,
+    SqlError,
+)
+from analysis.sql_sandbox import worker as query_process
 from analysis.textsafe import csv_safe_frame, redact_paths
 
 TIMEOUT_SECONDS = 5.0
 DISPLAY_ROWS = 1_000  # shown on the page
 MAX_ROWS = 1_000_000  # fetched and downloadable; a result beyond this is cut and says so
-BATCH_ROWS = 8_192  # small batches, so the byte cap is checked often
-MAX_RESULT_BYTES = 64 * 2**20  # fetched at most (Arrow bytes); a wider result is cut and says so
 MAX_RESULT_MB = MAX_RESULT_BYTES // 2**20
-CHILD_MEMORY_MB = 1_536  # address space a query may add to its process: DuckDB, Arrow and the result
 MAX_TIMEOUT_SECONDS = 600.0
 START_SECONDS = 120.0  # for the forkserver's first start on a busy machine; not part of the query's time
 SANDBOX_FOLDER = "sql-sandbox"  # beside the database file (build/), so `make clean` removes it too
-SANDBOX_CONFIG = {
-    "enable_external_access": False,
-    "lock_configuration": True,
-    "threads": 1,
-    "memory_limit": "512MB",  # DuckDB's buffers; strings built by one function call are bounded by CHILD_MEMORY_MB
-    "max_temp_directory_size": "0KiB",  # nothing spills to disk either
-    "autoinstall_known_extensions": False,
-    "autoload_known_extensions": False,
-    "allow_community_extensions": False,
-}
-QUERY_STATEMENTS = frozenset(
-    {
-        duckdb.StatementType.SELECT,
-        duckdb.StatementType.EXPLAIN,
-        duckdb.StatementType.PRAGMA,
-        duckdb.StatementType.CALL,
-    }
-)
 
 # Starting points shown on the page (titles: sql.example.<key>).
 EXAMPLES = {
@@ -92,41 +77,6 @@ EXAMPLES = {
     ),
     "columns": "DESCRIBE figures",
 }
-
-# DuckDB's exception classes, most specific first, mapped to the console's message codes.
-ERROR_CODES: tuple[tuple[type[Exception], str], ...] = (
-    (duckdb.InterruptException, "timeout"),
-    (duckdb.PermissionException, "permission"),
-    (duckdb.ParserException, "syntax"),
-    (duckdb.CatalogException, "unknown_name"),
-    (duckdb.BinderException, "binder"),
-    (duckdb.OutOfMemoryException, "memory"),
-    (duckdb.ConversionException, "conversion"),
-    (duckdb.InvalidInputException, "invalid"),
-    (duckdb.IOException, "database"),
-    (duckdb.Error, "other"),
-)
-# The same, by the text DuckDB puts first (an error raised while a result streams comes as OSError).
-ERROR_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("INTERRUPT Error", "timeout"),
-    ("Out of Memory Error", "memory"),
-    ("Invalid Input Error", "invalid"),
-    ("Conversion Error", "conversion"),
-    ("Binder Error", "binder"),
-    ("Catalog Error", "unknown_name"),
-    ("Permission Error", "permission"),
-    ("Parser Error", "syntax"),
-    ("IO Error", "database"),
-)
-
-
-class SqlError(Exception):
-    """A query that did not run: `code` picks the message (sql.error.<code>), `detail` is DuckDB's text."""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -180,23 +130,6 @@ def open_sandbox(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
         raise SqlError("database", redact_paths(exc)) from None
 
 
-def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> None:
-    """Exactly one query statement, or SqlError saying why not."""
-    if not sql.strip():
-        raise SqlError("empty")
-    try:
-        statements = con.extract_statements(sql)
-    except duckdb.Error as exc:
-        raise SqlError("syntax", str(exc)) from None
-    if not statements:
-        raise SqlError("empty")
-    if len(statements) > 1:
-        raise SqlError("one_statement", f"{len(statements)} statements")
-    kind = statements[0].type
-    if kind not in QUERY_STATEMENTS:
-        raise SqlError("not_a_query", kind.name)
-
-
 def run_sql(
     sql: str,
     *,
@@ -219,7 +152,7 @@ def run_sql(
     except OSError as exc:
         raise SqlError("database", redact_paths(exc)) from None
     receiver, sender = _context().Pipe(duplex=False)
-    worker = _context().Process(target=_worker, args=(sender, sql, str(copy), max_rows, max_bytes), daemon=True)
+    worker = _context().Process(target=query_process, args=(sender, sql, str(copy), max_rows, max_bytes), daemon=True)
     with _main_module_hidden():
         worker.start()
     sender.close()
@@ -281,78 +214,13 @@ def warm_up() -> None:
 
 
 def _context():
-    """A forkserver: children fork from a small clean process with this module loaded, not from the
-    (threaded) app server, and start in a few milliseconds."""
+    """A forkserver: children fork from a small clean process with only `analysis.sql_sandbox` loaded, not
+    from the (threaded) app server, and start in a few milliseconds."""
     global _CONTEXT
     if _CONTEXT is None:
         _CONTEXT = multiprocessing.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload(["analysis.sqlconsole"])
+        _CONTEXT.set_forkserver_preload(["analysis.sql_sandbox"])
     return _CONTEXT
-
-
-def _worker(sender, sql: str, copy: str, max_rows: int, max_bytes: int) -> None:
-    """In the child: cap the address space, run the query, send back Arrow IPC bytes or an error."""
-    # On top of what the process already maps (thread stacks and allocator arenas inherited from the
-    # forkserver vary with what it loaded): the cap bounds what the query can add.
-    with open("/proc/self/statm") as statm:
-        mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    limit = mapped + CHILD_MEMORY_MB * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    quiet = os.open(os.devnull, os.O_WRONLY)  # DuckDB draws a progress bar on the terminal it shares with the server
-    os.dup2(quiet, 1)
-    os.dup2(quiet, 2)
-    sender.send(("started",))
-    try:
-        con = duckdb.connect(copy, read_only=True, config=SANDBOX_CONFIG)
-        try:
-            check_statement(con, sql)
-            table, truncated = _fetch(con, sql, max_rows, max_bytes)
-        finally:
-            con.close()
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
-            writer.write_table(table)
-        sender.send(("ok", sink.getvalue().to_pybytes(), truncated))
-    except SqlError as exc:
-        sender.send(("error", exc.code, exc.detail))
-    except MemoryError as exc:
-        sender.send(("error", "memory", str(exc) or "out of memory"))
-    except Exception as exc:  # noqa: BLE001 - every failure of a user's query becomes a message, never a traceback
-        sender.send(("error", error_code(exc), str(exc).strip()))
-    finally:
-        sender.close()
-
-
-def error_code(exc: BaseException) -> str:
-    """The message code for a DuckDB (or Arrow) error; errors raised while streaming arrive as OSError
-    carrying DuckDB's text ("Invalid Input Error: …", "INTERRUPT Error: …")."""
-    for cls, code in ERROR_CODES:
-        if isinstance(exc, cls):
-            return code
-    text = str(exc)
-    for prefix, code in ERROR_PREFIXES:
-        if text.startswith(prefix):
-            return code
-    return "other"
-
-
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int, max_bytes: int = MAX_RESULT_BYTES) -> tuple[pa.Table, bool]:
-    relation = con.sql(sql)
-    if relation is None:  # a statement without a result set
-        return pa.table({}), False
-    reader = relation.to_arrow_reader(BATCH_ROWS)
-    batches, count, size = [], 0, 0
-    for batch in reader:
-        batches.append(batch)
-        count += batch.num_rows
-        size += batch.nbytes
-        if count > max_rows or size > max_bytes:
-            break
-    table = pa.Table.from_batches(batches, schema=reader.schema)
-    if size > max_bytes:  # keep the rows that fit: rows of one batch are about equally wide
-        keep = max(0, int(len(table) * max_bytes / size))
-        return table.slice(0, min(keep, max_rows)), True
-    return table.slice(0, max_rows), count > max_rows
 
 
 def _unique_columns(frame: pd.DataFrame) -> pd.DataFrame:

@@ -195,3 +195,20 @@ def test_table_overview_names_every_table(db_con):
 @pytest.mark.parametrize("key", list(sqlconsole.EXAMPLES))
 def test_examples_run(built_db, key):
     assert run_sql(sqlconsole.EXAMPLES[key], db_path=built_db).row_count > 0
+
+
+def test_the_query_process_side_loads_neither_pandas_nor_the_app():
+    # The forkserver preloads analysis.sql_sandbox and lives as long as the server: what it imports is held
+    # in memory for good (pandas and the app's modules would add about 45 MB to the server's process tree).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import analysis.sql_sandbox; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pandas', 'streamlit', 'plotly') "
+        "or (m.startswith('analysis.') and m != 'analysis.sql_sandbox')))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    assert sqlconsole.query_process.__module__ == "analysis.sql_sandbox"  # what each query process runs
