@@ -26,6 +26,8 @@ LANG_KEY = "lang"
 LANG_WIDGET_KEY = "lang_switch"
 SESSION_LANG_KEY = "lang"
 CHART_CACHE_ENTRIES = 256  # distinct (chart, scenario, language) figures kept per process
+LOAD_CACHE_ENTRIES = 512  # distinct (function, parameters) results per loader; each slider value adds one, so unbounded
+# caches would grow with every drag in every session for as long as the server runs
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,14 @@ def connection(status: DatabaseStatus):
     return _connection(str(status.path), status.cache_key)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=LOAD_CACHE_ENTRIES)
 def _load(function_name: str, _function: Callable, cache_key: str, db_path: str, **params):
     # Keyed by the function's dotted name (the function object itself is not hashed) and the build's cache key,
     # so a rebuilt database drops stale results. cache_data hands every caller its own copy.
     return _for_screen(_function(_connection(db_path, cache_key), **params))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=LOAD_CACHE_ENTRIES)
 def _load_plain(function_name: str, _function: Callable, cache_key: str, db_path: str, params_key: str, _params: dict):
     # As `_load`, for parameters that are plain values: `params_key` (their repr) is the key, so Streamlit hashes
     # one string instead of walking a scenario's dict on every call (about 3 ms a call, five calls a section).
