@@ -80,3 +80,26 @@ def test_plain_key_is_the_same_for_equal_dicts_in_any_order_and_none_for_other_t
 
     for other in (pd.DataFrame({"a": [1]}), Level.ONE, {"a": object()}, [b"bytes"]):
         assert ui_frame.plain_key(other) is None, other
+
+
+def test_frame_chart_builds_once_per_scenario_keyed_by_its_plain_key(tmp_path, monkeypatch):
+    import enum
+    from types import SimpleNamespace
+
+    from analysis.chartspec import chart_def
+
+    class Mode(enum.Enum):  # not a plain value: keyed by Streamlit's own hashing
+        A = "a"
+
+    built = []
+    monkeypatch.setattr(ui_frame, "_build_chart", lambda chart, con, scenario, lang: built.append(dict(scenario)) or object())
+    definition = chart_def("cycle-curves")
+    with isolated_app(tmp_path / "atlas.duckdb", tmp_path / "userdata"):
+        status = ui_frame.database_status()
+        frame = SimpleNamespace(status=status, lang="en", scenario={"mkt_cagr": 30, "mkt_band": True})
+        first = ui_frame.frame_chart(frame, definition)
+        assert ui_frame.frame_chart(frame, definition, {"mkt_band": True, "mkt_cagr": 30}) is first  # same, any order
+        assert ui_frame.frame_chart(frame, definition, {"mkt_cagr": 30.0, "mkt_band": True}) is not first  # 30 ≠ 30.0
+        odd = {"mkt_cagr": 30, "mode": Mode.A}
+        assert ui_frame.frame_chart(frame, definition, odd) is ui_frame.frame_chart(frame, definition, dict(odd))
+    assert len(built) == 3, built

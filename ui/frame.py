@@ -317,13 +317,30 @@ def _build_chart(chart: ChartDef, con, scenario: dict, lang: str) -> ChartSpec:
 
 @st.cache_resource(show_spinner=False, max_entries=CHART_CACHE_ENTRIES)
 def _chart(
-    slug: str, _chart_def: ChartDef, cache_key: str, db_path: str, lang: str, scenario_items: tuple, imports_revision: int
+    slug: str,
+    _chart_def: ChartDef,
+    cache_key: str,
+    db_path: str,
+    lang: str,
+    scenario_key: str,
+    _scenario_items: tuple,
+    imports_revision: int,
 ):
     # cache_resource: one spec per process, shared by every session and never copied (st.cache_data would
     # unpickle the whole figure on every rerun). It is read-only by rule: st.plotly_chart only reads a figure
     # (the page shows the spec's screen_figure, laid out when it was built), the briefing pack lays out a copy
     # of `figure` for its slides, and tests/test_chart_sharing.py fails if a page or the pack changes a shared
     # figure or its data.
+    # `scenario_key` (plain_key of the items) keys the scenario: Streamlit hashing the scenario's hundred-odd
+    # items took about 4 ms on every call, twice a rerun on a page with two charts.
+    return _build_chart(_chart_def, _connection(db_path, cache_key), dict(_scenario_items), lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=CHART_CACHE_ENTRIES)
+def _chart_hashed(
+    slug: str, _chart_def: ChartDef, cache_key: str, db_path: str, lang: str, scenario_items: tuple, imports_revision: int
+):
+    # As `_chart`, for a scenario holding a value plain_key cannot name (never from the app's own widgets).
     return _build_chart(_chart_def, _connection(db_path, cache_key), dict(scenario_items), lang)
 
 
@@ -335,12 +352,8 @@ def frame_chart(frame: Frame, chart: ChartDef | str, scenario: dict | None = Non
     definition = chart_def(chart) if isinstance(chart, str) else chart
     values = frame.scenario if scenario is None else scenario
     items = tuple(sorted(values.items()))
-    return _chart(
-        definition.slug,
-        definition,
-        frame.status.cache_key,
-        str(frame.status.path),
-        frame.lang,
-        items,
-        imports.revision(),
-    )
+    where = (definition.slug, definition, frame.status.cache_key, str(frame.status.path), frame.lang)
+    key = plain_key(items)
+    if key is None:
+        return _chart_hashed(*where, items, imports.revision())
+    return _chart(*where, key, items, imports.revision())
