@@ -68,6 +68,14 @@ class Assumptions:
         return (getattr(self, f"{group}_ceiling"), getattr(self, f"{group}_midpoint"), getattr(self, f"{group}_steepness"))
 
 
+# The model as the cycle page writes it out (LaTeX): the curves, then how each phase's first year is found.
+EQUATIONS_LATEX = (
+    r"V_g(t) = \frac{C_g}{1 + e^{-k_g\,(t - m_g)}}, \quad g \in \{\text{hardware}, \text{inference}, \text{services}\}",
+    r"t_{\text{infra}} = \min\{t : V_{\text{hw}}(t) \ge p \cdot C_{\text{hw}}\}, \quad t_{\text{dev}} = \min\{t > t_{\text{infra}} : V_{\text{inf}}(t) \ge V_{\text{hw}}(t)\}",
+    r"t_{\text{com}} = \min\{t > t_{\text{dev}} : V_{\text{svc}}(t) \ge V_{\text{inf}}(t)\}",
+)
+
+
 def logistic(years, ceiling: float, midpoint: float, steepness: float):
     return ceiling / (1.0 + np.exp(-steepness * (np.asarray(years, dtype=float) - midpoint)))
 

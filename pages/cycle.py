@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import cycle_charts, cycle_link
-from analysis.cycle import GROUPS, LAST_YEAR, PHASES
+from analysis.cycle import EQUATIONS_LATEX, GROUPS, LAST_YEAR, PHASES
 from analysis.cycle_charts import MATRIX_PHASES, SCORE_COLUMNS, matrix_figure, matrix_table, valid_scores
 from analysis.cycle_link import describe_link
 from ui.frame import frame_chart, frame_load, interactive_section, page_frame
@@ -69,14 +69,17 @@ def model_section() -> None:
     show_spec(frame, curves)
     st.caption(frame.t("cycle.report_lines", years=frame.t("cycle.list_sep").join(overview["report_years"])))
 
+    st.subheader(frame.t("cycle.sensitivity"))
+    show_spec(frame, frame_chart(frame, "cycle-sensitivity"))
+
+
+# The equations and the report's phase items do not depend on the assumptions: outside the section, drawn
+# once per page run and not again on each slider move.
+def model_notes() -> None:
+    overview = frame_load(frame, cycle_charts.phase_overview_for, scenario=(), lang=frame.lang)
     with st.expander(frame.t("cycle.equations"), icon=":material/function:"):
-        st.latex(
-            r"V_g(t) = \frac{C_g}{1 + e^{-k_g\,(t - m_g)}}, \quad g \in \{\text{hardware}, \text{inference}, \text{services}\}"
-        )
-        st.latex(
-            r"t_{\text{infra}} = \min\{t : V_{\text{hw}}(t) \ge p \cdot C_{\text{hw}}\}, \quad t_{\text{dev}} = \min\{t > t_{\text{infra}} : V_{\text{inf}}(t) \ge V_{\text{hw}}(t)\}"
-        )
-        st.latex(r"t_{\text{com}} = \min\{t > t_{\text{dev}} : V_{\text{svc}}(t) \ge V_{\text{inf}}(t)\}")
+        for equation in EQUATIONS_LATEX:
+            st.latex(equation)
         st.caption(frame.t("cycle.equations_text"))
 
     st.subheader(frame.t("cycle.phase_details"))
@@ -85,9 +88,6 @@ def model_section() -> None:
             for column, (item_type, texts) in zip(st.columns(len(row.items)), row.items.items(), strict=True):
                 column.markdown(f"**{frame.t(f'cycle.item_type.{item_type}')}**")
                 column.markdown("\n".join(f"- {text}" for text in texts))
-
-    st.subheader(frame.t("cycle.sensitivity"))
-    show_spec(frame, frame_chart(frame, "cycle-sensitivity"))
 
 
 @interactive_section
@@ -129,4 +129,5 @@ def matrices_section() -> None:
 
 
 model_section()
+model_notes()
 matrices_section()
