@@ -5,7 +5,7 @@ import streamlit as st
 from analysis import compute as cm
 from analysis import compute_view
 from analysis.compute_view import apply_edits, editor_frame, error_message
-from ui.frame import frame_load, interactive_section, page_frame
+from ui.frame import frame_load, frame_view, interactive_section, page_frame
 from ui.widgets import show_spec
 
 LAST_VIEW = "cmp.last_view"  # the last result that could be computed, shown while an input is unusable
@@ -59,8 +59,9 @@ def calculator() -> None:
         kept = st.session_state.get(GOOD_CATALOGUE)
         catalogue = published if kept is None else kept
 
+    own = None if catalogue.equals(published) else catalogue  # None: the published one, a plain (shared) view
     try:
-        view = frame_load(frame, VIEW, scenario=frame.scenario, lang=frame.lang, catalogue=catalogue)
+        view = frame_view(frame, VIEW, scenario=frame.scenario, lang=frame.lang, catalogue=own)
         st.session_state[LAST_VIEW] = view
     except cm.ComputeInputError as error:
         slot = {"gpu": chip_message, "catalogue": catalogue_message}.get(error.field, outputs)
@@ -68,7 +69,7 @@ def calculator() -> None:
         view = st.session_state.get(LAST_VIEW)
         if view is None or view.lang != frame.lang:  # nothing computed yet: fall back to the reference chip
             fallback = {**frame.scenario, "cmp_chip": cm.REFERENCE_CHIP}
-            view = frame_load(frame, VIEW, scenario=fallback, lang=frame.lang, catalogue=catalogue)
+            view = frame_view(frame, VIEW, scenario=fallback, lang=frame.lang, catalogue=own)
         outputs.caption(frame.t("compute.kept_last"))
 
     with outputs:

@@ -5,7 +5,7 @@ import streamlit as st
 from analysis import compute as cm
 from analysis import compute_view
 from analysis.compute_view import error_message
-from ui.frame import frame_load, interactive_section, page_frame
+from ui.frame import frame_view, interactive_section, page_frame
 from ui.widgets import show_spec
 
 GOOD_CATALOGUE = "cmp.catalogue"  # written by the calculator page when its catalogue edits are valid
@@ -30,10 +30,10 @@ def audit_section() -> None:
 
     edited = st.session_state.get(GOOD_CATALOGUE)
     try:
-        view = frame_load(frame, VIEW, scenario=frame.scenario, lang=frame.lang, catalogue=edited)
+        view = frame_view(frame, VIEW, scenario=frame.scenario, lang=frame.lang, catalogue=edited)
     except cm.ComputeInputError as error:  # e.g. the A100 peak was blanked in the editor
         st.error(error_message(error, frame.lang), icon=":material/error:")
-        view = frame_load(frame, VIEW, scenario=frame.scenario, lang=frame.lang, catalogue=None)
+        view = frame_view(frame, VIEW, scenario=frame.scenario, lang=frame.lang, catalogue=None)
         edited = None
 
     st.table(view.table, hide_index=True)  # a static table wraps the long "what closes the gap" text

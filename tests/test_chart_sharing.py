@@ -1,11 +1,12 @@
-"""Registered charts are built once per process and shared read-only by every session (ui/frame.py's `_chart`,
-st.cache_resource): a page or the briefing pack that changed a shared figure or its data would change it for
+"""Registered charts, and views that hold charts, are built once per process and shared read-only by every
+session (ui/frame.py's `_chart` and `_view`, st.cache_resource): a page or the briefing pack that changed a shared figure or its data would change it for
 every other user. Every page is run, its widget moved, and the pack built; every shared spec must be unchanged.
 A shared spec is laid out for the screen when it is built: a rerun shows that figure itself, no copy.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import pandas as pd
@@ -23,8 +24,10 @@ from ui import frame as ui_frame
 from ui import widgets as ui_widgets
 
 
-def fingerprint(spec: ChartSpec) -> str:
+def fingerprint(spec: ChartSpec | pd.DataFrame) -> str:
     """Everything a reader of the spec sees, as one digest: figure JSON, data, texts, native form."""
+    if isinstance(spec, pd.DataFrame):  # a table of a shared view
+        return hashlib.sha256(spec.to_json(orient="split", date_format="iso", default_handler=str).encode()).hexdigest()
     parts = [
         spec.figure.to_json(),
         # The screen figure's own state, read past ScreenFigure's kept copy, and that copy (what st.plotly_chart is
@@ -48,7 +51,19 @@ def shared_specs(tmp_path, monkeypatch):
         built.append((spec, fingerprint(spec)))
         return spec
 
+    def recording_view(function, con, params):
+        view = original_view(function, con, params)
+        for field in dataclasses.fields(view):  # its charts, and its tables, shared the same way
+            value = getattr(view, field.name)
+            if isinstance(value, ChartSpec):
+                built.append((value, fingerprint(value)))
+            elif isinstance(value, pd.DataFrame):
+                built.append((value, fingerprint(value)))
+        return view
+
+    original_view = ui_frame._build_view
     monkeypatch.setattr(ui_frame, "_build_chart", recording)
+    monkeypatch.setattr(ui_frame, "_build_view", recording_view)
     monkeypatch.setenv(images.BROWSER_ENV, str(tmp_path / "no-chromium"))  # the pack without pictures: fast
     with isolated_app(tmp_path / "atlas.duckdb", tmp_path / "userdata"):
         yield built
@@ -62,8 +77,8 @@ def open_page(file: str, lang: str) -> AppTest:
     return at.run()
 
 
-def changed(built: list[tuple[ChartSpec, str]]) -> list[str]:
-    return [spec.slug for spec, before in built if fingerprint(spec) != before]
+def changed(built: list[tuple[ChartSpec | pd.DataFrame, str]]) -> list[str]:
+    return [getattr(spec, "slug", "a view's table") for spec, before in built if fingerprint(spec) != before]
 
 
 def test_the_fingerprint_sees_a_change_to_the_figure_or_the_data():
@@ -96,7 +111,8 @@ def test_no_page_nor_the_briefing_pack_changes_a_shared_chart(shared_specs, lang
     briefing.button(key="briefing.build").click().run()
     assert not briefing.exception, [e.value for e in briefing.exception]
     assert "briefing.pack" in briefing.session_state
-    assert len({spec.slug for spec, _ in shared_specs}) >= 10, "most registered charts should have been drawn"
+    assert len({spec.slug for spec, _ in shared_specs if isinstance(spec, ChartSpec)}) >= 10, "most charts were drawn"
+    assert {"compute-tradeoff", "compute-audit-gaps"} <= {getattr(spec, "slug", "") for spec, _ in shared_specs}
     assert changed(shared_specs) == []
 
 
@@ -104,7 +120,7 @@ def test_a_chart_is_built_once_and_the_same_object_is_served_again(shared_specs)
     first = open_page(PAGES_BY_ID["regions"].file, "en")
     second = open_page(PAGES_BY_ID["regions"].file, "en")  # another session, same inputs
     assert not first.exception and not second.exception
-    maps = [spec for spec, _ in shared_specs if spec.slug == "regions-map"]
+    maps = [spec for spec, _ in shared_specs if getattr(spec, "slug", "") == "regions-map"]
     assert len(maps) == 1, "the second session must reuse the first one's spec, not build its own"
 
 
@@ -133,6 +149,6 @@ def test_a_rerun_shows_the_shared_laid_out_figure_without_copying_it(shared_spec
     at.run()  # nothing changed: every chart comes from a cache
     assert not at.exception
     assert layouts == [], "no figure is laid out (copied) while it is shown"
-    screens = {id(spec.screen_figure) for spec, _ in shared_specs}
+    screens = {id(spec.screen_figure) for spec, _ in shared_specs if isinstance(spec, ChartSpec)}
     registered = [fig for fig in shown if id(fig) in screens]
     assert len(registered) >= 3, "the forecast charts are the shared specs' screen figures themselves"

@@ -284,6 +284,28 @@ def frame_load(frame: Frame, function: Callable, /, **params):
     return _load_plain(function_name(function), function, frame.status.cache_key, str(frame.status.path), key, params)
 
 
+def _build_view(function: Callable, con, params: dict):
+    return _for_screen(function(con, **params))
+
+
+@st.cache_resource(show_spinner=False, max_entries=LOAD_CACHE_ENTRIES)
+def _view(function_name: str, _function: Callable, cache_key: str, db_path: str, params_key: str, _params: dict):
+    # cache_resource, as `_chart`: a view's figures are not unpickled on every rerun (st.cache_data copied the
+    # calculator's two charts in about 40 ms a rerun). Read-only by the same rule, checked by the same test
+    # (tests/test_chart_sharing.py).
+    return _build_view(_function, _connection(db_path, cache_key), _params)
+
+
+def frame_view(frame: Frame, function: Callable, /, **params):
+    """As `frame_load`, for a view that holds charts (a dataclass with `ChartSpec` fields): built once per
+    process and shared read-only, like `frame_chart`. With a parameter that is not a plain value (an edited
+    catalogue) it is `frame_load`, each caller with its own copy."""
+    key = plain_key(params)
+    if key is None:
+        return frame_load(frame, function, **params)
+    return _view(function_name(function), function, frame.status.cache_key, str(frame.status.path), key, params)
+
+
 _PLAIN_SCALARS = (str, int, float, bool, type(None))
 
 
