@@ -1,6 +1,6 @@
 """Registered charts, and views that hold charts, are built once per process and shared read-only by every
-session (ui/frame.py's `_chart` and `_view`, st.cache_resource): a page or the briefing pack that changed a shared figure or its data would change it for
-every other user. Every page is run, its widget moved, and the pack built; every shared spec must be unchanged.
+session (ui/frame.py's `_chart` and `_view`, st.cache_resource): a page or the briefing pack that changed a
+shared figure or its data would change it for every other user. Every page is run, its widget moved, and the pack built; every shared spec must be unchanged.
 A shared spec is laid out for the screen when it is built: a rerun shows that figure itself, no copy.
 """
 
