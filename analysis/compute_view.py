@@ -124,6 +124,8 @@ def apply_edits(catalogue: pd.DataFrame, edited: pd.DataFrame, lang: str) -> pd.
 
     Raises ComputeInputError (code catalogue_cells) naming every bad cell; the caller keeps its last good catalogue.
     """
+    if edited.equals(editor_frame(catalogue, lang)):
+        return catalogue  # nothing edited, as on almost every rerun: no cell to put back or check
     back = {v: k for k, v in editor_headers(lang).items()}
     edits = edited.rename(columns=back).set_index("accelerator_id")
     merged = catalogue.copy().astype({c: "object" for c in EDITABLE_SPECS})
