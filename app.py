@@ -2,7 +2,8 @@
 
 This file is also the server's entry point. `streamlit run app.py` finds `app = st.App(...)` below, imports
 the file as the module `app` and serves, on one port, the Streamlit app (this script as its home page,
-run as `__main__` for every session) and the read-only HTTP API under /api/v1 (`ui/http_api.py`).
+run as `__main__` for every session) and the read-only HTTP API under /api/v1 (`ui/http_api.py`); its
+lifespan starts the warm-up (`ui/warmup.py`).
 """
 
 import streamlit as st
@@ -59,9 +60,20 @@ def home() -> None:
 if __name__ == "__main__":
     home()
 else:
+    from contextlib import asynccontextmanager
+
     from starlette.middleware import Middleware
 
     from ui.http_api import routes
     from ui.unknown_page import UnknownPageRedirect
 
-    app = st.App("app.py", routes=routes(), middleware=[Middleware(UnknownPageRedirect)])
+    @asynccontextmanager
+    async def lifespan(_app):
+        # After the runtime has started: the first session's imports and database check begin now, in a
+        # thread, while its browser is still loading the frontend (ui/warmup.py).
+        from ui import warmup
+
+        warmup.start()
+        yield
+
+    app = st.App("app.py", routes=routes(), middleware=[Middleware(UnknownPageRedirect)], lifespan=lifespan)

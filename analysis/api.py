@@ -40,11 +40,11 @@ from analysis.explorer import explore, parquet_bytes, table_names
 from analysis.i18n import DEFAULT_LANG, LANGS, t
 from analysis.scenario import BASELINE_NAME, Param, all_params, to_query
 from analysis.schema import KINDS, ORIGINS
+from analysis.sitemap import API_PREFIX
 from analysis.tables import figures_export
 from analysis.textsafe import csv_safe_frame
 from analysis.userstore import ScenarioStore, StoreError
 
-API_PREFIX = "/api/v1"
 ALLOW_ORIGIN_ENV = "ATLAS_API_ALLOW_ORIGIN"  # one origin (or *) that browsers may call the API from; unset: none
 STATUS_CHECK_SECONDS = 30  # as the app's frame: how soon an edit to datasets/ reaches the API
 CHART_FORMATS = ("csv", "json", "svg", "png")

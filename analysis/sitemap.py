@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+API_PREFIX = "/api/v1"  # the read-only HTTP API (analysis.api); here so the server can route it without loading it
+
 
 @dataclass(frozen=True)
 class Page:
