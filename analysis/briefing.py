@@ -37,6 +37,7 @@ from analysis import images
 from analysis import scenario as sc
 from analysis.charts import chart_file_name, fit_layout, full_source_text
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, chart_defs
+from analysis.db import query_memo
 from analysis.deck_template import DEFAULT_TEMPLATE, Box, DeckTemplate
 from analysis.i18n import LANG_NAMES, catalog, t
 from analysis.regions import fit_map_view
@@ -136,9 +137,10 @@ def build_specs(
     """Build the charts; `build_spec` replaces `ChartDef.build` (the app passes its cached builder)."""
     defs = select_charts(slugs)
     specs = []
-    for i, chart in enumerate(defs):
-        _report(progress, i, len(defs), t(chart.title_key, lang))
-        specs.append(build_spec(chart) if build_spec is not None else chart.build(con, scenario_values, lang))
+    with query_memo():  # the charts read the same figures, units and names over and over
+        for i, chart in enumerate(defs):
+            _report(progress, i, len(defs), t(chart.title_key, lang))
+            specs.append(build_spec(chart) if build_spec is not None else chart.build(con, scenario_values, lang))
     return specs
 
 

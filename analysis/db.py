@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,10 +93,32 @@ def shared_connection(db_path: Path, datasets_hash: str) -> duckdb.DuckDBPyConne
         return con
 
 
+_QUERY_MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("query_memo", default=None)
+
+
+@contextmanager
+def query_memo():
+    """Within the block (this thread or task), a query already run on the same connection with the same
+    parameters is answered from its first result, as a copy. For work that reads the same tables many times
+    over, such as the briefing pack (219 queries, 48 distinct); the database is read-only meanwhile."""
+    token = _QUERY_MEMO.set({})
+    try:
+        yield
+    finally:
+        _QUERY_MEMO.reset(token)
+
+
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
     """Run one parameterised query on its own cursor, so sessions can read concurrently."""
+    memo = _QUERY_MEMO.get()
+    key = None if memo is None else (id(con), sql, repr(params or ()))
+    if key is not None and key in memo:
+        return memo[key].copy()
     cursor = con.cursor()
     try:
-        return cursor.execute(sql, params or []).df()
+        result = cursor.execute(sql, params or []).df()
     finally:
         cursor.close()
+    if key is not None:
+        memo[key] = result.copy()  # the caller may change its own frame
+    return result
