@@ -18,6 +18,7 @@ import re
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -211,6 +212,7 @@ def assemble_pack(
     in_charts = {label: value for spec in specs for label, value in (spec.assumptions or {}).items()}
     deck.cover(scenario_name, scenario_values, len(specs), today, in_charts)
     painter = _Painter(images_mode, renderer, template, lang)
+    painter.prefetch(specs)
     slide_count = len(specs) + 2  # cover, one per chart, closing
     for i, spec in enumerate(specs, start=1):
         _report(progress, i, steps, spec.title)
@@ -459,16 +461,32 @@ class _Painter:
         self.native_count = 0
         self.image_count = 0
         self._images_failed: str | None = None  # after one failure, do not wait for the browser again
+        self._pictures: dict[int, tuple[bytes | None, str]] = {}  # drawn ahead by prefetch(), by id(spec)
+
+    def _wants_picture(self, spec: ChartSpec) -> bool:
+        native_ok = spec.native is not None and spec.native.kind in NATIVE_TYPES
+        return self.mode == "always" or not native_ok
+
+    def prefetch(self, specs: Sequence[ChartSpec]) -> None:
+        """Draw every picture the deck needs before its slides, images.RENDER_TABS at a time and the slowest
+        (a map, about 1.5 s) first, so the others are drawn meanwhile; `draw` then takes them from here."""
+        wanted = [s for s in specs if self.mode != "never" and self._wants_picture(s)]
+        if len(wanted) < 2:
+            return
+        wanted.sort(key=lambda s: s.figure.layout.map.style is None)  # maps first; sort keeps the rest in order
+        with ThreadPoolExecutor(max_workers=images.RENDER_TABS) as pool:
+            for spec, result in zip(wanted, pool.map(self._picture, wanted), strict=True):
+                self._pictures[id(spec)] = result
 
     def draw(self, slide, spec: ChartSpec, lang: str) -> None:
         box = self.template.chart_box
         native_ok = spec.native is not None and spec.native.kind in NATIVE_TYPES
-        want_image = self.mode == "always" or not native_ok
+        want_image = self._wants_picture(spec)
         reason = ""
         if want_image and self.mode == "never":
             reason = t("briefing.reason_not_requested", lang)
         elif want_image:
-            picture, reason = self._picture(spec)
+            picture, reason = self._pictures.pop(id(spec), None) or self._picture(spec)
             if picture is not None:
                 slide.shapes.add_picture(
                     io.BytesIO(picture), Inches(box.left), Inches(box.top), Inches(box.width), Inches(box.height)

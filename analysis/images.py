@@ -21,6 +21,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+RENDER_TABS = 2  # pictures drawn at once (a tab each): the briefing pack draws two at a time on two cores
 BROWSER_ENV = "BROWSER_PATH"  # the variable kaleido's browser search reads too
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 OPEN_TIMEOUT_S = 60
@@ -85,7 +86,7 @@ class ImageRenderer:
                 loop = self._ensure_loop()
 
                 async def open_browser():
-                    browser = kaleido.Kaleido(n=1, path=self.browser_path, mathjax=False, timeout=RENDER_TIMEOUT_S)
+                    browser = kaleido.Kaleido(n=RENDER_TABS, path=self.browser_path, mathjax=False, timeout=RENDER_TIMEOUT_S)
                     await browser.open()
                     return browser
 

@@ -403,3 +403,48 @@ def test_cover_gives_a_changed_base_value_in_its_charts_unit(db_con, lang, expec
     cover = "\n".join(texts(deck_of(pack).slides[0]))
     assert expected in cover
     assert "10,000 units" not in cover
+
+
+class OrderedFakeRenderer:
+    """Draws a different tiny PNG per figure (its width counts the calls), slowest first, recording which."""
+
+    def __init__(self):
+        self.by_data: dict[str, bytes] = {}
+        self.calls = 0
+
+    @staticmethod
+    def data_key(fig: go.Figure) -> str:
+        return json.dumps(fig.to_plotly_json()["data"], sort_keys=True, default=str)
+
+    def render(self, fig, *, fmt="png", width=1200, height=600, scale=1):
+        import struct
+        import time
+        import zlib
+
+        self.calls += 1
+        number = self.calls
+        time.sleep(0.2 if number == 1 else 0.01)  # the first one finishes last
+        row = b"\x00" + b"\x80\x80\x80" * number
+
+        def chunk(kind, body):
+            return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+        png = PNG_MAGIC + chunk(b"IHDR", struct.pack(">IIBBBBB", number, 1, 8, 2, 0, 0, 0))
+        png += chunk(b"IDAT", zlib.compress(row)) + chunk(b"IEND", b"")
+        self.by_data[self.data_key(fig)] = png
+        return png
+
+
+def test_pictures_drawn_ahead_two_at_a_time_land_on_their_own_slides(db_con):
+    renderer = OrderedFakeRenderer()
+    specs = briefing.build_specs(db_con, sc.defaults(), "en")
+    pack = briefing.assemble_pack(
+        specs, scenario_name=sc.BASELINE_NAME, scenario_values=sc.defaults(), lang="en", images_mode="always", renderer=renderer
+    )
+    deck = deck_of(pack)
+    assert pack.image_charts == len(specs) == renderer.calls
+    for number, spec in enumerate(specs, start=1):
+        drawn = pictures(deck.slides[number])
+        assert len(drawn) == 1, spec.slug
+        expected = renderer.by_data[OrderedFakeRenderer.data_key(spec.figure)]
+        assert drawn[0].image.blob == expected, spec.slug
