@@ -289,10 +289,12 @@ def _build_view(function: Callable, con, params: dict):
 
 
 @st.cache_resource(show_spinner=False, max_entries=LOAD_CACHE_ENTRIES)
-def _view(function_name: str, _function: Callable, cache_key: str, db_path: str, params_key: str, _params: dict):
+def _view(
+    function_name: str, _function: Callable, cache_key: str, db_path: str, params_key: str, _params: dict, imports_revision: int
+):
     # cache_resource, as `_chart`: a view's figures are not unpickled on every rerun (st.cache_data copied the
     # calculator's two charts in about 40 ms a rerun). Read-only by the same rule, checked by the same test
-    # (tests/test_chart_sharing.py).
+    # (tests/test_chart_sharing.py). Keyed by the imports' revision too, as a chart is.
     return _build_view(_function, _connection(db_path, cache_key), _params)
 
 
@@ -303,7 +305,8 @@ def frame_view(frame: Frame, function: Callable, /, **params):
     key = plain_key(params)
     if key is None:
         return frame_load(frame, function, **params)
-    return _view(function_name(function), function, frame.status.cache_key, str(frame.status.path), key, params)
+    where = (function_name(function), function, frame.status.cache_key, str(frame.status.path))
+    return _view(*where, key, params, imports.revision())
 
 
 _PLAIN_SCALARS = (str, int, float, bool, type(None))
