@@ -17,7 +17,6 @@ def _use_example() -> None:
 
 
 frame = page_frame("sql")
-sqlconsole.warm_up()
 st.title(frame.t("page.sql.title"))
 LIMITS = {
     "seconds": f"{sqlconsole.TIMEOUT_SECONDS:g}",
