@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
 
 from analysis.data import source_title
-from analysis.format import decimal_places, format_figure, is_blank
+from analysis.format import column_decimals, format_figure, is_blank
 from analysis.i18n import t
 
 
@@ -139,7 +138,7 @@ def aligned_table(table: pd.DataFrame) -> AlignedTable:
     numbers = [c for c in table.columns[1:] if _is_numeric(table[c])]
     shown = table.astype({c: object for c in numbers})
     for column in numbers:
-        decimals = max((decimal_places(v) for v in table[column].dropna() if math.isfinite(v)), default=0)
+        decimals = column_decimals((), table[column].dropna())  # the decimals its most precise value carries
         shown[column] = [NO_VALUE if pd.isna(v) else f"{v:,.{decimals}f}" for v in table[column]]
     return AlignedTable(shown, tuple(numbers))
 
