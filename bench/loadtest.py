@@ -6,7 +6,9 @@ Sessions are spread round-robin over analysis.sitemap.PAGES as they are when run
 widget the benchmark moves (bench/widgets.py), or reruns the page with Streamlit's "r" shortcut when it has
 none a keyboard can move. Then the same number of sessions, for the same time, move the slider of the
 trivial page (bench/trivial_page.py, served as its own app), so the app's p95 is also a ratio against a page
-that costs nothing under the same load (`loadtest_p95_ratio`). Reports redraw latency (p50/p95), errors
+that costs nothing under the same load (`loadtest_p95_ratio`); and then the floor page (bench/floor_page.py:
+the market page's first section with no app work around it), whose `floor_p95_ratio` is what Streamlit
+itself costs for a chart section's content under that load. Reports redraw latency (p50/p95), errors
 (console, page, timeouts, exception boxes, tracebacks in the server log) and the server's memory, to
 bench/loadtest.json.
 """
@@ -125,6 +127,7 @@ async def sample_memory(app, stop: asyncio.Event, samples: list[float]) -> None:
 
 TRIVIAL_SCRIPT = str(Path("bench") / "trivial_page.py")
 TRIVIAL_DRIVER = ("slider", "main", None)
+FLOOR_SCRIPT = str(Path("bench") / "floor_page.py")
 
 
 async def load(pages, drivers, args, work: Path, script: str = "app.py") -> dict:
@@ -177,7 +180,9 @@ async def load(pages, drivers, args, work: Path, script: str = "app.py") -> dict
     }
 
 
-def report(out: dict, drivers, args, started, machine_info, trivial_out: dict | None = None) -> dict:
+def report(
+    out: dict, drivers, args, started, machine_info, trivial_out: dict | None = None, floor_out: dict | None = None
+) -> dict:
     record = out["record"]
     every = [s for samples in record["latencies"].values() for s in samples]
     summary = stats.summarize(every) if every else None
@@ -192,7 +197,7 @@ def report(out: dict, drivers, args, started, machine_info, trivial_out: dict | 
             "max": s["max_ms"],
         }
     errors = record["errors"]
-    trivial = _trivial_summary(trivial_out)
+    trivial, floor = _same_load_summary(trivial_out), _same_load_summary(floor_out)
     p95_ratio = stats.ratio(summary["p95_ms"] if summary else None, (trivial or {}).get("p95"))
     return {
         "date": started.isoformat(timespec="seconds"),
@@ -214,16 +219,18 @@ def report(out: dict, drivers, args, started, machine_info, trivial_out: dict | 
         "memory_mb": out["memory"],
         "trivial": trivial,
         "loadtest_p95_ratio": p95_ratio,
+        "floor": floor,
+        "floor_p95_ratio": stats.ratio((floor or {}).get("p95"), (trivial or {}).get("p95")),
         "targets": {"loadtest_p95_ratio_max": stats.LOADTEST_P95_RATIO_TARGET},
         "ok": not errors and record["exception_boxes"] == 0 and bool(every),
     }
 
 
-def _trivial_summary(trivial_out: dict | None) -> dict | None:
-    """The trivial app under the same load: its latency, and its own errors (kept apart from the app's)."""
-    if trivial_out is None:
+def _same_load_summary(out: dict | None) -> dict | None:
+    """The trivial app (or the floor page) under the same load: its latency, and its own errors (kept apart from the app's)."""
+    if out is None:
         return None
-    record = trivial_out["record"]
+    record = out["record"]
     every = [s for samples in record["latencies"].values() for s in samples]
     summary = stats.summarize(every) if every else None
     return {
@@ -248,6 +255,7 @@ def render(result: dict) -> str:
         f"all pages: {result['redraws']} redraws, p50 {stats.fmt(latency.get('p50'), ' ms')}, p95 {stats.fmt(latency.get('p95'), ' ms')}",
         f"trivial app, same load: {_trivial_text(result.get('trivial'))}; loadtest_p95_ratio"
         f" {stats.fmt(result.get('loadtest_p95_ratio'))} (target ≤ {stats.LOADTEST_P95_RATIO_TARGET:g})",
+        f"floor page, same load: {_trivial_text(result.get('floor'))}; floor_p95_ratio {stats.fmt(result.get('floor_p95_ratio'))}",
         f"server memory: idle {stats.fmt(memory['idle_mb'], ' MB')}, max {stats.fmt(memory['max_mb'], ' MB')}, end {stats.fmt(memory['end_mb'], ' MB')}",
         f"exception boxes: {result['exception_boxes']}, errors: {result['error_count']},"
         f" key presses repeated because no run started within {RETRY_NOTE}: {result['key_press_retries']}",
@@ -275,6 +283,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--port-base", type=int, default=0)
     parser.add_argument("--out", type=Path, default=LOADTEST_PATH)
     parser.add_argument("--no-trivial", action="store_true", help="skip the trivial app's run (no loadtest_p95_ratio)")
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor page's run (no floor_p95_ratio)")
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.seconds <= 0:
         parser.error("--sessions must be ≥ 1 and --seconds > 0")
@@ -307,7 +316,12 @@ def main(argv=None) -> int:
             log(f"The trivial app, {args.sessions} sessions × {args.seconds:g} s …")
             trivial_page = SimpleNamespace(page_id="trivial", url_path="")
             trivial_out = asyncio.run(load([trivial_page], {"trivial": TRIVIAL_DRIVER}, args, work, script=TRIVIAL_SCRIPT))
-    result = report(out, drivers, args, started, machine_info, trivial_out)
+        floor_out = None
+        if not args.no_trivial and not args.no_floor:
+            log(f"The floor page, {args.sessions} sessions × {args.seconds:g} s …")
+            floor_page = SimpleNamespace(page_id="floor", url_path="")
+            floor_out = asyncio.run(load([floor_page], {"floor": TRIVIAL_DRIVER}, args, work, script=FLOOR_SCRIPT))
+    result = report(out, drivers, args, started, machine_info, trivial_out, floor_out)
     problems = stats.loadtest_problems(result)
     if problems:
         log("loadtest.json shape problems: " + "; ".join(problems))

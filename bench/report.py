@@ -67,6 +67,8 @@ def bench_markdown(results: dict) -> str:
         "|---|---|",
         f"| trivial page: AppTest rerun / Chromium redraw | {_cell(_ms(trivial.get('rerun')), ' ms')} / {_cell(_ms(trivial.get('redraw')), ' ms')} |",
         f"| heaviest page (AppTest) and its `browser_redraw_ratio` | {results.get('browser_page') or '—'}: {_cell(results.get('browser_redraw_ratio'))} |",
+        f"| floor: the market page's first section with no app work around it (`bench/floor_page.py`): server rerun"
+        f" / redraw, and their ratios to the trivial page | {_floor_cell(results)} |",
         f"| cold start, app ({cold.get('page', '—')}): server ready / first run painted / first chart | "
         f"{_cell(cold.get('server_ready_s'), ' s')} / {_cell(cold.get('first_run_painted_s'), ' s')} / {_cell(cold.get('first_chart_s'), ' s')} |",
         f"| cold start, trivial app: same milestones | {_cell(trivial_cold.get('server_ready_s'), ' s')} / "
@@ -77,6 +79,16 @@ def bench_markdown(results: dict) -> str:
         f"| server memory, 1 / 10 sessions ({memory.get('page', '—')}) | {_cell(memory.get('sessions_1_mb'), ' MB')} / {_cell(memory.get('sessions_10_mb'), ' MB')} |",
     ]
     return "\n".join(lines)
+
+
+def _floor_cell(results: dict) -> str:
+    floor = results.get("floor") or {}
+    if not floor or floor.get("error"):
+        return "not measured"
+    return (
+        f"{_cell(_ms(floor.get('server_rerun')), ' ms')} / {_cell(_ms(floor.get('redraw')), ' ms')};"
+        f" ratios {_cell(results.get('floor_rerun_ratio'))} / {_cell(results.get('floor_redraw_ratio'))}"
+    )
 
 
 def loadtest_markdown(report: dict) -> str:
@@ -103,7 +115,17 @@ def _trivial_sentence(report: dict) -> str:
     return (
         f" The trivial app under the same load: {trivial['redraws']} redraws, p50 {_cell(trivial.get('p50'), ' ms')},"
         f" p95 {_cell(trivial.get('p95'), ' ms')}; `loadtest_p95_ratio` {_cell(ratio)}"
-        f" ({stats.verdict(ratio, target)}, target ≤ {target:g})."
+        f" ({stats.verdict(ratio, target)}, target ≤ {target:g})." + _floor_sentence(report)
+    )
+
+
+def _floor_sentence(report: dict) -> str:
+    floor = report.get("floor")
+    if not floor:
+        return ""
+    return (
+        f" The floor page (the market page's first section, no app work) under the same load: p95"
+        f" {_cell(floor.get('p95'), ' ms')}, `floor_p95_ratio` {_cell(report.get('floor_p95_ratio'))}."
     )
 
 

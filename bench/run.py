@@ -35,6 +35,7 @@ CONNECTION_PARAMS = ("con", "connection")
 SCENARIO_PARAMS = ("scenario", "scenario_values", "values")
 SLUG_PARAMS = ("slugs", "charts", "chart_slugs", "selection")
 OUTPUT_PARAMS = ("out", "path", "out_path", "output", "dest")
+FLOOR_MIRRORS = "market"  # the page whose first section bench/floor_page.py draws
 
 
 def log(message: str) -> None:
@@ -159,6 +160,12 @@ async def browser_phase(pages, reruns, args, work: Path) -> dict:
         env,
         work / "trivial.log",
     )
+    floor = Server(
+        str(Path("bench") / "floor_page.py"),
+        free_port(args.port_base + 2 if args.port_base else None),
+        env,
+        work / "floor.log",
+    )
     async with async_playwright() as playwright:
         browser = await br.launch(playwright)
         try:
@@ -184,6 +191,11 @@ async def browser_phase(pages, reruns, args, work: Path) -> dict:
                     f"  redraw {result.page_id:<21} {stats.fmt((entry.get('redraw') or {}).get('median_ms'), ' ms'):>10}"
                     f"  ratio {stats.fmt(entry.get('ratio'))}  signal: {entry.get('signal', '—')}"
                 )
+            out["floor"] = await _measure_floor(br, browser, floor, trivial_mover, args)
+            log(
+                f"  floor ({FLOOR_MIRRORS}'s section, no app work): server rerun ratio"
+                f" {stats.fmt(out['floor'].get('server_rerun_ratio'))}, redraw ratio {stats.fmt(out['floor'].get('ratio'))}"
+            )
             out["trivial_redraw"] = stats.summarize(all_trivial) if all_trivial else None
             out["trivial_errors"] = trivial_session.errors
             await trivial_session.close()
@@ -199,6 +211,7 @@ async def browser_phase(pages, reruns, args, work: Path) -> dict:
             await browser.close()
             app.stop()
             trivial.stop()
+            floor.stop()
     return out
 
 
@@ -246,36 +259,63 @@ async def _measure_redraw(br, app, session, page, rerun_result, trivial_mover, a
         await session.goto(br.page_url(app.url, page.url_path, args.lang), wait_chart=bool(rerun_result.charts))
         mover = br.Mover(session, kind, area, labels)
         await mover.prepare()
-        samples, starts, trivial_samples, server, trivial_server = [], [], [], [], []
-        for _ in range(args.browser_repeats):
-            total, start, server_s = await mover.redraw_s()
-            samples.append(total)
-            starts.append(start)
-            trivial_total, _, trivial_server_s = await trivial_mover.redraw_s()
-            trivial_samples.append(trivial_total)
-            if server_s is not None and trivial_server_s is not None:  # paired, as the redraws are
-                server.append(server_s)
-                trivial_server.append(trivial_server_s)
-        entry.update(
-            signal=mover.signal,
-            redraw=stats.summarize(samples),
-            run_start=stats.summarize(starts),
-            trivial_redraw=stats.summarize(trivial_samples),
-            server_rerun=stats.summarize(server) if server else None,
-            trivial_server_rerun=stats.summarize(trivial_server) if trivial_server else None,
-            server_rerun_ratio=stats.ratio(stats.median(server), stats.median(trivial_server)) if server else None,
-            ratio=stats.ratio(stats.median(samples), stats.median(trivial_samples)),
-            key_press_retries=mover.retries,
-            chart_misses=mover.chart_misses,
-            _trivial_samples=trivial_samples,
-        )
-        entry["verdict"] = stats.verdict(entry["ratio"], stats.REDRAW_RATIO_TARGET)
+        entry.update(await _paired_redraws(mover, trivial_mover, args.browser_repeats))
     except Exception as exc:  # record and go on to the next page
         entry.update(error=f"{type(exc).__name__}: {str(exc)[:500]}", ratio=None, verdict="n/a")
     entry["exception_boxes"] = await session.exception_boxes()
     entry["errors"] = session.errors
     session.console_errors.clear()
     session.page_errors.clear()
+    return entry
+
+
+async def _paired_redraws(mover, trivial_mover, repeats: int) -> dict:
+    """`repeats` rounds of one press on `mover` then one on the trivial page: both redraws and server runs."""
+    samples, starts, trivial_samples, server, trivial_server = [], [], [], [], []
+    for _ in range(repeats):
+        total, start, server_s = await mover.redraw_s()
+        samples.append(total)
+        starts.append(start)
+        trivial_total, _, trivial_server_s = await trivial_mover.redraw_s()
+        trivial_samples.append(trivial_total)
+        if server_s is not None and trivial_server_s is not None:  # paired, as the redraws are
+            server.append(server_s)
+            trivial_server.append(trivial_server_s)
+    ratio = stats.ratio(stats.median(samples), stats.median(trivial_samples))
+    return {
+        "signal": mover.signal,
+        "redraw": stats.summarize(samples),
+        "run_start": stats.summarize(starts),
+        "trivial_redraw": stats.summarize(trivial_samples),
+        "server_rerun": stats.summarize(server) if server else None,
+        "trivial_server_rerun": stats.summarize(trivial_server) if trivial_server else None,
+        "server_rerun_ratio": stats.ratio(stats.median(server), stats.median(trivial_server)) if server else None,
+        "ratio": ratio,
+        "key_press_retries": mover.retries,
+        "chart_misses": mover.chart_misses,
+        "_trivial_samples": trivial_samples,
+        "verdict": stats.verdict(ratio, stats.REDRAW_RATIO_TARGET),
+    }
+
+
+async def _measure_floor(br, browser, floor, trivial_mover, args) -> dict:
+    """The floor page (bench/floor_page.py) timed like a real page, against the trivial page in the same rounds."""
+    entry: dict = {"page": FLOOR_MIRRORS, "driver": "slider"}
+    session = await br.Session.open(browser)
+    try:
+        floor.start()
+        await asyncio.to_thread(floor.wait_healthy)
+        await session.goto(br.page_url(floor.url, "", args.lang), wait_chart=True)
+        mover = br.Mover(session, "slider")
+        await mover.prepare()
+        entry.update(await _paired_redraws(mover, trivial_mover, args.browser_repeats))
+        entry.pop("_trivial_samples")
+    except Exception as exc:  # the real pages' figures stand without it
+        entry.update(error=f"{type(exc).__name__}: {str(exc)[:500]}", ratio=None, server_rerun_ratio=None)
+    entry["exception_boxes"] = await session.exception_boxes()
+    entry["errors"] = session.errors
+    await session.close()
+    floor.stop()
     return entry
 
 
@@ -319,6 +359,7 @@ def assemble(pages, reruns, trivial_samples, browser_out, build_out, pack_out, a
     rerun_ratio = {r.page_id: (browser_pages.get(r.page_id) or {}).get("server_rerun_ratio") for r in reruns}
     apptest_rerun_ratio = {r.page_id: r.ratio for r in reruns}
     cold, cold_trivial = (browser_out or {}).get("cold_start") or {}, (browser_out or {}).get("cold_start_trivial") or {}
+    floor = (browser_out or {}).get("floor") or {}
     return {
         "schema": stats.RESULTS_SCHEMA,
         "date": started.isoformat(timespec="seconds"),
@@ -346,6 +387,10 @@ def assemble(pages, reruns, trivial_samples, browser_out, build_out, pack_out, a
         "browser_page": browser_page,
         "browser_redraw_ratio": browser_ratio,
         "browser_redraw_ratio_by_page": {k: v.get("ratio") for k, v in browser_pages.items()},
+        # Streamlit's own cost for the market section's content (bench/floor_page.py), against the same trivial page.
+        "floor": floor,
+        "floor_rerun_ratio": floor.get("server_rerun_ratio"),
+        "floor_redraw_ratio": floor.get("ratio"),
         "cold_start": browser_out.get("cold_start") if browser_out else None,
         "cold_start_trivial": browser_out.get("cold_start_trivial") if browser_out else None,
         "cold_start_ratio": stats.ratio(cold.get("first_chart_s"), cold_trivial.get("first_chart_s")),
@@ -421,6 +466,7 @@ def render(results: dict) -> str:
             "browser_redraw_ratio",
             f"{stats.fmt(results['browser_redraw_ratio'])} ({results['browser_page'] or 'not measured'})",
         ],
+        ["floor (market's section, no app work)", _floor_text(results)],
         ["cold start → server ready", stats.fmt((cold or {}).get("server_ready_s"), " s")],
         ["cold start → first run painted", stats.fmt((cold or {}).get("first_run_painted_s"), " s")],
         ["cold start → first chart", f"{stats.fmt((cold or {}).get('first_chart_s'), ' s')} ({(cold or {}).get('page', '—')})"],
@@ -444,6 +490,17 @@ def render(results: dict) -> str:
     if problems:
         lines.append("\nProblems:\n" + "\n".join(f"  - {p}" for p in problems))
     return "\n".join(lines)
+
+
+def _floor_text(results: dict) -> str:
+    floor = results.get("floor") or {}
+    if not floor or floor.get("error"):
+        return f"not measured{': ' + floor['error'] if floor.get('error') else ''}"
+    return (
+        f"server rerun {stats.fmt((floor.get('server_rerun') or {}).get('median_ms'), ' ms')}"
+        f" (ratio {stats.fmt(results.get('floor_rerun_ratio'))}),"
+        f" redraw {stats.fmt((floor.get('redraw') or {}).get('median_ms'), ' ms')} (ratio {stats.fmt(results.get('floor_redraw_ratio'))})"
+    )
 
 
 def _milestones(cold: dict | None) -> str:

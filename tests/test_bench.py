@@ -14,9 +14,16 @@ import pytest
 from conftest import PROJECT_ROOT
 
 from bench import stats
-from bench.rerun import PageRerun, open_trivial, trivial_perturbation
+from bench.rerun import PageRerun, open_page, open_trivial, trivial_perturbation
 from bench.run import _pack_arguments, assemble, browser_widget, render
-from bench.widgets import Perturbation, clear_formatted_states, find_perturbation, formatted_neighbour, neighbour_value
+from bench.widgets import (
+    Perturbation,
+    clear_formatted_states,
+    find_perturbation,
+    formatted_neighbour,
+    neighbour_value,
+    walk,
+)
 
 # ---------------------------------------------------------------- statistics
 
@@ -128,6 +135,13 @@ def _browser_out() -> dict:
         "cold_start_trivial": {"server_ready_s": 1.0, "first_run_painted_s": 2.0, "first_chart_s": 4.0},
         "memory": {"page": "home", "sessions_1_mb": 200.0, "sessions_10_mb": 220.0},
         "trivial_redraw": stats.summarize([0.15]),
+        "floor": {
+            "page": "market",
+            "redraw": stats.summarize([0.3]),
+            "server_rerun": stats.summarize([0.024]),
+            "server_rerun_ratio": 2.4,
+            "ratio": 3.0,
+        },
     }
 
 
@@ -142,8 +156,10 @@ def test_assembled_results_have_the_documented_shape():
     assert results["browser_redraw_ratio"] == 1.4
     assert results["cold_start_ratio"] == 1.25
     assert results["all_pass"] == {"rerun": False, "cold_start": True, "browser_redraw": True}
+    assert (results["floor_rerun_ratio"], results["floor_redraw_ratio"]) == (2.4, 3.0)
     text = render(results)
     assert "regions" in text and "2.50" in text and "3.00" in text and "not available" in text
+    assert "server rerun 24.0 ms (ratio 2.40), redraw 300.0 ms (ratio 3.00)" in text
 
 
 def test_results_without_browser_are_still_well_formed():
@@ -274,6 +290,31 @@ def test_trivial_page_offers_its_slider():
     assert find_perturbation(at).values == (52, 51)  # from the new value, a step further
 
 
+def test_floor_page_draws_the_market_sections_elements():
+    """The floor must hold what the market page's first section holds, or its ratio says nothing about it."""
+    from streamlit.testing.v1 import AppTest
+
+    floor = AppTest.from_file(str(PROJECT_ROOT / "bench" / "floor_page.py"), default_timeout=120)
+    floor.run()
+    assert not floor.exception
+    page = open_page("pages/market.py", "zh")
+    page.run()
+    assert not page.exception
+    first_section = next(c for c in page.main.children.values() if any(e.type == "slider" for e in walk(c)))
+
+    def counts(node) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for element in walk(node):
+            # Captions aside: under AppTest the share panel adds one that a served page does not show.
+            if element.type not in ("title", "flex_container", "caption"):
+                found[element.type] = found.get(element.type, 0) + 1
+        return found
+
+    assert counts(floor.main) == counts(first_section)
+    floor.slider[0].set_value(floor.slider[0].value + 1).run()
+    assert not floor.exception
+
+
 def test_trivial_page_is_not_an_app_page():
     from analysis.sitemap import PAGES
 
@@ -357,6 +398,7 @@ def test_readme_markdown_lists_every_page_and_the_verdicts():
     assert len(rows) == 2
     assert "2.50 fail | 3.00 |" in rows[0] and "1.50 pass | 1.50 |" in rows[1]
     assert "`cold_start_ratio`" in text and "1.25" in text
+    assert "| 24.0 ms / 300.0 ms; ratios 2.40 / 3.00 |" in text
     report = {
         "date": "2026-01-02",
         "sessions": 10,
@@ -427,3 +469,7 @@ def test_loadtest_reports_the_trivial_app_under_the_same_load():
     assert result["ok"], "the trivial app's own errors are reported apart, not as the app's"
     assert "`loadtest_p95_ratio` 3.00 (fail, target ≤ 2)" in loadtest_markdown(result)
     assert report(app, {"p": ("slider", "main", None)}, args, started, machine_info)["loadtest_p95_ratio"] is None
+    with_floor = report(app, {"p": ("slider", "main", None)}, args, started, machine_info, trivial, record([0.25] * 20))
+    assert with_floor["floor_p95_ratio"] == 2.5 and with_floor["loadtest_p95_ratio"] == 3.0
+    assert "`floor_p95_ratio` 2.50." in loadtest_markdown(with_floor)
+    assert result["floor"] is None and result["floor_p95_ratio"] is None
