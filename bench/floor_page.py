@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analysis import later_view, market  # noqa: E402
 from analysis.chartspec import chart_def, laid_out  # noqa: E402
-from analysis.db import connect_readonly  # noqa: E402
+from analysis.db import connect_readonly, ensure_database  # noqa: E402
 from analysis.scenario import all_params, defaults  # noqa: E402
 
 SERIES_ID, SLUG, LANG = "market", "ai-server-market", "zh"
@@ -32,7 +32,7 @@ SERIES = market.SERIES[SERIES_ID]
 @st.cache_resource(show_spinner=False, max_entries=16)
 def content(cagr: float):
     """The section's chart, year table and later figures for this CAGR, built once per process."""
-    con = connect_readonly()
+    con = connect_readonly(ensure_database().path)  # built as the app builds it, when a fresh clone has none yet
     try:
         scenario = {**defaults(), SERIES.param("cagr"): cagr}
         spec = laid_out(chart_def(SLUG).build(con, scenario, LANG))
