@@ -28,7 +28,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from bench import stats
-from bench.server import PROJECT_ROOT, Server, free_port, machine
+from bench.server import FLOOR_SCRIPT, PROJECT_ROOT, TRIVIAL_SCRIPT, Server, free_port, machine
 
 LOADTEST_PATH = PROJECT_ROOT / "bench" / "loadtest.json"
 MEMORY_SAMPLE_S = 1.0
@@ -125,9 +125,7 @@ async def sample_memory(app, stop: asyncio.Event, samples: list[float]) -> None:
             pass
 
 
-TRIVIAL_SCRIPT = str(Path("bench") / "trivial_page.py")
 TRIVIAL_DRIVER = ("slider", "main", None)
-FLOOR_SCRIPT = str(Path("bench") / "floor_page.py")
 
 
 async def load(pages, drivers, args, work: Path, script: str = "app.py") -> dict:

@@ -24,7 +24,7 @@ import traceback
 from pathlib import Path
 
 from bench import stats
-from bench.server import PROJECT_ROOT, Server, free_port, machine
+from bench.server import FLOOR_SCRIPT, PROJECT_ROOT, TRIVIAL_SCRIPT, Server, free_port, machine
 
 RESULTS_PATH = PROJECT_ROOT / "bench" / "results.json"
 BUILD_RUNS = 3
@@ -156,13 +156,13 @@ async def browser_phase(pages, reruns, args, work: Path) -> dict:
 
     app = Server("app.py", free_port(args.port_base), env, work / "app.log")
     trivial = Server(
-        str(Path("bench") / "trivial_page.py"),
+        TRIVIAL_SCRIPT,
         free_port(args.port_base + 1 if args.port_base else None),
         env,
         work / "trivial.log",
     )
     floor = Server(
-        str(Path("bench") / "floor_page.py"),
+        FLOOR_SCRIPT,
         free_port(args.port_base + 2 if args.port_base else None),
         env,
         work / "floor.log",

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The yardsticks, each served as its own app (paths relative to PROJECT_ROOT, where servers start).
+TRIVIAL_SCRIPT = str(Path("bench") / "trivial_page.py")
+FLOOR_SCRIPT = str(Path("bench") / "floor_page.py")
 HEALTH_POLL_SECONDS = 0.05
 SERVER_START_TIMEOUT_S = 120
 STOP_TIMEOUT_S = 10
