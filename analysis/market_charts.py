@@ -28,6 +28,7 @@ from analysis.market import (
 )
 from analysis.phases import add_phase_bands, phases
 from analysis.scenario import BASELINE_NAME, all_params
+from analysis.textsafe import escape_plot_text
 
 FAN_FILL = "rgba(31, 78, 121, 0.14)"  # PALETTE["primary"] at low opacity
 COMPARE_COLOURS = (
@@ -267,7 +268,8 @@ def forecast_figure(
                 name=series_label("imported", sid, lang),
                 legendrank=LEGEND_RANK["report"] + 0.5,
                 marker={"symbol": "square", "size": 11, "color": PALETTE["tertiary"], "line": {"color": "white", "width": 1}},
-                customdata=view.imported[["version_name", "source"]],
+                # Both typed by whoever imported the file: drawn as text, never as plotly's HTML.
+                customdata=view.imported[["version_name", "source"]].map(escape_plot_text),
                 hovertemplate="%{x}: %{y} (%{customdata[0]}; %{customdata[1]})<extra>%{fullData.name}</extra>",
             )
         )
@@ -403,7 +405,9 @@ def compare_chart(
     for colour, (name, view) in zip(COMPARE_COLOURS, views.items(), strict=False):
         label = scenario_display_name(name, lang)
         path = _scaled(view.scenario, view, lang)
-        fig.add_trace(go.Scatter(x=path.index, y=path, mode="lines", name=label, line={"color": colour, "width": 2.5}))
+        # A saved scenario's name is anyone's text: the legend and hover draw it literally, never as a link.
+        shown = escape_plot_text(label)
+        fig.add_trace(go.Scatter(x=path.index, y=path, mode="lines", name=shown, line={"color": colour, "width": 2.5}))
         rows += [(label, int(y), float(v)) for y, v in path.items()]
     stated = first.stated
     fig.add_trace(

@@ -11,12 +11,18 @@ Spreadsheets run a cell that starts with =, +, -, @, a tab or a carriage return 
 (`=HYPERLINK(…)`); `csv_safe_cell` prefixes such text with an apostrophe, which Excel and LibreOffice
 show as text.
 
+Plotly draws a subset of HTML in every text it shows (legend names, hover text, titles, annotations,
+axis labels): `<a href>`, `<b>`, `<span style>`, `<br>` and entities such as `&lt;` or `&#60;`.
+`escape_plot_text` turns `&`, `<` and `>` into entities (which plotly shows as the characters) and
+control characters into spaces, so a scenario name or an imported citation is drawn as the text it is.
+
 Error messages must not show where the server keeps its files: `redact_paths` replaces absolute
 paths by their last part.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import string
 from typing import TYPE_CHECKING
@@ -40,6 +46,14 @@ def escape_markdown(text: object) -> str:
     because its autolinks are found after the escapes are read."""
     escaped = _PUNCTUATION.sub(r"\\\1", CONTROL_CHARS.sub(" ", str(text)))
     return _AUTOLINK.sub(lambda m: m.group(0)[:-2] + ZERO_WIDTH_SPACE + m.group(0)[-2:], escaped)
+
+
+def escape_plot_text(text: object) -> str:
+    """`text` drawn literally by plotly: `&`, `<`, `>` as entities, control and direction characters as spaces.
+
+    Only for text a user could have written (scenario names, imported versions, citations): the charts'
+    own labels use plotly's tags (`<br>`, `<b>`) on purpose."""
+    return html.escape(CONTROL_CHARS.sub(" ", str(text)), quote=False)
 
 
 def csv_safe_cell(value: object) -> object:
