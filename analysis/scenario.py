@@ -17,7 +17,7 @@ from functools import cache
 from importlib import import_module
 
 from analysis.i18n import t
-from analysis.textsafe import CONTROL_CHARS, escape_markdown
+from analysis.textsafe import CONTROL_CHARS, escape_markdown, normalize_text, refused_character
 
 BASELINE_NAME = "baseline"
 # A number as a URL or a CLI option carries it: ASCII digits, an optional sign, point and exponent.
@@ -263,8 +263,28 @@ def from_json(text: str | bytes, params: Mapping[str, Param] | None = None) -> t
 
 
 def validate_name(name: str) -> str:
-    """A scenario name as stored; ScenarioNameError.code says why a name cannot be used."""
-    cleaned = " ".join(str(name).split())
+    """A new scenario name as stored (NFC, spaces collapsed); ScenarioNameError.code says why a name cannot be used.
+
+    Refused: control, format and separator characters (NUL, BEL, tab, U+202E, zero-width spaces…), whose
+    error names the character and its position, so a name cannot hide text or pose as another.
+    """
+    text = normalize_text(name)
+    found = refused_character(text)
+    if found:
+        raise ScenarioNameError(
+            "bad_char",
+            f"a scenario name cannot contain {found.code} ({found.name}), found at character {found.position}",
+            char=found.code,
+            char_name=found.name,
+            position=found.position,
+        )
+    cleaned = " ".join(text.split())
+    if cleaned in (".", ".."):  # a path segment a browser or server rewrites: its API URL could never reach it
+        raise ScenarioNameError("dots", "a scenario name cannot be '.' or '..'")
+    return _checked_name(cleaned)
+
+
+def _checked_name(cleaned: str) -> str:
     if not cleaned:
         raise ScenarioNameError("empty", "a scenario name cannot be empty")
     if len(cleaned) > MAX_NAME_CHARS:
@@ -274,13 +294,27 @@ def validate_name(name: str) -> str:
     return cleaned
 
 
+def is_stored_name(name: object) -> bool:
+    """Whether a name read from the store is usable: the rules names were saved under before `validate_name`
+    refused control and format characters, so a scenario saved then stays readable (and can be deleted)."""
+    if not isinstance(name, str) or name != " ".join(name.split()):
+        return False
+    try:
+        return _checked_name(name) == name
+    except ScenarioNameError:
+        return False
+
+
 MAX_NAME_CHARS = 60
 
 
 class ScenarioNameError(ValueError):
-    def __init__(self, code: str, message: str):
+    """`code` picks the translated message (scenario.name_<code>); `details` fills it in."""
+
+    def __init__(self, code: str, message: str, **details: object):
         super().__init__(message)
         self.code = code
+        self.details = details
 
 
 def params_for_page(page_id: str, params: Mapping[str, Param] | None = None) -> list[Param]:

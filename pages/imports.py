@@ -90,7 +90,7 @@ if uploaded is not None:
                 try:
                     version = store.apply(check, name)
                 except imports.ImportNameError as exc:
-                    st.error(frame.t(f"imports.name_{exc.code}"))
+                    st.error(frame.t(f"imports.name_{exc.code}", **exc.details))
                 except (StoreError, OSError) as exc:
                     st.error(frame.t("imports.store_failed", detail=md(redact_paths(exc))))
                 else:

@@ -322,7 +322,7 @@ def _save(store: ScenarioStore, name: str, lang: str, *, existing: list[str] = (
             return
         stored = store.save(cleaned, values())
     except sc.ScenarioNameError as exc:
-        st.error(t(f"scenario.name_{exc.code}", lang))
+        st.error(t(f"scenario.name_{exc.code}", lang, **exc.details))
         return
     except ValueError as exc:
         st.error(t("scenario.save_invalid", lang, detail=_detail(exc)))
