@@ -32,6 +32,7 @@ import html
 import re
 import string
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -122,12 +123,19 @@ def csv_safe_cell(value: object) -> object:
     return value
 
 
-def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` whose text cells (in text columns) cannot start a formula; numbers are untouched."""
+def csv_safe_frame(frame: pd.DataFrame, columns: Iterable[object] | None = None) -> pd.DataFrame:
+    """A copy of `frame` whose text cells (in text columns) cannot start a formula; numbers are untouched.
+
+    `columns` limits the guard to those columns (the ones holding a user's text), so a formatted "+3.2%"
+    the app wrote itself is shown as it is; a table handed to st.dataframe is guarded this way, because the
+    grid's own "Download as CSV" writes the cells it was given."""
     import pandas as pd
 
     out = frame.copy()
+    chosen = set(out.columns if columns is None else columns)
     for column in out.columns:
+        if column not in chosen:
+            continue
         if not pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].map(csv_safe_cell)
     return out

@@ -56,3 +56,50 @@ def test_a_markdown_payload_in_an_industry_filter_is_echoed_as_text(page_id, key
     # What the reader sees is the value as the link carried it (its first 40 characters).
     assert PAYLOAD[:40] in warnings[0].replace("\\", "").replace("\u200b", "")
     assert key not in at.query_params
+
+
+# ---------------------------------------------------------------- formulas in the data grid's CSV (issue 28, low 11)
+
+FORMULA_NAME = '=HYPERLINK("http://198.51.100.7/x","fix")'
+FORMULA_FILE = "@SUM(A1:A9).csv"
+
+
+def _frames(at: AppTest) -> list:
+    return [element.value for element in at.dataframe]
+
+
+def test_the_versions_table_hands_the_grid_guarded_names(isolated):
+    from import_rows import apply, good_file
+
+    from analysis.db import connect_readonly, ensure_database
+
+    status = ensure_database()
+    con = connect_readonly(status.path)
+    try:
+        apply(con, good_file(), name=FORMULA_NAME, file_name=FORMULA_FILE)
+    finally:
+        con.close()
+    at = open_page(PAGES_BY_ID["imports"].file)
+    assert not at.exception
+    [versions] = [f for f in _frames(at) if t("imports.col_name", "en") in f.columns]
+    assert list(versions[t("imports.col_name", "en")]) == ["'" + FORMULA_NAME]
+    assert list(versions[t("imports.col_file", "en")]) == ["'" + FORMULA_FILE]
+    assert list(versions[t("imports.col_rows", "en")]) == [1], "numbers are left as they are"
+
+
+def test_the_comparison_table_hands_the_grid_guarded_scenario_names(isolated):
+    from analysis.userstore import ScenarioStore
+
+    store = ScenarioStore(isolated)
+    store.save(FORMULA_NAME, {"mkt_cagr": 30.0})
+    store.save("'" + FORMULA_NAME, {"mkt_cagr": 25.0})  # what the guard makes of the first: the columns stay apart
+    try:
+        at = open_page(PAGES_BY_ID["market"].file)
+        assert not at.exception
+        [table] = [f for f in _frames(at) if t("market.compare.row", "en") in f.columns]
+        headers = list(table.columns)
+        assert FORMULA_NAME not in headers
+        assert "'" + FORMULA_NAME in headers and len(set(headers)) == len(headers) == 4, headers
+    finally:
+        store.delete(FORMULA_NAME)
+        store.delete("'" + FORMULA_NAME)
