@@ -28,6 +28,7 @@ def preview(payload: bytes, file_name: str, lang: str, datasets_hash: str, db_pa
 frame = page_frame("imports")
 st.title(frame.t("page.imports.title"))
 st.caption(frame.t("imports.intro", limit=imports.MAX_IMPORT_MB))
+st.caption(frame.t("imports.shared_notice"))  # until there is sign-in, one store serves every visitor
 store = imports.ImportStore()
 
 left, right, layer_col = st.columns([1, 1, 1], vertical_alignment="bottom")

@@ -103,3 +103,59 @@ def test_the_comparison_table_hands_the_grid_guarded_scenario_names(isolated):
     finally:
         store.delete(FORMULA_NAME)
         store.delete("'" + FORMULA_NAME)
+
+
+# ---------------------------------------------------------------- the shared store said out loud (issue 28)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_scenario_manager_and_the_imports_page_say_the_store_is_shared(lang):
+    at = open_page(PAGES_BY_ID["market"].file, lang)
+    assert not at.exception
+    assert t("scenario.shared_notice", lang) in [c.value for c in at.sidebar.caption]
+    at = open_page(PAGES_BY_ID["imports"].file, lang)
+    assert not at.exception
+    assert t("imports.shared_notice", lang) in [c.value for c in at.caption]
+
+
+def _pick_and_delete(at: AppTest, name: str) -> AppTest:
+    at.selectbox(key="scenario.pick").set_value(name).run()
+    return at.button(key="scenario.delete_btn").click().run()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_deleting_a_scenario_asks_first_and_says_when_it_was_saved(isolated, lang):
+    from analysis.userstore import ScenarioStore
+
+    store = ScenarioStore(isolated)
+    name = f"Doomed {lang}"
+    store.save(name, {"mkt_cagr": 30.0})
+    when = store.saved_at(name)  # e.g. 2026-12-07T04:30:12+00:00
+    at = _pick_and_delete(open_page(PAGES_BY_ID["market"].file, lang), name)
+    assert not at.exception
+    assert name in store.names(), "a click on Delete alone deletes nothing"
+    [ask] = [w.value for w in at.sidebar.warning]
+    assert ask == t("scenario.delete_ask", lang, name=name, saved_at=f"{when[:10]} {when[11:16]} UTC")
+
+    at.button(key="scenario.delete_keep_btn").click().run()
+    assert name in store.names() and not at.sidebar.warning
+
+    at = _pick_and_delete(at, name)
+    at.button(key="scenario.delete_confirm_btn").click().run()
+    assert not at.exception
+    assert name not in store.names()
+    assert name not in at.selectbox(key="scenario.pick").options
+
+
+def test_a_scenario_saved_before_times_were_recorded_is_asked_about_without_a_time(isolated):
+    import json
+
+    path = isolated / "scenarios.json"
+    body = {"format": "compute-atlas-scenarios", "version": 1, "scenarios": {"Old one": {"values": {"mkt_cagr": 30.0}}}}
+    path.write_text(json.dumps(body), encoding="utf-8")
+    try:
+        at = _pick_and_delete(open_page(PAGES_BY_ID["market"].file), "Old one")
+        assert [w.value for w in at.sidebar.warning] == [t("scenario.delete_ask_undated", "en", name="Old one")]
+        assert "Old one" in path.read_text(encoding="utf-8")
+    finally:
+        path.unlink()
