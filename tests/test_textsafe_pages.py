@@ -159,3 +159,17 @@ def test_a_scenario_saved_before_times_were_recorded_is_asked_about_without_a_ti
         assert "Old one" in path.read_text(encoding="utf-8")
     finally:
         path.unlink()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_name_with_a_direction_override_is_refused_saying_which_character_and_where(isolated, lang):
+    from analysis.userstore import ScenarioStore
+
+    at = open_page(PAGES_BY_ID["market"].file, lang)
+    at.text_input(key="scenario.new_name").set_value("Q3 plan \u202eFDP.exe")
+    [save] = [b for b in at.sidebar.button if b.label == t("scenario.save", lang)]
+    at = save.click().run()
+    assert not at.exception
+    expected = t("scenario.name_bad_char", lang, char="U+202E", char_name="RIGHT-TO-LEFT OVERRIDE", position=9)
+    assert expected in [e.value for e in at.sidebar.error]
+    assert ScenarioStore(isolated).names() == ["baseline"]
