@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import data, later
+from analysis import data, later, textsafe
 from analysis.charts import PALETTE, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
 from analysis.format import display_unit, format_quantity, scaled_text
@@ -28,7 +28,6 @@ from analysis.market import (
 )
 from analysis.phases import add_phase_bands, phases
 from analysis.scenario import BASELINE_NAME, all_params
-from analysis.textsafe import escape_plot_text
 
 FAN_FILL = "rgba(31, 78, 121, 0.14)"  # PALETTE["primary"] at low opacity
 COMPARE_COLOURS = (
@@ -269,7 +268,7 @@ def forecast_figure(
                 legendrank=LEGEND_RANK["report"] + 0.5,
                 marker={"symbol": "square", "size": 11, "color": PALETTE["tertiary"], "line": {"color": "white", "width": 1}},
                 # Both typed by whoever imported the file: drawn as text, never as plotly's HTML.
-                customdata=view.imported[["version_name", "source"]].map(escape_plot_text),
+                customdata=view.imported[["version_name", "source"]].map(textsafe.escape_plot_text),
                 hovertemplate="%{x}: %{y} (%{customdata[0]}; %{customdata[1]})<extra>%{fullData.name}</extra>",
             )
         )
@@ -406,7 +405,7 @@ def compare_chart(
         label = scenario_display_name(name, lang)
         path = _scaled(view.scenario, view, lang)
         # A saved scenario's name is anyone's text: the legend and hover draw it literally, never as a link.
-        shown = escape_plot_text(label)
+        shown = textsafe.escape_plot_text(label)
         fig.add_trace(go.Scatter(x=path.index, y=path, mode="lines", name=shown, line={"color": colour, "width": 2.5}))
         rows += [(label, int(y), float(v)) for y, v in path.items()]
     stated = first.stated

@@ -33,7 +33,7 @@ from analysis.imports import (
     _is_timestamp,
     manifest_problems,
 )
-from analysis.scenario import is_stored_name
+from analysis.scenario import validate_name
 from analysis.userstore import (
     SCENARIOS_FILE,
     StoreError,
@@ -97,7 +97,11 @@ def _repair_scenarios(path: Path, keep_copy, report: RepairReport) -> None:
     entries = body.get("scenarios") if isinstance(body, dict) else None
     kept = {}
     for name, entry in (entries or {}).items() if isinstance(entries, dict) else ():
-        if is_stored_name(name) and isinstance(entry, dict) and isinstance(entry.get("values"), dict):
+        try:
+            usable = validate_name(name, stored=True) == name
+        except ValueError:
+            usable = False
+        if usable and isinstance(entry, dict) and isinstance(entry.get("values"), dict):
             saved_at = entry.get("saved_at")
             kept[name] = {"values": entry["values"], "saved_at": saved_at if isinstance(saved_at, str) else ""}
         else:

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 
+from analysis import textsafe
 from analysis.i18n import t
-from analysis.textsafe import CONTROL_CHARS, escape_markdown, normalize_text, refused_character
+from analysis.textsafe import CONTROL_CHARS, escape_markdown
 
 BASELINE_NAME = "baseline"
 # A number as a URL or a CLI option carries it: ASCII digits, an optional sign, point and exponent.
@@ -262,14 +263,18 @@ def from_json(text: str | bytes, params: Mapping[str, Param] | None = None) -> t
     return str(body.get("name") or ""), values, problems
 
 
-def validate_name(name: str) -> str:
+def validate_name(name: str, *, stored: bool = False) -> str:
     """A new scenario name as stored (NFC, spaces collapsed); ScenarioNameError.code says why a name cannot be used.
 
     Refused: control, format and separator characters (NUL, BEL, tab, U+202E, zero-width spaces…), whose
     error names the character and its position, so a name cannot hide text or pose as another.
+    `stored=True` checks a name read back from the store under the rules names were saved under before
+    that refusal, so a scenario saved then stays readable (and can be deleted).
     """
-    text = normalize_text(name)
-    found = refused_character(text)
+    if stored:
+        return _checked_name(" ".join(str(name).split()))
+    text = textsafe.normalize_text(name)
+    found = textsafe.refused_character(text)
     if found:
         raise ScenarioNameError(
             "bad_char",
@@ -292,17 +297,6 @@ def _checked_name(cleaned: str) -> str:
     if cleaned.lower() == BASELINE_NAME:
         raise ScenarioNameError("reserved", f"{BASELINE_NAME!r} is the report's baseline and cannot be overwritten")
     return cleaned
-
-
-def is_stored_name(name: object) -> bool:
-    """Whether a name read from the store is usable: the rules names were saved under before `validate_name`
-    refused control and format characters, so a scenario saved then stays readable (and can be deleted)."""
-    if not isinstance(name, str) or name != " ".join(name.split()):
-        return False
-    try:
-        return _checked_name(name) == name
-    except ScenarioNameError:
-        return False
 
 
 MAX_NAME_CHARS = 60

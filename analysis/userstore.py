@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analysis import paths
-from analysis.scenario import BASELINE_NAME, all_params, is_stored_name, parse_values, validate_name
+from analysis.scenario import BASELINE_NAME, all_params, parse_values, validate_name
 from analysis.textsafe import redact_paths
 
 SCENARIOS_FILE = "scenarios.json"
@@ -105,8 +105,11 @@ def scenario_problems(body: object) -> list[str]:
     problems = []
     for name, entry in body["scenarios"].items():
         shown = name[:40]
-        # The rules a name was saved under: one saved before control characters were refused stays readable.
-        if not is_stored_name(name):
+        try:
+            valid = validate_name(name, stored=True) == name
+        except ValueError:
+            valid = False
+        if not valid:
             problems.append(f"the name {shown!r} cannot be a scenario name")
         elif not isinstance(entry, dict) or not isinstance(entry.get("values"), dict):
             problems.append(f"scenario {shown!r} has no values")
