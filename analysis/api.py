@@ -215,6 +215,11 @@ class Api:
         return Response(response.status, headers, response.body)
 
     def _route(self, path: str, pairs: list[tuple[str, str]], lang: str, headers: Mapping[str, str]) -> Response:
+        # A saved scenario's name is everything after scenarios/, slashes included: its link percent-encodes a
+        # "/" (%2F), which arrives decoded, so "Q3/Q4" is found rather than read as two path segments.
+        scenario_name = path.removeprefix(f"{API_PREFIX}/scenarios/") if path.startswith(f"{API_PREFIX}/scenarios/") else ""
+        if scenario_name:
+            return self._scenario(scenario_name, pairs, lang, headers)
         rest = path.removeprefix(API_PREFIX).strip("/")
         parts = rest.split("/") if rest else []
         if not parts:
@@ -521,7 +526,8 @@ class Api:
         store = ScenarioStore()
         try:
             listing = [
-                {"name": n, "saved_at": store.saved_at(n), "url": f"{API_PREFIX}/scenarios/{quote(n)}"} for n in store.names()
+                {"name": n, "saved_at": store.saved_at(n), "url": f"{API_PREFIX}/scenarios/{quote(n, safe='')}"}
+                for n in store.names()
             ]
         except StoreError:
             raise ApiError(503, "store_unreadable", t("api.error.store_unreadable", lang)) from None

@@ -49,7 +49,7 @@ from analysis.format import is_blank
 from analysis.i18n import t
 from analysis.scenario import Param
 from analysis.schema import TABLES_BY_NAME, Column, Table
-from analysis.textsafe import escape_markdown, redact_paths
+from analysis.textsafe import escape_markdown, normalize_text, redact_paths, refused_character, without_refused_characters
 from analysis.userstore import StoreError, atomic_write_bytes, locked, remove_temp_files
 
 # About a hundred times datasets/figures.csv: anything bigger is not a set of figures. Megabytes of
@@ -133,6 +133,7 @@ def check_import(con: duckdb.DuckDBPyConnection, payload: bytes, file_name: str)
     table = read_csv_text(IMPORT_TABLE, text, problems) if text is not None else None
     skipped = 0
     if table is not None:
+        _normalize_text_cells(table, problems)
         filled = [(line, raw) for line, raw in table.rows if not _unfilled(raw)]
         skipped = len(table.rows) - len(filled)
         table = replace(table, rows=filled)
@@ -150,6 +151,23 @@ def check_import(con: duckdb.DuckDBPyConnection, payload: bytes, file_name: str)
     problems.sort(key=lambda p: p.line or 0)
     rows = tuple(_public_row(r) for r in table.typed) if table is not None and not problems else ()
     return ImportCheck(file_name, digest, rows, tuple(problems), skipped)
+
+
+def _normalize_text_cells(table: LoadedTable, problems: list[Problem]) -> None:
+    """Every cell in NFC; a cell holding a control, format or separator character (NUL, U+202E, U+200B, U+FEFF,
+    U+061C, U+2028…) is reported with the character, its line, column and position, and checked on without it,
+    so the same cell is not reported twice."""
+    for line, raw in table.rows:
+        for column, value in raw.items():
+            if column is None or not isinstance(value, str):  # surplus cells: reported as a malformed row
+                continue
+            text = normalize_text(value)
+            found = refused_character(text)
+            if found:
+                reason = f"contains {found.code} ({found.name}) at character {found.position}"
+                problems.append(Problem(table.spec.file_name, line, column, reason))
+                text = without_refused_characters(text)
+            raw[column] = text
 
 
 # A row of the forecasts template comes with its ids filled in; until one of these holds something,
@@ -229,6 +247,7 @@ _REASONS: tuple[tuple[str, str], ...] = (
     (r"missing column\(s\): (?P<columns>.*)", "missing_columns"),
     (r"duplicate column\(s\): (?P<columns>.*)", "duplicate_columns"),
     (r"contains a control or text-direction character", "control_chars"),
+    (r"contains (?P<char>U\+[0-9A-F]{4,6}) \((?P<char_name>[A-Z0-9 -]+)\) at character (?P<position>\d+)", "refused_char"),
     (r"is (?P<length>[\d,]+) characters long; the limit is (?P<limit>[\d,]+)", "too_long"),
     (r"share (?P<value>\S+) is outside 0–100", "share_range"),
     (r"unexpected column\(s\): (?P<columns>.*)", "extra_columns"),
@@ -301,13 +320,27 @@ class Version:
 
 
 class ImportNameError(ValueError):
-    def __init__(self, code: str, message: str):
+    """`code` picks the translated message (imports.name_<code>); `details` fills it in."""
+
+    def __init__(self, code: str, message: str, **details: object):
         super().__init__(message)
         self.code = code
+        self.details = details
 
 
 def validate_version_name(name: str) -> str:
-    cleaned = " ".join(str(name).split())
+    """A version name as stored (NFC, spaces collapsed); control, format and separator characters are refused."""
+    text = normalize_text(name)
+    found = refused_character(text)
+    if found:
+        raise ImportNameError(
+            "bad_char",
+            f"a version name cannot contain {found.code} ({found.name}), found at character {found.position}",
+            char=found.code,
+            char_name=found.name,
+            position=found.position,
+        )
+    cleaned = " ".join(text.split())
     if not cleaned:
         raise ImportNameError("empty", "a version needs a name")
     if len(cleaned) > MAX_NAME_CHARS:

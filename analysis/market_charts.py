@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import data, later
+from analysis import data, later, textsafe
 from analysis.charts import PALETTE, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
 from analysis.format import display_unit, format_quantity, scaled_text
@@ -267,7 +267,8 @@ def forecast_figure(
                 name=series_label("imported", sid, lang),
                 legendrank=LEGEND_RANK["report"] + 0.5,
                 marker={"symbol": "square", "size": 11, "color": PALETTE["tertiary"], "line": {"color": "white", "width": 1}},
-                customdata=view.imported[["version_name", "source"]],
+                # Both typed by whoever imported the file: drawn as text, never as plotly's HTML.
+                customdata=view.imported[["version_name", "source"]].map(textsafe.escape_plot_text),
                 hovertemplate="%{x}: %{y} (%{customdata[0]}; %{customdata[1]})<extra>%{fullData.name}</extra>",
             )
         )
@@ -403,7 +404,9 @@ def compare_chart(
     for colour, (name, view) in zip(COMPARE_COLOURS, views.items(), strict=False):
         label = scenario_display_name(name, lang)
         path = _scaled(view.scenario, view, lang)
-        fig.add_trace(go.Scatter(x=path.index, y=path, mode="lines", name=label, line={"color": colour, "width": 2.5}))
+        # A saved scenario's name is anyone's text: the legend and hover draw it literally, never as a link.
+        shown = textsafe.escape_plot_text(label)
+        fig.add_trace(go.Scatter(x=path.index, y=path, mode="lines", name=shown, line={"color": colour, "width": 2.5}))
         rows += [(label, int(y), float(v)) for y, v in path.items()]
     stated = first.stated
     fig.add_trace(

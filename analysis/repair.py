@@ -98,7 +98,7 @@ def _repair_scenarios(path: Path, keep_copy, report: RepairReport) -> None:
     kept = {}
     for name, entry in (entries or {}).items() if isinstance(entries, dict) else ():
         try:
-            usable = validate_name(name) == name
+            usable = validate_name(name, stored=True) == name
         except ValueError:
             usable = False
         if usable and isinstance(entry, dict) and isinstance(entry.get("values"), dict):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 
+from analysis import textsafe
 from analysis.i18n import t
 from analysis.textsafe import CONTROL_CHARS, escape_markdown
 
@@ -262,9 +263,33 @@ def from_json(text: str | bytes, params: Mapping[str, Param] | None = None) -> t
     return str(body.get("name") or ""), values, problems
 
 
-def validate_name(name: str) -> str:
-    """A scenario name as stored; ScenarioNameError.code says why a name cannot be used."""
-    cleaned = " ".join(str(name).split())
+def validate_name(name: str, *, stored: bool = False) -> str:
+    """A new scenario name as stored (NFC, spaces collapsed); ScenarioNameError.code says why a name cannot be used.
+
+    Refused: control, format and separator characters (NUL, BEL, tab, U+202E, zero-width spaces…), whose
+    error names the character and its position, so a name cannot hide text or pose as another.
+    `stored=True` checks a name read back from the store under the rules names were saved under before
+    that refusal, so a scenario saved then stays readable (and can be deleted).
+    """
+    if stored:
+        return _checked_name(" ".join(str(name).split()))
+    text = textsafe.normalize_text(name)
+    found = textsafe.refused_character(text)
+    if found:
+        raise ScenarioNameError(
+            "bad_char",
+            f"a scenario name cannot contain {found.code} ({found.name}), found at character {found.position}",
+            char=found.code,
+            char_name=found.name,
+            position=found.position,
+        )
+    cleaned = " ".join(text.split())
+    if cleaned in (".", ".."):  # a path segment a browser or server rewrites: its API URL could never reach it
+        raise ScenarioNameError("dots", "a scenario name cannot be '.' or '..'")
+    return _checked_name(cleaned)
+
+
+def _checked_name(cleaned: str) -> str:
     if not cleaned:
         raise ScenarioNameError("empty", "a scenario name cannot be empty")
     if len(cleaned) > MAX_NAME_CHARS:
@@ -278,9 +303,12 @@ MAX_NAME_CHARS = 60
 
 
 class ScenarioNameError(ValueError):
-    def __init__(self, code: str, message: str):
+    """`code` picks the translated message (scenario.name_<code>); `details` fills it in."""
+
+    def __init__(self, code: str, message: str, **details: object):
         super().__init__(message)
         self.code = code
+        self.details = details
 
 
 def params_for_page(page_id: str, params: Mapping[str, Param] | None = None) -> list[Param]:

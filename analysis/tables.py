@@ -9,6 +9,7 @@ import pandas as pd
 from analysis.data import source_title
 from analysis.format import column_decimals, format_figure, is_blank
 from analysis.i18n import t
+from analysis.textsafe import csv_safe_frame
 
 
 def figure_label(row, lang: str) -> str:
@@ -61,6 +62,15 @@ def figures_display(figures: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("column.figure_id", lang): [r["figure_id"] for r in records],
         }
     )
+
+
+# The columns of figures_display that can hold an importer's text (printed, citation and version, note, id).
+USER_TEXT_COLUMNS = ("column.printed", "column.source", "column.note", "column.figure_id")
+
+
+def guarded_figures_display(figures: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """figures_display for st.dataframe: an imported text cell cannot start a formula in the grid's CSV download."""
+    return csv_safe_frame(figures_display(figures, lang), [t(key, lang) for key in USER_TEXT_COLUMNS])
 
 
 def _source_cell(row, lang: str) -> str:

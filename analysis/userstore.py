@@ -106,7 +106,7 @@ def scenario_problems(body: object) -> list[str]:
     for name, entry in body["scenarios"].items():
         shown = name[:40]
         try:
-            valid = validate_name(name) == name
+            valid = validate_name(name, stored=True) == name
         except ValueError:
             valid = False
         if not valid:

@@ -7,7 +7,7 @@ import streamlit as st
 from analysis import data, explorer, imports
 from analysis.explorer import explore, metric_definitions, parquet_bytes, source_options, year_options
 from analysis.schema import KINDS, ORIGINS
-from analysis.tables import figures_display, figures_export
+from analysis.tables import figures_export, guarded_figures_display
 from ui.choice import relabel
 from ui.frame import connection, frame_load, interactive_section, page_frame
 from ui.widgets import csv_bytes
@@ -86,7 +86,7 @@ def explorer_section() -> None:
     if shown.empty:
         st.info(frame.t("figures.none"))
     else:
-        st.dataframe(figures_display(shown, frame.lang), hide_index=True, width="stretch")
+        st.dataframe(guarded_figures_display(shown, frame.lang), hide_index=True, width="stretch")
 
     export = figures_export(shown)
     csv_col, parquet_col, all_col = st.columns(3)

@@ -7,8 +7,8 @@ import streamlit as st
 
 from analysis import imports
 from analysis.scorecard import import_diff
+from analysis.textsafe import csv_safe_frame, redact_paths
 from analysis.textsafe import escape_markdown as md
-from analysis.textsafe import redact_paths
 from analysis.userstore import StoreError
 from ui.frame import connection, page_frame
 from ui.uploader import uploader_text_css
@@ -28,6 +28,7 @@ def preview(payload: bytes, file_name: str, lang: str, datasets_hash: str, db_pa
 frame = page_frame("imports")
 st.title(frame.t("page.imports.title"))
 st.caption(frame.t("imports.intro", limit=imports.MAX_IMPORT_MB))
+st.caption(frame.t("imports.shared_notice"))  # until there is sign-in, one store serves every visitor
 store = imports.ImportStore()
 
 left, right, layer_col = st.columns([1, 1, 1], vertical_alignment="bottom")
@@ -90,7 +91,7 @@ if uploaded is not None:
                 try:
                     version = store.apply(check, name)
                 except imports.ImportNameError as exc:
-                    st.error(frame.t(f"imports.name_{exc.code}"))
+                    st.error(frame.t(f"imports.name_{exc.code}", **exc.details))
                 except (StoreError, OSError) as exc:
                     st.error(frame.t("imports.store_failed", detail=md(redact_paths(exc))))
                 else:
@@ -107,7 +108,8 @@ except StoreError:  # the page frame says why, once
 if not versions:
     st.caption(frame.t("imports.versions_unavailable" if versions is None else "imports.no_versions"))
 else:
-    st.dataframe(imports.versions_display(versions, frame.lang), hide_index=True, width="stretch")
+    # Names and file names are anyone's text; the grid's own CSV download writes the cells it is given.
+    st.dataframe(csv_safe_frame(imports.versions_display(versions, frame.lang)), hide_index=True, width="stretch")
     labels = {v.version_id: f"{v.version_id} · {v.name}" for v in reversed(versions)}
     pick_col, button_col = st.columns([2, 1], vertical_alignment="bottom")
     picked = pick_col.selectbox(frame.t("imports.pick"), options=list(labels), format_func=labels.get, key="imports.pick")

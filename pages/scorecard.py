@@ -9,6 +9,7 @@ from analysis.charts import plotly_config
 from analysis.scorecard import scorecard_display
 from analysis.scorecard_chart import error_chart, error_chart_data
 from analysis.tables import figures_display
+from analysis.textsafe import csv_safe_frame
 from ui.frame import frame_chart, frame_load, page_frame
 from ui.widgets import csv_bytes, show_spec
 
@@ -42,7 +43,9 @@ else:
     first = [frame.t(f"scorecard.{c}") for c in ("figure", "forecast", "actual", "error", "error_percent")]
     table = table[first + [c for c in table.columns if c not in first]]
     pinned = {frame.t("scorecard.figure"): st.column_config.TextColumn(pinned=True)}
-    st.dataframe(table, hide_index=True, width="stretch", column_config=pinned)
+    # The actual's citation and version are the importer's text: guarded for the grid's CSV download.
+    shown = csv_safe_frame(table, [frame.t("scorecard.actual_source")])
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=pinned)
     if not error_chart_data(card, frame.lang).empty:
         st.plotly_chart(
             error_chart(card, frame.lang, source_line=frame.t("scorecard.chart_source")),

@@ -342,8 +342,8 @@ def test_the_forecast_template_with_two_rows_filled_names_the_missing_printed_co
         ({"value": "1_000"}, "value", "not_number"),
         ({"value": "inf"}, "value", "not_number"),
         ({"figure_id": "x" * 100_000}, "figure_id", "too_long"),
-        ({"note": "a\u202eb"}, "note", "control_chars"),
-        ({"printed": "a\x00b"}, "printed", "control_chars"),
+        ({"note": "a\u202eb"}, "note", "refused_char"),  # names U+202E and where it is
+        ({"printed": "a\x00b"}, "printed", "refused_char"),
         ({"note": "n" * 2_001}, "note", "too_long"),
     ],
 )

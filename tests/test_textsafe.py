@@ -58,3 +58,39 @@ def test_server_paths_are_cut_to_file_names():
     message = "cannot read /srv/atlas/var/userdata/imports/versions.json: [Errno 13] Permission denied"
     assert redact_paths(message) == "cannot read versions.json: [Errno 13] Permission denied"
     assert redact_paths("see http://example.com/a/b") == "see http://example.com/a/b"
+
+
+def test_a_guard_limited_to_some_columns_leaves_the_others_as_written():
+    frame = pd.DataFrame({"source": ["@SUM(A1)", "IDC"], "change": ["+3.2%", "-1.0%"]})
+    safe = csv_safe_frame(frame, ["source"])
+    assert list(safe["source"]) == ["'@SUM(A1)", "IDC"]
+    assert list(safe["change"]) == ["+3.2%", "-1.0%"]
+
+
+def test_the_figures_grid_guards_the_columns_an_importer_writes():
+    from analysis.i18n import t
+    from analysis.tables import guarded_figures_display
+
+    row = {
+        "metric_en": "AI server market",
+        "entity_en": "Global",
+        "segment": None,
+        "period": "2024",
+        "value": 1.0,
+        "value_low": None,
+        "value_high": None,
+        "qualifier": "none",
+        "unit": "usd_100m",
+        "format_en": "{v}",
+        "en_scale": 1.0,
+        "printed": "-cmd|' /C calc'!A0",
+        "kind": "reported",
+        "producer_en": '=HYPERLINK("http://x")',
+        "origin": "imported",
+        "version_name": "v",
+        "note": "@SUM(A1)",
+        "figure_id": "+x",
+    }
+    shown = guarded_figures_display(pd.DataFrame([row]), "en").iloc[0]
+    for key in ("column.printed", "column.source", "column.note", "column.figure_id"):
+        assert shown[t(key, "en")].startswith("'"), key

@@ -10,7 +10,7 @@ from analysis.format import display_unit, format_number
 from analysis.market import SERIES, SETTING_NAMES, settings
 from analysis.market_charts import MAX_COMPARED, scenario_display_name
 from analysis.tables import AlignedTable, aligned_table
-from analysis.textsafe import escape_markdown, redact_paths
+from analysis.textsafe import csv_safe_cell, escape_markdown, redact_paths
 from analysis.userstore import ScenarioStore, StoreError
 from ui import scenario as scenario_state
 from ui.choice import relabel
@@ -123,4 +123,16 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
         st.markdown(f"**{escape_markdown(spec.takeaway)}**")
     show_spec(frame, spec)
     table = frame_load(frame, market_charts.compare_table, series_id=series_id, scenarios=scenarios, lang=frame.lang)
-    st.dataframe(table, hide_index=True, width="stretch", key=f"table-compare-{series_id}")
+    # One column per saved scenario, headed by its name: anyone's text, so the grid's CSV download gets it guarded.
+    st.dataframe(_guarded_headers(table), hide_index=True, width="stretch", key=f"table-compare-{series_id}")
+
+
+def _guarded_headers(table: pd.DataFrame) -> pd.DataFrame:
+    """Column names that cannot start a formula, still distinct ("=x" guarded is "'=x", which may be taken)."""
+    names: list[str] = []
+    for column in table.columns:
+        name = str(csv_safe_cell(column))
+        while name in names:
+            name += "\u00a0"  # a no-break space: looks the same, keeps the columns apart
+        names.append(name)
+    return table.set_axis(names, axis="columns")

@@ -36,7 +36,9 @@ def routes(api=None) -> list[Route]:
 
     def endpoint(request: Request) -> Response:
         try:
-            answer = the_api().handle(request.method, request.url.path, request.query_params.multi_items(), request.headers)
+            # The decoded path as the server received it: request.url.path would escape a "?" or "#" again.
+            path = request.scope["path"]
+            answer = the_api().handle(request.method, path, request.query_params.multi_items(), request.headers)
         except Exception:  # a bug, not a bad request: logged here, and the client gets JSON without a traceback
             _LOG.exception("API request failed: %s %s", request.method, request.url)
             body = {"error": {"status": 500, "code": "internal", "message": "internal error; the server log has the details"}}

@@ -9,6 +9,7 @@ import streamlit as st
 
 from analysis.industry import company_count_text
 from analysis.sitemap import PAGES_BY_ID
+from analysis.textsafe import escape_markdown
 from ui.choice import relabel
 from ui.frame import Frame
 
@@ -38,7 +39,9 @@ def url_choice(frame: Frame, key: str, options: dict[str, str], *, label: str, h
     relabel(key, frame.lang, values)
     raw = st.query_params.get(key)
     if raw is not None and raw not in options:
-        st.warning(frame.t("industry.bad_url_choice", label=label, value=raw[:40]), icon=":material/link_off:")
+        # The value is whatever the link carried: echoed as text, never as Markdown (an image the browser would fetch).
+        shown = escape_markdown(raw[:40])
+        st.warning(frame.t("industry.bad_url_choice", label=label, value=shown), icon=":material/link_off:")
         del st.query_params[key]
         raw = None
     from_url = default if raw is None else raw

@@ -8,6 +8,7 @@ must live outside widget keys to follow the user from page to page.
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import streamlit as st
@@ -25,6 +26,7 @@ SESSION_PROBLEMS = "scenario.url_problems"
 SESSION_STATUS_SLOT = "scenario.status_slot"  # (that line's st.empty, its language), for fragments to rewrite
 SESSION_MISSING = "scenario.url_missing"  # a saved-scenario name the link carried that is not saved here
 SESSION_PENDING = "scenario.pending_overwrite"  # a name the user is asked about before it is overwritten
+SESSION_PENDING_DELETE = "scenario.pending_delete"  # a saved scenario the user is asked about before it is deleted
 SESSION_NOTICE = "scenario.notice"  # a confirmation to show after the rerun that follows a save
 SESSION_SCALES = "scenario.widget_scales"  # parameter → factor its slider shows the stored value at
 NAME_PARAM = "scenario"  # the URL parameter naming the open saved scenario
@@ -239,6 +241,8 @@ def scenario_manager(lang: str) -> None:
     if notice:
         st.toast(notice, icon=":material/check_circle:")
     with st.expander(t("scenario.manage", lang), icon=":material/folder_open:"):
+        # Until there is sign-in, one store serves every visitor: say so where scenarios are saved and deleted.
+        st.caption(t("scenario.shared_notice", lang))
         try:
             names = store.names()
         except StoreError as exc:
@@ -262,7 +266,8 @@ def scenario_manager(lang: str) -> None:
             disabled=chosen == sc.BASELINE_NAME,
             width="stretch",
         ):
-            _delete(store, chosen, lang)
+            st.session_state[SESSION_PENDING_DELETE] = chosen  # deleted only once the user confirms below
+        _confirm_delete(store, lang)
         with st.form("scenario.save_form", border=False):
             new_name = st.text_input(t("scenario.name_label", lang), key="scenario.new_name", max_chars=sc.MAX_NAME_CHARS)
             if st.form_submit_button(t("scenario.save", lang), icon=":material/save:"):
@@ -296,7 +301,45 @@ def _delete(store: ScenarioStore, name: str, lang: str) -> None:
     if current_name() == name:
         st.session_state[SESSION_NAME] = ""
         sync_url()
-    st.toast(t("scenario.deleted", lang, name=escape_markdown(name)))
+    # Rerun so the list above (already drawn) no longer offers it; the toast is shown after the rerun.
+    st.session_state[SESSION_NOTICE] = t("scenario.deleted", lang, name=escape_markdown(name))
+    st.rerun()
+
+
+def _confirm_delete(store: ScenarioStore, lang: str) -> None:
+    """A saved scenario is deleted, for everyone, only when the user says so; the question says when it was saved."""
+    pending = st.session_state.get(SESSION_PENDING_DELETE)
+    if not pending:
+        return
+    try:
+        saved_at = store.saved_at(pending)
+    except StoreError:
+        saved_at = ""
+    shown = saved_time_text(saved_at)
+    ask = (
+        t("scenario.delete_ask", lang, name=escape_markdown(pending), saved_at=shown)
+        if shown
+        else t("scenario.delete_ask_undated", lang, name=escape_markdown(pending))
+    )
+    st.warning(ask, icon=":material/delete:")
+    left, right = st.columns(2)
+    if left.button(t("scenario.delete_confirm", lang), key="scenario.delete_confirm_btn", type="primary", width="stretch"):
+        st.session_state.pop(SESSION_PENDING_DELETE, None)
+        _delete(store, pending, lang)
+    if right.button(t("scenario.delete_keep", lang), key="scenario.delete_keep_btn", width="stretch"):
+        st.session_state.pop(SESSION_PENDING_DELETE, None)
+        st.rerun()
+
+
+def saved_time_text(saved_at: str) -> str:
+    """'2026-12-07 04:30 UTC' for a stored ISO time; '' when the file recorded none (saved before it did) or garbage."""
+    try:
+        moment = datetime.fromisoformat(saved_at)
+    except (TypeError, ValueError):
+        return ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _confirm_overwrite(store: ScenarioStore, lang: str) -> None:
@@ -322,7 +365,7 @@ def _save(store: ScenarioStore, name: str, lang: str, *, existing: list[str] = (
             return
         stored = store.save(cleaned, values())
     except sc.ScenarioNameError as exc:
-        st.error(t(f"scenario.name_{exc.code}", lang))
+        st.error(t(f"scenario.name_{exc.code}", lang, **exc.details))
         return
     except ValueError as exc:
         st.error(t("scenario.save_invalid", lang, detail=_detail(exc)))
