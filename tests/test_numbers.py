@@ -1,0 +1,119 @@
+"""analysis.numbers: the one number reader behind URL values, saved scenarios, imports, the API and the CLI."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from analysis.forecast import GrowthScenario
+from analysis.numbers import MAX_NUMBER_CHARS, NumberError, parse_number
+from analysis.scenario import all_params, parse_values
+
+
+@pytest.mark.parametrize(
+    ("text", "whole", "expected"),
+    [
+        ("12", False, 12.0),
+        ("-3.5", False, -3.5),
+        ("+.5", False, 0.5),
+        ("1e3", False, 1000.0),
+        ("2.5E-3", False, 0.0025),
+        ("0", False, 0.0),
+        ("0.000", False, 0.0),
+        ("0e-400", False, 0.0),  # zero written with a large exponent is still zero, not an underflow
+        ("2025", True, 2025),
+        ("2025.0", True, 2025),
+        ("1e3", True, 1000),
+        ("12345678901234567", True, 12345678901234567),  # exact, where float() would round it
+    ],
+)
+def test_ascii_numbers_are_read(text, whole, expected):
+    value = parse_number(text, whole=whole)
+    assert value == expected
+    assert type(value) is (int if whole else float)
+
+
+@pytest.mark.parametrize("text", ["-0", "-0.0", "-0e5", "-.0"])
+def test_negative_zero_reads_as_zero(text):
+    value = parse_number(text)
+    assert value == 0 and math.copysign(1, value) == 1  # +0.0: numpy's uniform(0, -0.0) raises "high - low < 0"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("  12 ", "not_number"),
+        ("12 ", "not_number"),
+        ("\t12", "not_number"),
+        ("１０００", "not_number"),  # full-width digits
+        ("٢٠٢٣", "not_number"),  # Arabic-Indic digits
+        ("²", "not_number"),  # a superscript: str.isdigit() says yes
+        ("1_000", "not_number"),
+        ("inf", "not_number"),
+        ("nan", "not_number"),
+        ("Infinity", "not_number"),
+        ("", "not_number"),
+        ("1,000", "not_number"),
+        ("0x10", "not_number"),
+        ("1e400", "not_finite"),
+        ("-1e400", "not_finite"),
+        ("1e-400", "underflow"),
+        ("-5e-324000", "underflow"),
+        ("9" * 5000, "too_long"),
+        ("1" + "0" * MAX_NUMBER_CHARS, "too_long"),
+    ],
+)
+def test_lenient_numbers_are_refused(text, code):
+    with pytest.raises(NumberError) as caught:
+        parse_number(text)
+    assert caught.value.code == code
+
+
+def test_whole_numbers_refuse_fractions():
+    with pytest.raises(NumberError) as caught:
+        parse_number("2025.5", whole=True)
+    assert caught.value.code == "not_whole"
+
+
+@pytest.mark.parametrize(("text", "code", "limit"), [("299", "below", 300), ("2401", "above", 2400)])
+def test_ranges_are_checked_with_the_bound_crossed(text, code, limit):
+    with pytest.raises(NumberError) as caught:
+        parse_number(text, whole=True, min_value=300, max_value=2400)
+    assert (caught.value.code, caught.value.limit) == (code, limit)
+    assert parse_number("300", whole=True, min_value=300, max_value=2400) == 300
+
+
+def test_non_text_is_not_a_number():
+    with pytest.raises(NumberError):
+        parse_number(12)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- scenario values (URL and saved)
+
+
+@pytest.mark.parametrize("given", ["-0", -0.0])
+def test_scenario_reads_negative_zero_as_zero(given):
+    values, problems = parse_values({"mkt_cagr": given, "mkt_spread": given})
+    assert problems == []
+    assert math.copysign(1, values["mkt_cagr"]) == 1 and math.copysign(1, values["mkt_spread"]) == 1
+
+
+@pytest.mark.parametrize("given", ["  12 ", "１２", "1_2", "1e-400", "9" * 5000])
+def test_scenario_refuses_lenient_url_numbers(given):
+    values, problems = parse_values({"mkt_cagr": given})
+    assert [p.name for p in problems] == ["mkt_cagr"]
+    assert values["mkt_cagr"] == all_params()["mkt_cagr"].default
+
+
+def test_growth_scenario_with_negative_zero_spread_draws_the_line():
+    """The model itself survives a -0.0 that reached it some other way (the root of the issue's traceback)."""
+    fan = GrowthScenario(2025, 317.9, -0.0, spread_pp=-0.0).simulate(2030, paths=10)
+    assert (fan.paths == 317.9).all()
+
+
+def test_growth_scenario_with_zero_spread_collapses_onto_the_scenario_line():
+    scenario = GrowthScenario(2025, 100.0, 10.0, spread_pp=0.0)
+    fan = scenario.simulate(2027, paths=5)
+    # 100 × 1.1 × 1.1 by hand
+    assert fan.paths[:, -1] == pytest.approx([121.0] * 5)
