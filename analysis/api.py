@@ -38,7 +38,7 @@ from analysis.compute_view import error_message as compute_error_message
 from analysis.db import ensure_database, query, shared_connection
 from analysis.explorer import explore, parquet_bytes, table_names
 from analysis.i18n import DEFAULT_LANG, LANGS, t
-from analysis.scenario import BASELINE_NAME, Param, all_params, to_query
+from analysis.scenario import BASELINE_NAME, Param, StoredScenarioInvalid, all_params, to_query
 from analysis.schema import KINDS, ORIGINS
 from analysis.sitemap import API_PREFIX
 from analysis.tables import figures_export
@@ -425,6 +425,8 @@ class Api:
                 values = store.load(name)
             except StoreError:
                 raise ApiError(503, "store_unreadable", t("api.error.store_unreadable", lang)) from None
+            except StoredScenarioInvalid as exc:
+                raise _stored_invalid(exc, "scenario", self._params, lang) from None
         for key, raw in pairs:  # a repeated parameter: the last one wins, as on the page
             param = self._params.get(key)
             if param is None:
@@ -540,6 +542,8 @@ class Api:
             values, saved_at = store.load(name), store.saved_at(name)
         except StoreError:
             raise ApiError(503, "store_unreadable", t("api.error.store_unreadable", lang)) from None
+        except StoredScenarioInvalid as exc:
+            raise _stored_invalid(exc, "name", self._params, lang) from None
         changed = {n: v for n, v in values.items() if v != self._params[n].default}
         body = {
             "format": "compute-atlas-scenario",
@@ -665,6 +669,18 @@ def _bounded(pairs, name: str, default: float, bounds: tuple[float, float], lang
             allowed={"min": low, "max": high},
         )
     return int(value) if whole else value
+
+
+def _stored_invalid(exc: StoredScenarioInvalid, param: str, params: Mapping[str, Param], lang: str) -> ApiError:
+    """A saved scenario whose values today's checks refuse: a 422 naming them, never a chart drawn from it."""
+    refused = ", ".join(p.name for p in exc.problems)
+    return ApiError(
+        422,
+        "stored_scenario_invalid",
+        t("api.error.stored_scenario_invalid", lang, value=exc.name, params=refused),
+        param=param,
+        allowed={p.name: _allowed(params[p.name]) for p in exc.problems},
+    )
 
 
 def _image_size(pairs, fmt: str, lang: str) -> tuple:
