@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from import_rows import csv_bytes, row
 
+from analysis import imports
 from analysis.forecast import GrowthScenario
+from analysis.imports import check_import, describe_problem, reason_code
 from analysis.numbers import MAX_NUMBER_CHARS, NumberError, parse_number
 from analysis.scenario import all_params, parse_values
 
@@ -117,3 +120,46 @@ def test_growth_scenario_with_zero_spread_collapses_onto_the_scenario_line():
     fan = scenario.simulate(2027, paths=5)
     # 100 × 1.1 × 1.1 by hand
     assert fan.paths[:, -1] == pytest.approx([121.0] * 5)
+
+
+# ---------------------------------------------------------------- import cells and the import size limit
+
+
+@pytest.mark.parametrize(
+    ("changes", "column", "code"),
+    [
+        ({"value": "  12 "}, "value", "not_number"),  # read as 12 before
+        ({"value": "12 "}, "value", "not_number"),
+        ({"value": "1e-400"}, "value", "underflow"),  # read as 0 before
+        ({"value": "9" * 5000}, "value", "not_number"),
+        ({"period": "٢٠٢٣"}, "period", "bad_period"),  # Arabic-Indic digits: charted as 2023 before
+        ({"period": "２０２３"}, "period", "bad_period"),  # full-width digits
+        ({"period": "２０２２-２０２６"}, "period", "bad_period"),
+    ],
+)
+def test_import_cells_refuse_lenient_numbers_and_periods(db_con, changes, column, code):
+    check = check_import(db_con, csv_bytes([row(**changes)]), "x.csv")
+    assert (check.problems[0].column, reason_code(check.problems[0].reason)[0]) == (column, code)
+    for lang in ("en", "zh"):
+        assert "imports.reason" not in describe_problem(check.problems[0], lang)  # a translated message
+
+
+def test_import_cells_still_take_plain_numbers(db_con):
+    check = check_import(db_con, csv_bytes([row(value="-0", value_low="", value_high="")]), "x.csv")
+    assert check.ok, [str(p) for p in check.problems]
+    assert math.copysign(1, check.rows[0]["value"]) == 1
+
+
+def test_the_import_limit_is_one_number_of_bytes_in_the_uploaders_unit():
+    """Streamlit's uploader counts a MB as 10**6 bytes in the browser; the check, the CLI and the README say the
+    same 2 MB. Before, the check allowed 2 MiB, so a file the uploader refused was accepted by the CLI."""
+    assert imports.MAX_IMPORT_BYTES == imports.MAX_IMPORT_MB * 1_000_000
+
+
+def test_a_file_one_byte_over_the_limit_is_refused_and_says_so(db_con):
+    payload = csv_bytes([row()])
+    at_limit = payload + b"\n" * (imports.MAX_IMPORT_BYTES - len(payload))
+    assert "too_large" not in [reason_code(p.reason)[0] for p in check_import(db_con, at_limit, "x.csv").problems]
+    over = check_import(db_con, at_limit + b"\n", "x.csv")
+    assert [reason_code(p.reason)[0] for p in over.problems] == ["too_large"]
+    assert "2.01 MB" in describe_problem(over.problems[0], "en")  # rounded up: never "2.00 MB; the limit is 2 MB"
