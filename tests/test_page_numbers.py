@@ -80,6 +80,30 @@ def test_every_slider_at_its_edge_draws_the_page(page_id, edge):
     assert not at.warning, _warnings(at)  # every edge value is a valid one
 
 
+EDGE_PAGES = ("home", "workload", "cycle", "compute", "compute_audit", "scorecard")
+
+
+@pytest.mark.parametrize("page_id", EDGE_PAGES)
+@pytest.mark.parametrize("edge", ["min_value", "max_value"])
+def test_every_numeric_parameter_at_its_edge_leaves_other_pages_without_a_traceback(page_id, edge):
+    """Every numeric parameter of the app at once at its minimum (or maximum): a page may say that a combination
+    does not compute, but never raises. Parameters of one page can be read by another (cycle reads workload)."""
+    from analysis.scenario import all_params
+    from analysis.sitemap import PAGES
+
+    file = next(p.file for p in PAGES if p.page_id == page_id)
+    numeric = [p for p in all_params().values() if p.kind in ("float", "int")]
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"] = "en"
+    for p in numeric:
+        at.query_params[p.name] = p.to_text(getattr(p, edge))
+    if file != "app.py":
+        at.switch_page(file)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("Traceback" in e.value for e in at.error)
+
+
 @pytest.mark.parametrize("given", ["１２", "  12 ", "1_2", "1e-400", "9" * 5000])
 def test_lenient_link_numbers_are_refused_with_a_warning(given):
     at = open_page("market", mkt_cagr=given)
