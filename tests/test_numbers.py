@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -163,3 +164,22 @@ def test_a_file_one_byte_over_the_limit_is_refused_and_says_so(db_con):
     over = check_import(db_con, at_limit + b"\n", "x.csv")
     assert [reason_code(p.reason)[0] for p in over.problems] == ["too_large"]
     assert "2.01 MB" in describe_problem(over.problems[0], "en")  # rounded up: never "2.00 MB; the limit is 2 MB"
+
+
+def test_a_saved_scenario_is_validated_again_when_loaded(tmp_path):
+    from analysis.scenario import StoredScenarioInvalid
+    from analysis.userstore import STORE_FORMAT, ScenarioStore
+
+    scenarios = {
+        "Bull": {"values": {"mkt_cagr": 500.0, "mkt_horizon": 2031}, "saved_at": ""},
+        "Flat": {"values": {"mkt_cagr": -0.0, "mkt_spread": -0.0}, "saved_at": ""},
+    }
+    body = {"format": STORE_FORMAT, "version": 1, "scenarios": scenarios}
+    (tmp_path / "scenarios.json").write_text(json.dumps(body), encoding="utf-8")
+    store = ScenarioStore(tmp_path)
+    with pytest.raises(StoredScenarioInvalid) as refused:
+        store.load("Bull")
+    assert [(p.name, p.given) for p in refused.value.problems] == [("mkt_cagr", "500.0")]
+    assert "above the maximum 80" in str(refused.value)
+    flat = store.load("Flat")  # saved with -0 before the parser read it as 0
+    assert math.copysign(1, flat["mkt_cagr"]) == 1 and math.copysign(1, flat["mkt_spread"]) == 1

@@ -136,3 +136,13 @@ def test_a_link_to_a_stored_scenario_out_of_range_is_reported_not_opened(userdat
     assert at.session_state["scenario.values"]["mkt_cagr"] == 19.0
     assert at.session_state["scenario.name"] != "Bull"
     assert "scenario" not in at.query_params
+
+
+def test_opening_a_stored_scenario_out_of_range_from_the_sidebar_reports_it(userdata):
+    write_store(userdata, {"Bull": BAD_STORED})
+    at = open_page("market")
+    at.selectbox(key="scenario.pick").set_value("Bull")
+    at.button(key="scenario.open_btn").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert t("scenario.stored_invalid", "en", name="Bull") in _warnings(at)
+    assert at.session_state["scenario.values"]["mkt_cagr"] == 19.0
