@@ -120,7 +120,9 @@ def _served_app(api: Api) -> Starlette:
     return Starlette(routes=routes(api), middleware=[*user_middleware, Middleware(PathSecurityMiddleware)])
 
 
-@pytest.mark.parametrize("path", ["/api/v1/charts/%00.csv", "/api/v1/charts/..%2Ftables%2Ffigures.csv", "/api/v1/%00"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/charts/%00.csv", "/api/v1/charts/..%2Ftables%2Ffigures.csv", "/api/v1/%00", "/%2Fapi/v1/charts"]
+)
 def test_a_path_streamlit_refuses_gets_the_apis_json_400(env, path):
     client = AsgiClient(_served_app(Api()))
     response = client.get(path, params={"lang": "zh"})

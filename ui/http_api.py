@@ -28,8 +28,8 @@ _LOG = logging.getLogger(__name__)
 class ApiPathGuard:
     """Middleware: an `/api/v1/…` address Streamlit's own path check refuses gets the API's JSON 400.
 
-    Streamlit's PathSecurityMiddleware answers a null character or a `..` segment (`%00`, `..%2F`) with a
-    plain-text "Bad Request". It runs after the app's own middleware, so this one, placed first in app.py,
+    Streamlit's PathSecurityMiddleware answers a null character, a `..` segment or a leading `//` (`%00`,
+    `..%2F`, `/%2Fapi/v1/…`) with a plain-text "Bad Request". It runs after the app's own middleware, so this one, placed first in app.py,
     refuses the same addresses under the API's prefix with a JSON error in the client's language; any
     other address passes through to Streamlit's check unchanged.
     """
@@ -39,7 +39,9 @@ class ApiPathGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if (path == API_PREFIX or path.startswith(f"{API_PREFIX}/")) and is_unsafe_path_pattern(path.lstrip("/")):
+        rooted = "/" + path.lstrip("/")  # "/%2Fapi/v1/…" arrives as "//api/v1/…", which Streamlit refuses as a UNC path
+        under_api = rooted == API_PREFIX or rooted.startswith(f"{API_PREFIX}/")
+        if under_api and (path.startswith("//") or is_unsafe_path_pattern(path.lstrip("/"))):
             await _bad_path(scope)(scope, receive, send)
             return
         await self.app(scope, receive, send)
