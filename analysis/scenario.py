@@ -83,6 +83,8 @@ class Param:
         if self.kind == "int" and isinstance(value, float) and math.isfinite(value) and value.is_integer():
             value = int(value)
         if self.kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+            if not _finite(value):  # float() of an int beyond float's range raises OverflowError
+                raise ValueError("is not a finite number")
             value = float(value)
         problem = self.check(value)
         if problem:
@@ -243,8 +245,19 @@ def parse_values(
         try:
             values[name] = param.parse(given)
         except ValueError as exc:
-            problems.append(ValueProblem(name, CONTROL_CHARS.sub(" ", str(given))[:40], str(exc), param.default))
+            problems.append(ValueProblem(name, CONTROL_CHARS.sub(" ", _given_text(given))[:40], str(exc), param.default))
     return values, problems
+
+
+def _given_text(given: object) -> str:
+    """A refused value as a message quotes it. An integer too long to quote (str() raises ValueError beyond 4,300
+    digits, and a message has 40 characters) is shown as its sign and an ellipsis: never as digits it does not have."""
+    if isinstance(given, int) and not isinstance(given, bool) and given.bit_length() > MAX_QUOTED_INT_BITS:
+        return "-…" if given < 0 else "…"
+    return str(given)
+
+
+MAX_QUOTED_INT_BITS = 128  # about 39 digits: a longer integer would be cut at 40 characters anyway
 
 
 def to_query(values: Mapping[str, object], params: Mapping[str, Param] | None = None) -> dict[str, str]:

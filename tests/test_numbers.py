@@ -183,3 +183,16 @@ def test_a_saved_scenario_is_validated_again_when_loaded(tmp_path):
     assert "above the maximum 80" in str(refused.value)
     flat = store.load("Flat")  # saved with -0 before the parser read it as 0
     assert math.copysign(1, flat["mkt_cagr"]) == 1 and math.copysign(1, flat["mkt_spread"]) == 1
+
+
+@pytest.mark.parametrize("given", [10**5000, -(10**6000), 10**400], ids=["5001-digits", "minus-6001-digits", "401-digits"])
+def test_a_json_integer_beyond_floats_range_is_refused_not_raised(given):
+    """A saved or uploaded scenario may hold any JSON integer: float() of a huge one raised OverflowError, and
+    str() of one with more than 4,300 digits raises ValueError inside the report of the problem."""
+    values, problems = parse_values({"mkt_cagr": given, "mkt_horizon": given})
+    assert [(p.name, p.reason) for p in problems] == [
+        ("mkt_cagr", "is not a finite number"),
+        ("mkt_horizon", "is not a finite number"),
+    ]
+    assert values["mkt_cagr"] == all_params()["mkt_cagr"].default
+    assert all(set(p.given) <= set("-…") for p in problems)  # no digits the value does not have
