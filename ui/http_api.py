@@ -29,9 +29,9 @@ class ApiPathGuard:
     """Middleware: an `/api/v1/…` address Streamlit's own path check refuses gets the API's JSON 400.
 
     Streamlit's PathSecurityMiddleware answers a null character, a `..` segment or a leading `//` (`%00`,
-    `..%2F`, `/%2Fapi/v1/…`) with a plain-text "Bad Request". It runs after the app's own middleware, so this one, placed first in app.py,
-    refuses the same addresses under the API's prefix with a JSON error in the client's language; any
-    other address passes through to Streamlit's check unchanged.
+    `..%2F`, `/%2Fapi/v1/…`) with a plain-text "Bad Request". It runs after the app's own middleware, so
+    this one, placed first in app.py, refuses the same addresses under the API's prefix with a JSON error
+    in the client's language; any other address passes through to Streamlit's check unchanged.
     """
 
     def __init__(self, app: ASGIApp) -> None:
