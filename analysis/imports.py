@@ -53,10 +53,9 @@ from analysis.schema import TABLES_BY_NAME, Column, Table
 from analysis.textsafe import escape_markdown, redact_paths
 from analysis.userstore import StoreError, atomic_write_bytes, locked, remove_temp_files
 
-# About a hundred times datasets/figures.csv: anything bigger is not a set of figures. Megabytes of
-# 1024 × 1024 bytes, as Streamlit's uploader counts them; the uploader refuses bigger files itself.
-# One limit in one unit for the uploader, the CLI, this check and the README: a MB is 10**6 bytes, as Streamlit's
-# uploader counts it in the browser (1,024**2 only on Windows, where a file over this limit is still refused here).
+# About a hundred times datasets/figures.csv: anything bigger is not a set of figures. One limit in one unit for
+# the uploader, the CLI, this check and the README: a MB is 10**6 bytes, as Streamlit's uploader counts it in the
+# browser (1024**2 only on Windows, and on its server, where a file over this limit is still refused here).
 BYTES_PER_MB = 1_000_000
 MAX_IMPORT_MB = 2
 MAX_IMPORT_BYTES = MAX_IMPORT_MB * BYTES_PER_MB
