@@ -64,7 +64,7 @@ else:
 
     from starlette.middleware import Middleware
 
-    from ui.http_api import routes
+    from ui.http_api import ApiPathGuard, routes
     from ui.unknown_page import UnknownPageRedirect
 
     @asynccontextmanager
@@ -76,4 +76,6 @@ else:
         warmup.start()
         yield
 
-    app = st.App("app.py", routes=routes(), middleware=[Middleware(UnknownPageRedirect)], lifespan=lifespan)
+    app = st.App(
+        "app.py", routes=routes(), middleware=[Middleware(ApiPathGuard), Middleware(UnknownPageRedirect)], lifespan=lifespan
+    )

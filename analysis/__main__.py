@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         action_parser.add_argument("version", help="version id, e.g. v0001")
     sql_parser = commands.add_parser("sql", help="run one read-only query in the SQL console's sandbox; print CSV")
     sql_parser.add_argument("query", help="one SQL statement")
-    sql_parser.add_argument("--timeout", type=float, default=None, help="seconds before the query is stopped")
+    sql_parser.add_argument("--timeout", type=_timeout_seconds, default=None, help="seconds before the query is stopped")
     commands.add_parser("repair-store", help="repair damaged user data (saved scenarios, import versions); keeps a backup")
     add_export_command(commands)  # briefing export: analysis/briefing_cli.py
     args = parser.parse_args(argv)
@@ -58,6 +58,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command != "repair-store":
         _remove_stale_temp_files()
     return handler(args)
+
+
+def _timeout_seconds(text: str) -> float:
+    """`--timeout`: read by analysis.numbers (ASCII digits, finite), above 0 and at most the console's maximum;
+    anything else is a usage error (exit 2), as argparse gives for any option it cannot read."""
+    from analysis.numbers import NumberError, parse_number
+    from analysis.sqlconsole import MAX_TIMEOUT_SECONDS
+
+    try:
+        seconds = parse_number(text, max_value=MAX_TIMEOUT_SECONDS)
+    except NumberError:
+        seconds = 0.0
+    if seconds <= 0:
+        limit = t("sql.error.bad_timeout", "en", max_seconds=f"{MAX_TIMEOUT_SECONDS:g}")
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not accepted. {limit}")
+    return seconds
 
 
 def _remove_stale_temp_files() -> None:

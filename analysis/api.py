@@ -38,13 +38,15 @@ from analysis.compute_view import error_message as compute_error_message
 from analysis.db import ensure_database, query, shared_connection
 from analysis.explorer import explore, parquet_bytes, table_names
 from analysis.i18n import DEFAULT_LANG, LANGS, t
-from analysis.scenario import BASELINE_NAME, Param, all_params, to_query
+from analysis.numbers import NumberError, parse_number
+from analysis.scenario import BASELINE_NAME, Param, StoredScenarioInvalid, all_params, to_query
 from analysis.schema import KINDS, ORIGINS
 from analysis.sitemap import API_PREFIX
 from analysis.tables import figures_export
 from analysis.textsafe import csv_safe_frame
 from analysis.userstore import ScenarioStore, StoreError
 
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 ALLOW_ORIGIN_ENV = "ATLAS_API_ALLOW_ORIGIN"  # one origin (or *) that browsers may call the API from; unset: none
 STATUS_CHECK_SECONDS = 30  # as the app's frame: how soon an edit to datasets/ reaches the API
 CHART_FORMATS = ("csv", "json", "svg", "png")
@@ -58,6 +60,7 @@ PNG_DEFAULT_SCALE = 2
 IMAGE_WIDTH_PX = (300, 2400)
 IMAGE_HEIGHT_PX = (200, 1600)
 PNG_SCALE = (0.5, 3.0)
+YEAR_RANGE = (1000, 9999)  # a `year` filter is a four-digit year
 IMAGE_CACHE_ENTRIES = 64
 SPEC_CACHE_ENTRIES = 128
 
@@ -192,12 +195,14 @@ class Api:
         lang = _requested_lang(pairs, headers)
         try:
             if method == "OPTIONS":
-                return self._finish(Response(204, {"Allow": "GET, HEAD, OPTIONS"}))
+                return self._finish(Response(204, {"Allow": ALLOWED_METHODS}))
             if method not in ("GET", "HEAD"):
                 raise ApiError(405, "method_not_allowed", t("api.error.method", lang, method=method), allowed=["GET", "HEAD"])
             response = self._route(path, pairs, lang, headers)
         except ApiError as exc:
             response = Response(exc.status, {"Content-Type": MEDIA_TYPES["json"]}, json_bytes(exc.body()))
+            if exc.status == 405:  # RFC 9110: a 405 names the methods the resource supports
+                response.headers["Allow"] = ALLOWED_METHODS
         if method == "HEAD":  # the headers of the GET, its length included, without the body
             response = Response(response.status, {**response.headers, "Content-Length": str(len(response.body))}, b"")
         return self._finish(response)
@@ -290,9 +295,14 @@ class Api:
             "X-Atlas-Content-Hash": db.content_hash,
             "X-Atlas-Built-At": db.built_at,
         }
-        if _etag_matches(request_headers.get("if-none-match", ""), etag):
+        condition = request_headers.get("if-none-match", "")
+        # "*" matches any current representation, so the request must first be one that has one: the body is
+        # made (and a request it refuses, e.g. a 422, refused) before a 304 is given for "*".
+        if _etag_matches(condition, etag) and not _any_tag(condition):
             return Response(304, headers)
         body, media_type = make()
+        if _any_tag(condition):
+            return Response(304, headers)
         headers["Content-Type"] = media_type
         if filename:
             headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
@@ -430,6 +440,8 @@ class Api:
                 values = store.load(name)
             except StoreError:
                 raise ApiError(503, "store_unreadable", t("api.error.store_unreadable", lang)) from None
+            except StoredScenarioInvalid as exc:
+                raise _stored_invalid(exc, "scenario", self._params, lang) from None
         for key, raw in pairs:  # a repeated parameter: the last one wins, as on the page
             param = self._params.get(key)
             if param is None:
@@ -455,9 +467,8 @@ class Api:
         _check_choices("layer", [layer], imports.LAYERS, lang)
         _check_choices("kind", filters["kind"], KINDS, lang)
         _check_choices("origin", filters["origin"], (*ORIGINS, imports.IMPORTED_ORIGIN), lang)
-        bad_years = [y for y in filters["year"] if not y.isdigit()]
-        if bad_years:
-            raise ApiError(400, "bad_value", t("api.error.bad_year", lang, value=bad_years[0][:20]), param="year", allowed="YYYY")
+        years = sorted({_year(y, lang) for y in filters["year"]})
+        filters["year"] = [str(y) for y in years]  # 2025 and 2025.0 are one request, with one cache entry and ETag
         key = ["figures", fmt, lang, layer, {k: sorted(v) for k, v in filters.items()}]
 
         def make():
@@ -471,7 +482,7 @@ class Api:
                 kinds=filters["kind"],
                 origins=filters["origin"],
                 source_ids=filters["source"],
-                years=[int(y) for y in filters["year"]],
+                years=years,
                 search=" ".join(filters["q"]),
             )
             export = figures_export(shown)
@@ -546,6 +557,8 @@ class Api:
             values, saved_at = store.load(name), store.saved_at(name)
         except StoreError:
             raise ApiError(503, "store_unreadable", t("api.error.store_unreadable", lang)) from None
+        except StoredScenarioInvalid as exc:
+            raise _stored_invalid(exc, "name", self._params, lang) from None
         changed = {n: v for n, v in values.items() if v != self._params[n].default}
         body = {
             "format": "compute-atlas-scenario",
@@ -655,12 +668,11 @@ def _bounded(pairs, name: str, default: float, bounds: tuple[float, float], lang
         return default
     raw = given[-1]
     low, high = bounds
-    try:
-        value = float(raw)
-        ok = low <= value <= high and (not whole or value.is_integer())
-    except ValueError:
-        ok = False
-    if not ok:
+    try:  # ASCII digits only: float() would also take "１０００", "1_000" and " 1000 "
+        value = parse_number(raw, whole=whole, min_value=low, max_value=high)
+    except NumberError:
+        value = None
+    if value is None:
         key = "api.allowed_int" if whole else "api.allowed_number"
         allowed_text = t(key, lang, low=f"{low:g}", high=f"{high:g}", unit="")
         raise ApiError(
@@ -670,7 +682,27 @@ def _bounded(pairs, name: str, default: float, bounds: tuple[float, float], lang
             param=name,
             allowed={"min": low, "max": high},
         )
-    return int(value) if whole else value
+    return value
+
+
+def _year(text: str, lang: str) -> int:
+    """A `year` filter: four ASCII digits' worth (analysis.numbers), so "²" or a 5,000-digit year is a 400, not a 500."""
+    try:
+        return parse_number(text, whole=True, min_value=YEAR_RANGE[0], max_value=YEAR_RANGE[1])
+    except NumberError:
+        raise ApiError(400, "bad_value", t("api.error.bad_year", lang, value=text[:20]), param="year", allowed="YYYY") from None
+
+
+def _stored_invalid(exc: StoredScenarioInvalid, param: str, params: Mapping[str, Param], lang: str) -> ApiError:
+    """A saved scenario whose values today's checks refuse: a 422 naming them, never a chart drawn from it."""
+    refused = ", ".join(p.name for p in exc.problems)
+    return ApiError(
+        422,
+        "stored_scenario_invalid",
+        t("api.error.stored_scenario_invalid", lang, value=exc.name, params=refused),
+        param=param,
+        allowed={p.name: _allowed(params[p.name]) for p in exc.problems},
+    )
 
 
 def _image_size(pairs, fmt: str, lang: str) -> tuple:
@@ -680,6 +712,10 @@ def _image_size(pairs, fmt: str, lang: str) -> tuple:
     height = _bounded(pairs, "height", SVG_HEIGHT_PX, IMAGE_HEIGHT_PX, lang, whole=True)
     scale = _bounded(pairs, "scale", PNG_DEFAULT_SCALE, PNG_SCALE, lang, whole=False) if fmt == "png" else 1
     return (width, height, scale)
+
+
+def _any_tag(header: str) -> bool:
+    return "*" in (tag.strip() for tag in header.split(","))
 
 
 def _etag_matches(header: str, etag: str) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from analysis.i18n import DEFAULT_LANG, LANGS
-from analysis.scenario import BASELINE_NAME
+from analysis.scenario import BASELINE_NAME, StoredScenarioInvalid
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
@@ -80,6 +80,8 @@ def run_export(args: argparse.Namespace) -> int:
     except KeyError:
         return _fail(f"no saved scenario {args.scenario!r}; saved scenarios: {', '.join(store.names())}")
     except StoreError as exc:
+        return _fail(str(exc))
+    except StoredScenarioInvalid as exc:  # saved before today's checks: reported, not exported
         return _fail(str(exc))
     slugs = None if args.charts is None else [s.strip() for s in args.charts.split(",") if s.strip()]
     try:

@@ -16,6 +16,7 @@ import duckdb
 
 from analysis import paths
 from analysis.buildstamp import datasets_hash, write_stamp
+from analysis.numbers import NumberError, parse_number
 from analysis.schema import (
     SPLIT_TOLERANCE_PERCENT,
     SPLIT_TOTAL_PERCENT,
@@ -26,8 +27,9 @@ from analysis.schema import (
     Table,
 )
 
-PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$|^(\d{4})-(\d{4})$")
-DATE_PATTERN = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+# ASCII digits only: without re.ASCII, \d also matches "٢٠٢٣" and "２０２３", which int() then reads as 2023.
+PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$|^(\d{4})-(\d{4})$", re.ASCII)
+DATE_PATTERN = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$", re.ASCII)
 URL_PATTERN = re.compile(r"^https?://\S+$")
 TRUE_WORDS = {"true": True, "false": False}
 # A cell a spreadsheet would evaluate (=, +, -, @ in front of something that is not a number): CSV injection.
@@ -143,12 +145,23 @@ def parse_cell(column: Column, raw: str | None) -> tuple[object, str | None]:
         if text.lower() not in TRUE_WORDS:
             return None, f"not true/false: {text!r}"
         return TRUE_WORDS[text.lower()], None
-    if not (FLOAT_TEXT if column.type == "float" else INT_TEXT).fullmatch(text):
-        kind = "a number" if column.type == "float" else "an integer"
+    return _number_cell(column, raw, text)
+
+
+def _number_cell(column: Column, raw: str, text: str) -> tuple[object, str | None]:
+    """A float or int cell, read by analysis.numbers: "  12 " (spaces around), "1e-400" (a non-zero literal read
+    as 0), "１２" and "1_2" are refused, as they are in a link, the API and the CLI; "-0" reads as 0."""
+    kind = "a number" if column.type == "float" else "an integer"
+    if raw != text or (column.type == "int" and not INT_TEXT.fullmatch(text)):
         return None, f"not {kind}: {text[:40]!r}"
-    number = float(text) if column.type == "float" else int(text)
-    if isinstance(number, float) and not math.isfinite(number):
-        return None, f"not a finite number: {text!r}"
+    try:
+        number = parse_number(text, whole=column.type == "int")
+    except NumberError as exc:
+        if exc.code == "not_finite":
+            return None, f"not a finite number: {text[:40]!r}"
+        if exc.code == "underflow":
+            return None, f"too close to zero to be told from zero: {text[:40]!r}"
+        return None, f"not {kind}: {text[:40]!r}"
     if column.min_value is not None and number < column.min_value:
         return None, f"{number} is below the minimum {column.min_value}"
     if column.max_value is not None and number > column.max_value:

@@ -178,8 +178,13 @@ class GrowthScenario:
             raise ValueError(f"paths must be a positive whole number, got {paths!r}")
         steps = horizon - self.base_year
         rng = np.random.default_rng(seed)
-        low, high = self.cagr_percent - self.spread_pp, self.cagr_percent + self.spread_pp
-        growth = rng.uniform(low, high, size=(paths, steps)) if steps else np.empty((paths, 0))
+        # abs(): a spread of -0.0 passes the check above, but makes high (cagr + -0.0) fall below low for numpy,
+        # whose uniform() then refuses the bounds. With no spread every path is the scenario line: nothing to draw.
+        spread = abs(self.spread_pp)
+        if spread:
+            growth = rng.uniform(self.cagr_percent - spread, self.cagr_percent + spread, size=(paths, steps))
+        else:
+            growth = np.full((paths, steps), self.cagr_percent + 0.0)
         factors = np.cumprod(1 + growth / PERCENT, axis=1)
         values = self.base_value * np.hstack([np.ones((paths, 1)), factors])
         return Fan(tuple(range(self.base_year, horizon + 1)), values)

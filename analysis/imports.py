@@ -26,6 +26,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -52,10 +53,12 @@ from analysis.schema import TABLES_BY_NAME, Column, Table
 from analysis.textsafe import escape_markdown, normalize_text, redact_paths, refused_character, without_refused_characters
 from analysis.userstore import StoreError, atomic_write_bytes, locked, remove_temp_files
 
-# About a hundred times datasets/figures.csv: anything bigger is not a set of figures. Megabytes of
-# 1024 × 1024 bytes, as Streamlit's uploader counts them; the uploader refuses bigger files itself.
+# About a hundred times datasets/figures.csv: anything bigger is not a set of figures. One limit in one unit for
+# the uploader, the CLI, this check and the README: a MB is 10**6 bytes, as Streamlit's uploader counts it in the
+# browser (1024**2 only on Windows, and on its server, where a file over this limit is still refused here).
+BYTES_PER_MB = 1_000_000
 MAX_IMPORT_MB = 2
-MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1024 * 1024
+MAX_IMPORT_BYTES = MAX_IMPORT_MB * BYTES_PER_MB
 MAX_NAME_CHARS = 60
 STORE_FORMAT = "compute-atlas-imports"
 IMPORTED_ORIGIN = "imported"
@@ -210,7 +213,9 @@ def _decode(payload: bytes, file_name: str, problems: list[Problem]) -> str | No
 
 
 def _too_large(file_name: str, size: int) -> Problem:
-    return Problem(file_name, None, None, f"the file is {size / 2**20:.1f} MB; the limit is {MAX_IMPORT_MB} MB")
+    # Rounded up to 0.01 MB, so a file just over the limit never reads as at it ("2.00 MB; the limit is 2 MB").
+    shown = math.ceil(size * 100 / BYTES_PER_MB) / 100
+    return Problem(file_name, None, None, f"the file is {shown:.2f} MB; the limit is {MAX_IMPORT_MB} MB")
 
 
 def _reference_tables(con: duckdb.DuckDBPyConnection) -> dict[str, LoadedTable]:
@@ -258,6 +263,7 @@ _REASONS: tuple[tuple[str, str], ...] = (
     (r"unknown value (?P<value>.*) \(allowed: (?P<allowed>.*)\)", "choice"),
     (r"not a number: (?P<value>.*)", "not_number"),
     (r"not a finite number: (?P<value>.*)", "not_finite"),
+    (r"too close to zero to be told from zero: (?P<value>.*)", "underflow"),
     (r"duplicate key (?P<value>.*) \(first on line (?P<first>\d+)\)", "duplicate"),
     (r"figure_id (?P<value>.*) is already a figure of the report.*", "in_report"),
     (r"unknown (?P<what>metric|entity|unit) (?P<value>.*)", "unknown_reference"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -18,11 +17,10 @@ from importlib import import_module
 
 from analysis import textsafe
 from analysis.i18n import t
+from analysis.numbers import normalise, parse_number
 from analysis.textsafe import CONTROL_CHARS, escape_markdown
 
 BASELINE_NAME = "baseline"
-# A number as a URL or a CLI option carries it: ASCII digits, an optional sign, point and exponent.
-NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 SCENARIO_FORMAT_VERSION = 1
 
 
@@ -72,21 +70,22 @@ class Param:
         """Turn a URL string or JSON value into this parameter's type; ValueError says why not."""
         value = raw
         if isinstance(raw, str):
-            text = raw.strip()
-            if self.kind == "bool":
-                lowered = text.lower()
+            if self.kind in ("float", "int"):  # ASCII digits only, bounded, finite; "-0" reads as 0
+                value = parse_number(raw)
+            elif self.kind == "bool":
+                lowered = raw.strip().lower()
                 if lowered not in ("1", "0", "true", "false"):
                     raise ValueError("is not true/false")
                 value = lowered in ("1", "true")
-            elif self.kind in ("float", "int"):
-                if not NUMBER_TEXT.fullmatch(text):  # float() also takes "inf", "1_000" and non-ASCII digits
-                    raise ValueError("is not a number")
-                value = float(text)
             else:
-                value = text
+                value = raw.strip()
+        elif isinstance(value, float):
+            value = normalise(value)  # a -0.0 saved before it was read as 0, or in a hand-written file
         if self.kind == "int" and isinstance(value, float) and math.isfinite(value) and value.is_integer():
             value = int(value)
         if self.kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+            if not _finite(value):  # float() of an int beyond float's range raises OverflowError
+                raise ValueError("is not a finite number")
             value = float(value)
         problem = self.check(value)
         if problem:
@@ -139,6 +138,34 @@ class ValueProblem:
             reason=reason_text(param, self.reason, lang),
             default=escape_markdown(display_value(param, self.default, lang)),
         )
+
+    def stored_text(self, lang: str, params: Mapping[str, Param] | None = None) -> str:
+        """As `text`, for a saved scenario that is refused as a whole (no default is put in its place)."""
+        param = (all_params() if params is None else params)[self.name]
+        return t(
+            "scenario.stored_value",
+            lang,
+            label=t(param.label_key, lang) if param.label_key else self.name,
+            name=self.name,
+            given=escape_markdown(self.given),
+            reason=reason_text(param, self.reason, lang),
+        )
+
+
+class StoredScenarioInvalid(ValueError):
+    """A saved scenario holding a value today's checks refuse (saved before a check existed, or edited by hand).
+
+    It is reported, never run: a page, the API or `analysis export` that meets one says which values are
+    wrong and leaves the scenario out, so one bad record cannot break a section for every visitor."""
+
+    def __init__(self, name: str, problems: list[ValueProblem]):
+        listed = "; ".join(f"{p.name}={p.given!r} {p.reason}" for p in problems)
+        super().__init__(f"the saved scenario {name!r} holds values that are no longer accepted: {listed}")
+        self.name, self.problems = name, problems
+
+    def markdown(self, lang: str) -> str:
+        """A translated Markdown list, one line per refused value."""
+        return "\n".join(f"- {p.stored_text(lang)}" for p in self.problems)
 
 
 def display_value(param: Param, value: object, lang: str) -> str:
@@ -219,8 +246,19 @@ def parse_values(
         try:
             values[name] = param.parse(given)
         except ValueError as exc:
-            problems.append(ValueProblem(name, CONTROL_CHARS.sub(" ", str(given))[:40], str(exc), param.default))
+            problems.append(ValueProblem(name, CONTROL_CHARS.sub(" ", _given_text(given))[:40], str(exc), param.default))
     return values, problems
+
+
+def _given_text(given: object) -> str:
+    """A refused value as a message quotes it. An integer too long to quote (str() raises ValueError beyond 4,300
+    digits, and a message has 40 characters) is shown as its sign and an ellipsis: never as digits it does not have."""
+    if isinstance(given, int) and not isinstance(given, bool) and given.bit_length() > MAX_QUOTED_INT_BITS:
+        return "-…" if given < 0 else "…"
+    return str(given)
+
+
+MAX_QUOTED_INT_BITS = 128  # about 39 digits: a longer integer would be cut at 40 characters anyway
 
 
 def to_query(values: Mapping[str, object], params: Mapping[str, Param] | None = None) -> dict[str, str]:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analysis import paths
-from analysis.scenario import BASELINE_NAME, all_params, parse_values, validate_name
+from analysis.scenario import BASELINE_NAME, StoredScenarioInvalid, all_params, parse_values, validate_name
 from analysis.textsafe import redact_paths
 
 SCENARIOS_FILE = "scenarios.json"
@@ -145,13 +145,17 @@ class ScenarioStore:
         return [BASELINE_NAME, *sorted(self._read())]
 
     def load(self, name: str) -> dict[str, object]:
-        """Values of a saved scenario over today's defaults (parameters added since are at default)."""
+        """Values of a saved scenario over today's defaults (parameters added since are at default).
+
+        KeyError when there is no such scenario; StoredScenarioInvalid when a saved value is refused today."""
         if name == BASELINE_NAME:
             return parse_values({})[0]
         stored = self._read().get(name)
         if stored is None:
             raise KeyError(name)
-        values, _problems = parse_values(stored.get("values", {}))
+        values, problems = parse_values(stored.get("values", {}))
+        if problems:  # validated again on every load: a value saved before a check existed is reported, not run
+            raise StoredScenarioInvalid(name, problems)
         return values
 
     def save(self, name: str, values: Mapping[str, object]) -> str:

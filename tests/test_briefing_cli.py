@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -135,3 +136,28 @@ def test_the_command_line_runs_as_a_module(env):
         timeout=120,
     )
     assert bad.returncode == 2 and "no saved scenario 'nope'" in bad.stderr
+
+
+def test_export_of_a_stored_scenario_with_refused_values_exits_2_with_a_message(env):
+    """A scenario saved before today's checks (here a CAGR above the slider's 80%) is reported, not exported."""
+    store_file = env / "userdata" / "scenarios.json"
+    store_file.parent.mkdir(parents=True, exist_ok=True)
+    body = {
+        "format": "compute-atlas-scenarios",
+        "version": 1,
+        "scenarios": {"Bull": {"values": {"mkt_cagr": 500.0}, "saved_at": "2026-11-01T00:00:00+00:00"}},
+    }
+    store_file.write_text(json.dumps(body), encoding="utf-8")
+    out = env / "bull.pptx"
+    environment = {**os.environ, "ATLAS_USER_DATA_DIR": str(env / "userdata")}
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "export", "--scenario", "Bull", "--out", str(out), "--images", "never"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Bull" in result.stderr and "mkt_cagr" in result.stderr and "above the maximum 80" in result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()

@@ -103,11 +103,26 @@ def test_a_junk_import_prints_the_first_problems_and_a_count(tmp_path, capsys):
     assert "more problem(s)" in err and len(err) < 10_000
 
 
-@pytest.mark.parametrize("timeout", ["inf", "-Infinity", "nan", "0", "1e9"])
+@pytest.mark.parametrize("timeout", ["inf", "-Infinity", "nan", "0", "-0", "1e9", "１", "1_0", " 1", "1e-400", "9" * 5000])
 def test_sql_refuses_a_timeout_that_is_not_a_finite_positive_number(capsys, timeout):
-    assert main(["sql", "SELECT 1", f"--timeout={timeout}"]) == 1
+    """A usage error (exit 2, as argparse gives), read by analysis.numbers: `--timeout １` ran with 1 s before."""
+    with pytest.raises(SystemExit) as exited:
+        main(["sql", "SELECT 1", f"--timeout={timeout}"])
+    assert exited.value.code == 2
     err = capsys.readouterr().err
     assert "The time limit must be a number of seconds above 0" in err and "Traceback" not in err
+
+
+def test_sql_timeout_usage_error_from_the_real_entry_point():
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "sql", "SELECT 1", "--timeout", "１"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert "--timeout" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_sql_error_while_streaming_is_a_message_not_a_traceback(capsys):

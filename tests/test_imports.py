@@ -117,7 +117,7 @@ def test_a_50_mb_file_is_refused_before_it_is_read(db_con, store_dir, tmp_path, 
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} was read"))
     check = imports.check_import_file(db_con, big)
     assert [reason_code(p.reason)[0] for p in check.problems] == ["too_large"]
-    assert "50.0 MB" in describe_problem(check.problems[0], "en")
+    assert "52.43 MB" in describe_problem(check.problems[0], "en")  # 50 MiB and a row, in MB of 10**6 bytes
     assert not store_dir.exists()
 
 

@@ -9,6 +9,7 @@ from analysis import market, market_charts
 from analysis.format import display_unit, format_number
 from analysis.market import SERIES, SETTING_NAMES, settings
 from analysis.market_charts import MAX_COMPARED, scenario_display_name
+from analysis.scenario import StoredScenarioInvalid
 from analysis.tables import AlignedTable, aligned_table
 from analysis.textsafe import csv_safe_cell, escape_markdown, redact_paths
 from analysis.userstore import ScenarioStore, StoreError
@@ -112,6 +113,8 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
             st.warning(
                 frame.t("market.compare.load_failed", name=escape_markdown(name), detail=escape_markdown(redact_paths(exc)))
             )
+        except StoredScenarioInvalid as exc:  # reported and left out, so it cannot break the section for everyone
+            st.warning(f"{frame.t('market.compare.stored_invalid', name=escape_markdown(name))}\n\n{exc.markdown(frame.lang)}")
     if not scenarios:
         st.info(frame.t("market.compare.none"))
         return

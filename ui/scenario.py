@@ -25,6 +25,7 @@ SESSION_NAME = "scenario.name"
 SESSION_PROBLEMS = "scenario.url_problems"
 SESSION_STATUS_SLOT = "scenario.status_slot"  # (that line's st.empty, its language), for fragments to rewrite
 SESSION_MISSING = "scenario.url_missing"  # a saved-scenario name the link carried that is not saved here
+SESSION_REFUSED = "scenario.stored_refused"  # a saved scenario the link named whose values are refused today
 SESSION_PENDING = "scenario.pending_overwrite"  # a name the user is asked about before it is overwritten
 SESSION_PENDING_DELETE = "scenario.pending_delete"  # a saved scenario the user is asked about before it is deleted
 SESSION_NOTICE = "scenario.notice"  # a confirmation to show after the rerun that follows a save
@@ -52,6 +53,9 @@ def init_from_url() -> None:
             stored = _store().load(linked)
         except (KeyError, StoreError):
             st.session_state[SESSION_MISSING] = linked
+            del st.query_params[NAME_PARAM]
+        except sc.StoredScenarioInvalid as exc:  # reported, not run: the link's own values are shown
+            st.session_state[SESSION_REFUSED] = exc
             del st.query_params[NAME_PARAM]
         else:
             # The link's own values win over the saved ones: a shared link shows what its sender saw.
@@ -155,6 +159,9 @@ def show_url_problems(lang: str) -> None:
     missing = st.session_state.pop(SESSION_MISSING, None)
     if missing:
         st.warning(t("scenario.link_missing", lang, name=escape_markdown(missing)), icon=":material/link_off:")
+    refused = st.session_state.pop(SESSION_REFUSED, None)
+    if refused is not None:
+        _refused_warning(refused, lang)
     problems = st.session_state.get(SESSION_PROBLEMS) or []
     if not problems:
         return
@@ -289,7 +296,16 @@ def _open(store: ScenarioStore, name: str, lang: str) -> None:
     except (KeyError, StoreError) as exc:
         st.error(t("scenario.open_failed", lang, name=escape_markdown(name), detail=_detail(exc)))
         return
+    except sc.StoredScenarioInvalid as exc:
+        _refused_warning(exc, lang)
+        return
     st.rerun()
+
+
+def _refused_warning(exc: sc.StoredScenarioInvalid, lang: str) -> None:
+    """A saved scenario that is not opened, and each of its values that today's checks refuse."""
+    heading = t("scenario.stored_invalid", lang, name=escape_markdown(exc.name))
+    st.warning(f"{heading}\n\n{exc.markdown(lang)}", icon=":material/block:")
 
 
 def _delete(store: ScenarioStore, name: str, lang: str) -> None:
