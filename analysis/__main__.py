@@ -213,6 +213,7 @@ def _sql(args: argparse.Namespace) -> int:
         "mb": sqlconsole.MAX_RESULT_MB,
         "memory": f"{sqlconsole.CHILD_MEMORY_MB:,}",
         "max_seconds": f"{sqlconsole.MAX_TIMEOUT_SECONDS:g}",
+        "total_mb": sqlconsole.RESULT_BUDGET_MB,
     }
     try:
         result = sqlconsole.run_sql(args.query, db_path=db_path, timeout_s=timeout)
