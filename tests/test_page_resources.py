@@ -56,3 +56,38 @@ def test_a_query_replaced_gives_its_bytes_back_and_sessions_share_the_budget(bud
     assert "shared by everyone using this server" in texts(third.error)
     assert f"{sqlconsole.RESULT_BUDGET_MB} MB" in texts(third.error)
     assert budget.used_bytes <= budget.total_bytes
+
+
+# ---------------------------------------------------------------- the briefing page's scenario upload
+
+
+def upload(at: AppTest, name: str, payload: bytes, mime: str = "application/json") -> AppTest:
+    return at.file_uploader(key="briefing.loader").set_value((name, payload, mime)).run()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_deeply_nested_upload_is_a_message_and_changes_nothing(lang):
+    from analysis import briefing
+    from analysis.i18n import t
+
+    depth = 100_000
+    payload = b'{"format": "compute-atlas-scenario", "values": ' + b"[" * depth + b"]" * depth + b"}"
+    at = upload(open_app_page("pages/briefing.py", lang, timeout=TIMEOUT, mkt_cagr="40"), "deep.json", payload)
+    assert not at.exception
+    expected = t("briefing.file_error.too_deep", lang, file="deep\\.json", **briefing.FILE_ERROR_LIMITS)
+    assert [e.value for e in at.error] == [expected]
+    assert at.session_state["scenario.values"]["mkt_cagr"] == 40.0
+
+
+def test_a_huge_integer_or_a_name_of_100000_characters_never_reaches_the_url():
+    from analysis import scenario as sc
+
+    at = open_app_page("pages/briefing.py", timeout=TIMEOUT)
+    before = dict(at.session_state["scenario.values"])
+    huge = b'{"format": "compute-atlas-scenario", "name": "x", "values": {"t_growth": 1' + b"0" * 5000 + b"}}"
+    at = upload(at, "huge.json", huge)
+    assert not at.exception and "more than 30 digits" in texts(at.error)
+    at = upload(at, "long.json", sc.to_json("x" * 100_000, {**sc.defaults(), "mkt_cagr": 40.0}).encode())
+    assert not at.exception and "100,000 characters" in texts(at.error).replace("\\", "")
+    assert at.session_state["scenario.values"] == before
+    assert all(len(str(value)) < 1_000 for value in at.query_params.values())
