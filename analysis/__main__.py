@@ -222,7 +222,8 @@ def _sql(args: argparse.Namespace) -> int:
         print(f"{message}\n{exc.detail}".rstrip(), file=sys.stderr)
         return 1
     try:
-        sys.stdout.write(result.frame.to_csv(index=False))
+        for chunk in sqlconsole.csv_chunks(result, guard_formulas=False):  # a slice at a time, as the page's CSV
+            sys.stdout.write(chunk)
     except BrokenPipeError:  # `… | head`: the reader has what it wanted
         return 0
     if result.truncated:

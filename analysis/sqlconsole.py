@@ -24,7 +24,6 @@ translated message, detail DuckDB's own words with server paths cut to file name
 
 from __future__ import annotations
 
-import io
 import math
 import multiprocessing
 import os
@@ -34,7 +33,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -355,15 +354,18 @@ def csv_download(result: SqlResult) -> Callable[[], bytes]:
 
 
 def result_csv(result: SqlResult) -> bytes:
-    """The whole result as CSV (utf-8-sig, so Excel opens Chinese text correctly), written a slice of
-    CSV_CHUNK_CELLS cells at a time; nested values as text, formulas guarded."""
-    out = io.StringIO()
+    """The whole result as CSV (utf-8-sig, so Excel opens Chinese text correctly), formulas guarded."""
+    return "".join(csv_chunks(result)).encode("utf-8-sig")
+
+
+def csv_chunks(result: SqlResult, *, guard_formulas: bool = True) -> Iterator[str]:
+    """The result's CSV text, CSV_CHUNK_CELLS cells at a time (header first), nested values as text: pandas
+    never holds more than one slice's objects."""
     step = max(1, CSV_CHUNK_CELLS // max(1, result.table.num_columns))
     start = 0
     while True:
         chunk = _as_text(result.table.slice(start, step))
-        csv_safe_frame(chunk).to_csv(out, index=False, header=start == 0)
+        yield (csv_safe_frame(chunk) if guard_formulas else chunk).to_csv(index=False, header=start == 0)
         start += step
         if start >= result.row_count:
-            break
-    return out.getvalue().encode("utf-8-sig")
+            return
