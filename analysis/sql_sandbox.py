@@ -51,6 +51,7 @@ ERROR_CODES: tuple[tuple[type[Exception], str], ...] = (
     (duckdb.IOException, "database"),
     (duckdb.Error, "other"),
 )
+NO_MATCHING_FUNCTION = "No function matches the given name and argument types"
 # The same, by the text DuckDB puts first (an error raised while a result streams comes as OSError).
 ERROR_PREFIXES: tuple[tuple[str, str], ...] = (
     ("INTERRUPT Error", "timeout"),
@@ -131,6 +132,8 @@ def worker(sender, sql: str, copy: str, max_rows: int, max_bytes: int) -> None:
 def error_code(exc: BaseException) -> str:
     """The message code for a DuckDB (or Arrow) error; errors raised while streaming arrive as OSError
     carrying DuckDB's text ("Invalid Input Error: …", "INTERRUPT Error: …")."""
+    if isinstance(exc, duckdb.BinderException) and NO_MATCHING_FUNCTION in str(exc):
+        return "types"  # repeat('x', 4e9): 4e9 is a DOUBLE, and repeat takes a BIGINT count, at any size
     for cls, code in ERROR_CODES:
         if isinstance(exc, cls):
             return code

@@ -76,11 +76,14 @@ def test_a_failed_query_gives_its_reservation_back(built_db):
 
 
 def test_a_number_written_with_e_is_a_double_whatever_its_size(built_db):
-    """`repeat('x', 4e9)` is a type error, not a size one: 4e0 gets the same; cast to BIGINT, it is the memory limit."""
+    """`repeat('x', 4e9)` is a type error, not a size one: 4e0 gets the same. The message says so and how to
+    cast; cast to BIGINT, the same call meets the memory limit as `repeat('x', 4000000000)` does."""
     for sql in ("SELECT repeat('x', 4e9)", "SELECT repeat('x', 4e0)"):
         with pytest.raises(SqlError) as excinfo:
             run_sql(sql, db_path=built_db)
-        assert excinfo.value.code == "binder" and "repeat(STRING_LITERAL, DOUBLE)" in excinfo.value.detail
+        assert excinfo.value.code == "types" and "repeat(STRING_LITERAL, DOUBLE)" in excinfo.value.detail
+    for lang in LANGS:
+        assert "4e9::BIGINT" in catalog(lang)["sql.error.types"]
     with pytest.raises(SqlError) as excinfo:
         run_sql("SELECT length(repeat('x', 4e9::BIGINT))", db_path=built_db)
     assert excinfo.value.code == "memory"
