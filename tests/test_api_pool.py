@@ -129,3 +129,19 @@ def test_handlers_run_in_the_pools_threads_not_on_the_event_loop(env, monkeypatc
 def test_the_busy_message_is_in_both_languages():
     for lang in LANGS:
         assert "{seconds}" in catalog(lang)["api.error.busy"]
+
+
+def test_a_refusal_is_readable_by_the_allowed_origin(monkeypatch):
+    monkeypatch.setenv(api_module.ALLOW_ORIGIN_ENV, "https://wiki.example.org")
+    assert http_api.ALLOW_ORIGIN_ENV == api_module.ALLOW_ORIGIN_ENV
+    gate = threading.Event()
+    full = BoundedPool(1, 0, "test-full")
+    full.submit(gate.wait, WAIT_S)
+    client = AsgiClient(Starlette(routes=routes(Api(), image_pool=full)))
+    try:
+        refused = client.get("/api/v1/charts/workload-split.svg", headers={"Origin": "https://wiki.example.org"})
+    finally:
+        gate.set()
+    assert refused.status_code == 503 and refused.json()["error"]["code"] == "busy"
+    assert refused.headers["access-control-allow-origin"] == "https://wiki.example.org"
+    assert "Retry-After" in refused.headers["access-control-expose-headers"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import threading
 
 from starlette.requests import Request
@@ -30,6 +31,7 @@ IMAGE_QUEUE = 6  # 50 pictures at scale 3 at once took 968 MB and held a page lo
 DATA_WORKERS = 2  # the machine's cores; CSV/JSON handlers are CPU-bound Python and share the interpreter
 DATA_QUEUE = 16
 RETRY_AFTER_SECONDS = 5
+ALLOW_ORIGIN_ENV = "ATLAS_API_ALLOW_ORIGIN"  # analysis.api's setting, named here so a 503 needs no pandas
 _LOG = logging.getLogger(__name__)
 
 
@@ -61,13 +63,15 @@ def routes(api=None, *, image_pool: BoundedPool | None = None, data_pool: Bounde
         pool = images if request.url.path.endswith(IMAGE_SUFFIXES) else data
         job = pool.submit(answer, request)
         if job is None:
-            return busy(request)
+            # A browser page on the allowed origin must be able to read the 503 too (as analysis.api does).
+            origin = made[0].allow_origin if made[0] is not None else os.environ.get(ALLOW_ORIGIN_ENV) or None
+            return busy(request, origin)
         return await asyncio.wrap_future(job)
 
     return [Route(API_PREFIX, endpoint, methods=METHODS), Route(f"{API_PREFIX}/{{rest:path}}", endpoint, methods=METHODS)]
 
 
-def busy(request: Request) -> Response:
+def busy(request: Request, allow_origin: str | None = None) -> Response:
     """503 with Retry-After and a JSON message in the client's language, as the API's other refusals."""
     given = request.query_params.get("lang")
     accepted = request.headers.get("accept-language", "").lower()
@@ -75,6 +79,11 @@ def busy(request: Request) -> Response:
     message = t("api.error.busy", lang, seconds=RETRY_AFTER_SECONDS)
     body = {"error": {"status": 503, "code": "busy", "message": message}}
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    if allow_origin:
+        headers["Access-Control-Allow-Origin"] = allow_origin
+        headers["Access-Control-Expose-Headers"] = "Retry-After"
+        if allow_origin != "*":
+            headers["Vary"] = "Origin"
     return Response(
         json.dumps(body, ensure_ascii=False), status_code=503, headers=headers, media_type="application/json; charset=utf-8"
     )
