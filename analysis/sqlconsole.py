@@ -17,9 +17,10 @@ server) whose address space is capped at CHILD_MEMORY_MB (RLIMIT_AS), with DuckD
 one thread inside it; the child is killed after `timeout_s`, so a query that runs away, or one enormous
 scalar call such as repeat('x', 4000000000), costs at most that memory for at most that time and gives
 it all back when the child ends. At most `max_rows` rows and `max_bytes` bytes (Arrow) come back, and
-the caller learns whether there were more; and all sessions' results together hold at most
-RESULT_BUDGET_BYTES (`ResultBudget`), each counted until it is dropped. Errors come back as `SqlError(code, detail)`: code for a
-translated message, detail DuckDB's own words with server paths cut to file names.
+the caller learns whether there were more; all sessions' results together hold at most
+RESULT_BUDGET_BYTES (`ResultBudget`), each counted until it is dropped. Errors come back as
+`SqlError(code, detail)`: code for a translated message, detail DuckDB's own words with server paths cut
+to file names.
 """
 
 from __future__ import annotations
@@ -112,7 +113,8 @@ class SqlResult:
 
     @property
     def frame(self) -> pd.DataFrame:
-        """The whole result as pandas, for small results (tests, the CLI's CSV goes through `result_csv`)."""
+        """The whole result as pandas, for small results and tests; the page and the CLI convert a slice at a
+        time (`display_frame`, `csv_chunks`)."""
         return self.table.to_pandas()
 
 
