@@ -91,3 +91,11 @@ def test_a_huge_integer_or_a_name_of_100000_characters_never_reaches_the_url():
     assert not at.exception and "100,000 characters" in texts(at.error).replace("\\", "")
     assert at.session_state["scenario.values"] == before
     assert all(len(str(value)) < 1_000 for value in at.query_params.values())
+
+
+def test_the_sql_page_shows_the_database_file_not_the_servers_folders(isolated):
+    at = run_sql(open_app_page("pages/sql.py", timeout=TIMEOUT), "PRAGMA database_list")
+    assert not at.exception and not at.error
+    shown = at.dataframe[-1].value
+    assert shown["file"].tolist() == ["atlas.duckdb"]
+    assert str(isolated.parent) not in shown.to_csv()
