@@ -229,6 +229,7 @@ def _sql(args: argparse.Namespace) -> int:
         "mb": sqlconsole.MAX_RESULT_MB,
         "memory": f"{sqlconsole.CHILD_MEMORY_MB:,}",
         "max_seconds": f"{sqlconsole.MAX_TIMEOUT_SECONDS:g}",
+        "total_mb": sqlconsole.RESULT_BUDGET_MB,
     }
     try:
         result = sqlconsole.run_sql(args.query, db_path=db_path, timeout_s=timeout)
@@ -237,7 +238,8 @@ def _sql(args: argparse.Namespace) -> int:
         print(f"{message}\n{exc.detail}".rstrip(), file=sys.stderr)
         return 1
     try:
-        sys.stdout.write(result.frame.to_csv(index=False))
+        for chunk in sqlconsole.csv_chunks(result, guard_formulas=False):  # a slice at a time, as the page's CSV
+            sys.stdout.write(chunk)
     except BrokenPipeError:  # `… | head`: the reader has what it wanted
         return 0
     if result.truncated:

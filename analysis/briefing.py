@@ -13,8 +13,8 @@ The app's page and `python -m analysis export` both call `build_pack` / `assembl
 from __future__ import annotations
 
 import io
-import json
 import re
+import struct
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -34,7 +34,7 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Inches, Pt
 
-from analysis import images
+from analysis import images, safejson
 from analysis import scenario as sc
 from analysis.charts import chart_file_name, fit_layout, full_source_text
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, chart_defs
@@ -50,6 +50,24 @@ SCENARIO_FILE = "scenario.json"
 README_FILE = "README.txt"
 SCENARIO_FORMAT = "compute-atlas-scenario"  # the "format" field analysis.scenario.to_json writes
 MAX_SCENARIO_FILE_BYTES = 2_000_000  # a scenario is a few kB; anything larger is not one
+# What the briefing page's uploader takes, all checked before anything is parsed or unpacked. A pack of every
+# chart is about 17 kB with 20 entries, 52 kB unpacked (7 Dec 2026); a 52 MB zip of 600,000 entries took the
+# server from 274 to 628 MB just to list them, so the zip's own directory is read first (its end record).
+MAX_UPLOAD_MB = 5  # also the uploader's limit and .streamlit/config.toml server.maxUploadSize
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
+MAX_ZIP_ENTRIES = 200
+MAX_ZIP_DIRECTORY_BYTES = MAX_ZIP_ENTRIES * 1024  # the list of entries zipfile would read (46 bytes + name each)
+MAX_ZIP_UNPACKED_BYTES = 20_000_000  # all entries together, as the zip declares them
+# The numbers the refusals name (briefing.file_error.*).
+FILE_ERROR_LIMITS = {
+    "max_depth": safejson.MAX_DEPTH,
+    "max_digits": safejson.MAX_INT_DIGITS,
+    "max_entries": MAX_ZIP_ENTRIES,
+    "max_unpacked_mb": MAX_ZIP_UNPACKED_BYTES // 1_000_000,
+    "max_name": sc.MAX_NAME_CHARS,
+}
+_ZIP_END = struct.Struct("<4s4H2LH")  # end of central directory record: signature … entries, directory size
+_ZIP_END_SIGNATURE = b"PK\x05\x06"
 IMAGE_MODES = ("auto", "never", "always")  # auto: native charts where possible, pictures for the rest
 SHARE_TOTAL_PERCENT = 100.0
 SHARE_TOLERANCE = 0.5  # stacked shares that add up to 100 ± this get a 0–100 axis
@@ -280,36 +298,63 @@ def build_zip(
 def read_scenario_file(payload: bytes) -> tuple[str, dict[str, object], list[sc.ValueProblem]]:
     """(name, values, problems) from a briefing zip or a scenario JSON; ScenarioFileError if it holds none.
 
-    The error's `code` (not_json, not_scenario, no_values, no_scenario, bad_zip, too_large) picks a
-    translated message; `detail` is technical (a JSON parse position, a size) and may be shown with it.
+    The error's `code` (not_json, not_scenario, no_values, no_scenario, bad_zip, too_large, too_many_entries,
+    unpacked_too_large, too_deep, number_too_long, name_too_long) picks a translated message; `detail` is
+    technical (a JSON parse position, a size) and may be shown with it. Every limit is checked before the
+    part it guards is parsed or unpacked: the upload's size, the zip's entries (from its end record), what
+    the entries declare they unpack to, the JSON's nesting and its numbers' digits (analysis.safejson).
     """
+    if len(payload) > MAX_UPLOAD_BYTES:
+        raise ScenarioFileError("too_large", _megabytes(len(payload)))
     is_zip = zipfile.is_zipfile(io.BytesIO(payload))
     if len(payload) > MAX_SCENARIO_FILE_BYTES and not is_zip:
         raise ScenarioFileError("too_large", _megabytes(len(payload)))
     text: bytes = payload
     if is_zip:
+        _check_zip_directory(payload)
         try:
             with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-                members = [i for i in archive.infolist() if i.filename.rsplit("/", 1)[-1] == SCENARIO_FILE]
+                entries = archive.infolist()
+                if len(entries) > MAX_ZIP_ENTRIES:
+                    raise ScenarioFileError("too_many_entries", f"{len(entries):,}")
+                if sum(i.file_size for i in entries) > MAX_ZIP_UNPACKED_BYTES:
+                    raise ScenarioFileError("unpacked_too_large", _megabytes(sum(i.file_size for i in entries)))
+                members = [i for i in entries if i.filename.rsplit("/", 1)[-1] == SCENARIO_FILE]
                 if not members:
                     raise ScenarioFileError("no_scenario", SCENARIO_FILE)
                 if members[0].file_size > MAX_SCENARIO_FILE_BYTES:
                     raise ScenarioFileError("too_large", _megabytes(members[0].file_size))
-                text = archive.read(members[0])
-        except (zipfile.BadZipFile, OSError) as exc:
+                text = archive.read(members[0])  # zipfile stops at the declared size and checks the CRC
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
             raise ScenarioFileError("bad_zip", str(exc)) from None
     try:
-        body = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioFileError("not_json", str(exc)) from None
+        body = safejson.loads(text)
+    except safejson.UnsafeJSON as exc:
+        code = {"too_deep": "too_deep", "int_too_long": "number_too_long"}.get(exc.code, "not_json")
+        raise ScenarioFileError(code, str(exc)) from None
     if not isinstance(body, dict) or body.get("format") != SCENARIO_FORMAT:
         raise ScenarioFileError("not_scenario")
     if not isinstance(body.get("values"), dict):
         raise ScenarioFileError("no_values")
+    name = body.get("name")
+    if isinstance(name, str) and len(name) > sc.MAX_NAME_CHARS:  # it would go into the page's URL
+        raise ScenarioFileError("name_too_long", f"{len(name):,}")
     try:
         return sc.from_json(text)
     except ValueError as exc:  # from_json checks the same things; kept as a safety net
         raise ScenarioFileError("not_scenario", str(exc)) from None
+
+
+def _check_zip_directory(payload: bytes) -> None:
+    """Refuse a zip whose directory lists more than MAX_ZIP_ENTRIES entries, read from its end record
+    (the last 22 bytes plus any comment) before zipfile builds an object for every entry."""
+    end = payload.rfind(_ZIP_END_SIGNATURE, max(0, len(payload) - _ZIP_END.size - 0xFFFF))
+    if end < 0 or end + _ZIP_END.size > len(payload):
+        raise ScenarioFileError("bad_zip", "no end of central directory")
+    *_, entries, directory_bytes, _offset, _comment = _ZIP_END.unpack_from(payload, end)
+    # 0xFFFF / 0xFFFFFFFF mean "see the zip64 record": only a zip of more than 65,535 entries or 4 GB needs one.
+    if entries > MAX_ZIP_ENTRIES or directory_bytes > MAX_ZIP_DIRECTORY_BYTES:
+        raise ScenarioFileError("too_many_entries", f"{entries:,}" if entries != 0xFFFF else "65,535+")
 
 
 def _megabytes(size: int) -> str:

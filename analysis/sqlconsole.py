@@ -17,8 +17,10 @@ server) whose address space is capped at CHILD_MEMORY_MB (RLIMIT_AS), with DuckD
 one thread inside it; the child is killed after `timeout_s`, so a query that runs away, or one enormous
 scalar call such as repeat('x', 4000000000), costs at most that memory for at most that time and gives
 it all back when the child ends. At most `max_rows` rows and `max_bytes` bytes (Arrow) come back, and
-the caller learns whether there were more. Errors come back as `SqlError(code, detail)`: code for a
-translated message, detail DuckDB's own words with server paths cut to file names.
+the caller learns whether there were more; all sessions' results together hold at most
+RESULT_BUDGET_BYTES (`ResultBudget`), each counted until it is dropped. Errors come back as
+`SqlError(code, detail)`: code for a translated message, detail DuckDB's own words with server paths cut
+to file names.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +62,12 @@ MAX_RESULT_MB = MAX_RESULT_BYTES // 2**20
 MAX_TIMEOUT_SECONDS = 600.0
 START_SECONDS = 120.0  # for the forkserver's first start on a busy machine; not part of the query's time
 SANDBOX_FOLDER = "sql-sandbox"  # beside the database file (build/), so `make clean` removes it too
+# Query results held by the server at once, all sessions together: four full-size results. A query that
+# finds less free gets what is left (its result is cut and says why); below MIN_RESULT_BYTES it is refused.
+RESULT_BUDGET_BYTES = 4 * MAX_RESULT_BYTES
+RESULT_BUDGET_MB = RESULT_BUDGET_BYTES // 2**20
+MIN_RESULT_BYTES = 2**20
+CSV_CHUNK_CELLS = 200_000  # the CSV is written this many cells at a time, so pandas holds few objects at once
 
 # Starting points shown on the page (titles: sql.example.<key>).
 EXAMPLES = {
@@ -79,15 +89,68 @@ EXAMPLES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SqlResult:
-    frame: pd.DataFrame  # at most max_rows rows
-    truncated: bool  # the query had more rows than max_rows
+    """A query's result as the query process sent it: Arrow data, read in place from the bytes received.
+
+    Kept as Arrow, not as a pandas frame: pandas makes a Python object of every nested value, and a 40 MB
+    result of 10 million empty lists became about 1.1 GB of them per session (RSS measured, 7 Dec 2026).
+    The page converts only what it shows (`display_frame`) and the CSV a slice at a time (`result_csv`).
+    """
+
+    table: pa.Table  # at most max_rows rows and the byte limit below
+    truncated: bool  # the query had more rows than max_rows, or more bytes than limit_bytes
     seconds: float
+    limit_bytes: int = MAX_RESULT_BYTES  # the byte limit this query ran with (less when the console is busy)
 
     @property
     def row_count(self) -> int:
-        return len(self.frame)
+        return self.table.num_rows
+
+    @property
+    def nbytes(self) -> int:
+        return self.table.nbytes
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The whole result as pandas, for small results and tests; the page and the CLI convert a slice at a
+        time (`display_frame`, `csv_chunks`)."""
+        return self.table.to_pandas()
+
+
+class ResultBudget:
+    """Bytes of query results the server holds at once, across all sessions together.
+
+    A query reserves its byte limit before it starts (at most what is free; refused when less than
+    MIN_RESULT_BYTES is free); once the result has arrived the reservation shrinks to its size, and it is
+    given back when the result is dropped: replaced by the session's next query, or gone with the session.
+    """
+
+    def __init__(self, total_bytes: int):
+        self.total_bytes = total_bytes
+        self._used = 0
+        self._lock = threading.Lock()
+
+    @property
+    def used_bytes(self) -> int:
+        with self._lock:
+            return self._used
+
+    def reserve(self, wanted: int) -> int:
+        """Reserve up to `wanted` bytes; returns what was reserved, or raises SqlError('server_memory')."""
+        with self._lock:
+            granted = min(wanted, self.total_bytes - self._used)
+            if granted < min(wanted, MIN_RESULT_BYTES):
+                raise SqlError("server_memory", f"{self._used / 2**20:.0f} of {self.total_bytes / 2**20:.0f} MB in use")
+            self._used += granted
+            return granted
+
+    def release(self, size: int) -> None:
+        with self._lock:
+            self._used = max(0, self._used - size)
+
+
+RESULT_BUDGET = ResultBudget(RESULT_BUDGET_BYTES)
 
 
 def sandbox_copy(db_path: Path) -> Path:
@@ -137,12 +200,27 @@ def run_sql(
     timeout_s: float = TIMEOUT_SECONDS,
     max_rows: int = MAX_ROWS,
     max_bytes: int = MAX_RESULT_BYTES,
+    budget: ResultBudget | None = None,
 ) -> SqlResult:
     """Run one query in a child process with bounded memory; return at most `max_rows` rows and
-    `max_bytes` of data, or raise SqlError. The child is killed after `timeout_s`, so its memory is
-    returned to the system whatever the query did."""
+    `max_bytes` of data (less when the server-wide `budget` has less free), or raise SqlError. The child
+    is killed after `timeout_s`, so its memory is returned to the system whatever the query did."""
     if not (isinstance(timeout_s, int | float) and math.isfinite(timeout_s) and 0 < timeout_s <= MAX_TIMEOUT_SECONDS):
         raise SqlError("bad_timeout", f"{timeout_s}")
+    budget = RESULT_BUDGET if budget is None else budget
+    reserved = budget.reserve(max_bytes)
+    try:
+        result = _run_in_child(sql, db_path, timeout_s, max_rows, reserved)
+    except BaseException:
+        budget.release(reserved)
+        raise
+    held = result.nbytes
+    budget.release(reserved - held)  # keep what the result holds, until it is dropped
+    weakref.finalize(result, budget.release, held)
+    return result
+
+
+def _run_in_child(sql: str, db_path: Path | None, timeout_s: float, max_rows: int, max_bytes: int) -> SqlResult:
     started = time.monotonic()
     path = Path(db_path or paths.database_path())
     if not path.exists():
@@ -163,6 +241,7 @@ def run_sql(
         if not receiver.poll(timeout_s):
             raise SqlError("timeout", f"{timeout_s:g} s")
         kind, *payload = receiver.recv()
+        data = receiver.recv_bytes() if kind == "ok" else b""
     except (EOFError, OSError):  # the child died without answering: killed for memory, or crashed
         worker.join(1)
         raise SqlError("memory", f"the query process ended (exit status {worker.exitcode})") from None
@@ -174,10 +253,10 @@ def run_sql(
     if kind == "error":
         code, detail = payload
         raise SqlError(code, redact_paths(detail))
-    data, truncated = payload
-    table = pa.ipc.open_stream(data).read_all()
-    frame = _unique_columns(table.to_pandas())
-    return SqlResult(frame, truncated, time.monotonic() - started)
+    (truncated,) = payload
+    table = pa.ipc.open_stream(data).read_all()  # reads the received bytes in place
+    table = table.rename_columns(_unique_names(table.column_names))
+    return SqlResult(table, truncated, time.monotonic() - started, max_bytes)
 
 
 _CONTEXT = None
@@ -216,24 +295,41 @@ def _context():
     return _CONTEXT
 
 
-def _unique_columns(frame: pd.DataFrame) -> pd.DataFrame:
+def _unique_names(columns: list[str]) -> list[str]:
     """`SELECT 1 AS a, 2 AS a` is valid SQL; a table needs distinct headers, so the second becomes 'a (2)'."""
     seen: dict[str, int] = {}
     names = []
-    for name in map(str, frame.columns):
+    for name in map(str, columns):
         seen[name] = seen.get(name, 0) + 1
         names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-    frame.columns = names
-    return frame
+    return names
 
 
-def display_frame(frame: pd.DataFrame, rows: int = DISPLAY_ROWS) -> pd.DataFrame:
+def _is_nested(kind: pa.DataType) -> bool:
+    """Values a table cell cannot show as they are: lists, structs, maps, unions, intervals and blobs."""
+    return (
+        pa.types.is_nested(kind)
+        or pa.types.is_interval(kind)
+        or pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+        or pa.types.is_fixed_size_binary(kind)
+    )
+
+
+def _as_text(table: pa.Table) -> pd.DataFrame:
+    """`table` as pandas, with nested values (lists, structs, intervals, blobs) as text, one column at a time:
+    never a Python object per nested value for more than one column of the slice."""
+    columns = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if _is_nested(column.type):
+            column = pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
+        columns[name] = column
+    return pa.table(columns).to_pandas() if columns else pd.DataFrame(index=range(table.num_rows))
+
+
+def display_frame(result: SqlResult, rows: int = DISPLAY_ROWS) -> pd.DataFrame:
     """The first `rows` rows, with nested values (lists, structs, intervals, blobs) as text so any table can show them."""
-    head = frame.head(rows).copy()
-    for column in head.columns:
-        if head[column].dtype == object and not head[column].map(lambda v: v is None or isinstance(v, str)).all():
-            head[column] = head[column].map(lambda v: v if v is None else str(v))
-    return head
+    return _as_text(result.table.slice(0, rows))
 
 
 def table_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -247,6 +343,31 @@ def table_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return columns.assign(description=columns["table_name"].map(descriptions).fillna(""))
 
 
+def csv_download(result: SqlResult) -> Callable[[], bytes]:
+    """The CSV of `result`, made when asked for, by a callable that does not keep the result alive: a
+    download button's callable outlives the run that drew it, and must not hold a replaced result's bytes."""
+    held = weakref.ref(result)
+
+    def make() -> bytes:
+        alive = held()
+        return b"" if alive is None else result_csv(alive)
+
+    return make
+
+
 def result_csv(result: SqlResult) -> bytes:
-    # utf-8-sig so Excel opens Chinese text correctly.
-    return csv_safe_frame(result.frame).to_csv(index=False).encode("utf-8-sig")
+    """The whole result as CSV (utf-8-sig, so Excel opens Chinese text correctly), formulas guarded."""
+    return "".join(csv_chunks(result)).encode("utf-8-sig")
+
+
+def csv_chunks(result: SqlResult, *, guard_formulas: bool = True) -> Iterator[str]:
+    """The result's CSV text, CSV_CHUNK_CELLS cells at a time (header first), nested values as text: pandas
+    never holds more than one slice's objects."""
+    step = max(1, CSV_CHUNK_CELLS // max(1, result.table.num_columns))
+    start = 0
+    while True:
+        chunk = _as_text(result.table.slice(start, step))
+        yield (csv_safe_frame(chunk) if guard_formulas else chunk).to_csv(index=False, header=start == 0)
+        start += step
+        if start >= result.row_count:
+            return

@@ -24,6 +24,7 @@ LIMITS = {
     "mb": sqlconsole.MAX_RESULT_MB,
     "memory": f"{sqlconsole.CHILD_MEMORY_MB:,}",
     "max_seconds": f"{sqlconsole.MAX_TIMEOUT_SECONDS:g}",
+    "total_mb": sqlconsole.RESULT_BUDGET_MB,
 }
 st.caption(frame.t("sql.intro", **LIMITS, rows=LIMITS["max_rows"]))
 
@@ -64,11 +65,14 @@ def console_section() -> None:
         numbers = {"rows": f"{outcome.row_count:,}", "seconds": f"{outcome.seconds:.2f}", "shown": f"{sqlconsole.DISPLAY_ROWS:,}"}
         st.caption(frame.t("sql.summary_partial" if partial else "sql.summary", **numbers))
         if outcome.truncated:
-            st.warning(frame.t("sql.truncated", **LIMITS, rows=f"{outcome.row_count:,}"), icon=":material/content_cut:")
-        st.dataframe(sqlconsole.display_frame(outcome.frame), hide_index=True, width="stretch")
+            # Cut at less than the usual limit: the server-wide budget had only that much free.
+            key = "sql.truncated_shared" if outcome.limit_bytes < sqlconsole.MAX_RESULT_BYTES else "sql.truncated"
+            free = {"free_mb": f"{outcome.limit_bytes / 2**20:.0f}"}
+            st.warning(frame.t(key, **LIMITS, **free, rows=f"{outcome.row_count:,}"), icon=":material/content_cut:")
+        st.dataframe(sqlconsole.display_frame(outcome), hide_index=True, width="stretch")
         st.download_button(
             frame.t("sql.download", rows=f"{outcome.row_count:,}"),
-            data=lambda: sqlconsole.result_csv(outcome),
+            data=sqlconsole.csv_download(outcome),
             file_name="compute-atlas_query.csv",
             mime="text/csv",
             icon=":material/download:",

@@ -26,6 +26,18 @@ if str(PROJECT_ROOT) not in sys.path:
 
 from analysis.build import BuildError, Problem, build  # noqa: E402
 
+
+def _show_error_details_in_tests() -> None:
+    """.streamlit/config.toml hides an uncaught exception's details from visitors (showErrorDetails = "none");
+    AppTest reads that file too, so the tests ask for them again: a failing test shows the real error."""
+    from streamlit import config
+
+    config.get_option("client.showErrorDetails")  # parse the config files first, then override
+    config.set_option("client.showErrorDetails", "full")
+
+
+_show_error_details_in_tests()
+
 # ---------------------------------------------------------------- CSV helpers
 
 

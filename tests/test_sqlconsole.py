@@ -166,7 +166,7 @@ def test_results_of_any_type_display_as_a_table(built_db):
     )
     result = run_sql(sql, db_path=built_db)
     assert list(result.frame.columns)[-2:] == ["a", "a (2)"]
-    shown = sqlconsole.display_frame(result.frame)
+    shown = sqlconsole.display_frame(result)
     nested = ["l", "s", "i", "b", "m"]
     assert all(isinstance(shown.loc[0, c], str) for c in nested), shown.dtypes
     assert shown.loc[0, "s"] == "{'a': 1}"
@@ -174,7 +174,7 @@ def test_results_of_any_type_display_as_a_table(built_db):
 
 def test_display_is_capped_and_csv_holds_everything(built_db):
     result = run_sql("SELECT range AS n, '中文' AS label FROM range(1500)", db_path=built_db)
-    assert len(sqlconsole.display_frame(result.frame)) == sqlconsole.DISPLAY_ROWS
+    assert len(sqlconsole.display_frame(result)) == sqlconsole.DISPLAY_ROWS
     text = sqlconsole.result_csv(result).decode("utf-8-sig")
     assert text.splitlines()[0] == "n,label" and len(text.splitlines()) == 1501 and "中文" in text
 

@@ -1,14 +1,19 @@
 """The HTTP layer of `/api/v1/…`: Starlette routes that hand each request to `analysis.api.Api`.
 
-The endpoints are plain functions, so Starlette runs them in its worker threads and a slow image
-never holds up the event loop that serves the app's sessions. `analysis.api` (pandas, DuckDB and the charts)
-is loaded on the first request, or by the start-up warm-up (ui.warmup), not before the server answers.
+Each request runs in a small bounded pool (`analysis.workpool`), never on the event loop that serves the
+app's sessions: pictures (PNG, SVG) in IMAGE_WORKERS threads with IMAGE_QUEUE waiting, everything else in
+DATA_WORKERS threads with DATA_QUEUE waiting. Beyond that the request is answered at once with 503, a JSON
+message in the client's language and `Retry-After`, so an API burst costs the pages a bounded share of the
+server. `analysis.api` (pandas, DuckDB and the charts) is loaded on the first request, or by the start-up
+warm-up (ui.warmup), not before the server answers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
 import threading
 from urllib.parse import parse_qsl
 
@@ -19,9 +24,18 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from streamlit.path_security import is_unsafe_path_pattern
 
+from analysis.i18n import DEFAULT_LANG, LANGS, t
 from analysis.sitemap import API_PREFIX
+from analysis.workpool import BoundedPool
 
 METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]  # the others get a JSON 405, not a bare one
+IMAGE_SUFFIXES = (".png", ".svg")
+IMAGE_WORKERS = 2  # as the renderer's browser tabs (analysis.images.RENDER_TABS): more would only wait there
+IMAGE_QUEUE = 6  # 50 pictures at scale 3 at once took 968 MB and held a page load to 24.8 s (issue 28)
+DATA_WORKERS = 2  # the machine's cores; CSV/JSON handlers are CPU-bound Python and share the interpreter
+DATA_QUEUE = 16
+RETRY_AFTER_SECONDS = 5
+ALLOW_ORIGIN_ENV = "ATLAS_API_ALLOW_ORIGIN"  # analysis.api's setting, named here so a 503 needs no pandas
 _LOG = logging.getLogger(__name__)
 
 
@@ -48,8 +62,6 @@ class ApiPathGuard:
 
 
 def _bad_path(scope: Scope) -> Response:
-    from analysis.i18n import DEFAULT_LANG, LANGS, t
-
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
     accepted = dict(Headers(scope=scope)).get("accept-language", "").lower()
     lang = query["lang"] if query.get("lang") in LANGS else "en" if accepted.startswith("en") else DEFAULT_LANG
@@ -62,10 +74,12 @@ def _bad_path(scope: Scope) -> Response:
     )
 
 
-def routes(api=None) -> list[Route]:
+def routes(api=None, *, image_pool: BoundedPool | None = None, data_pool: BoundedPool | None = None) -> list[Route]:
     """The API's routes; `api` (an `analysis.api.Api`) is made on the first request if not given."""
     made = [api]
     lock = threading.Lock()
+    images = image_pool or BoundedPool(IMAGE_WORKERS, IMAGE_QUEUE, "api-images")
+    data = data_pool or BoundedPool(DATA_WORKERS, DATA_QUEUE, "api-data")
 
     def the_api():
         with lock:
@@ -75,7 +89,7 @@ def routes(api=None) -> list[Route]:
                 made[0] = Api()
             return made[0]
 
-    def endpoint(request: Request) -> Response:
+    def answer(request: Request) -> Response:
         try:
             # The decoded path as the server received it: request.url.path would escape a "?" or "#" again.
             path = request.scope["path"]
@@ -86,4 +100,31 @@ def routes(api=None) -> list[Route]:
             return Response(json.dumps(body), status_code=500, media_type="application/json")
         return Response(answer.body, status_code=answer.status, headers=answer.headers)
 
+    async def endpoint(request: Request) -> Response:
+        pool = images if request.url.path.endswith(IMAGE_SUFFIXES) else data
+        job = pool.submit(answer, request)
+        if job is None:
+            # A browser page on the allowed origin must be able to read the 503 too (as analysis.api does).
+            origin = made[0].allow_origin if made[0] is not None else os.environ.get(ALLOW_ORIGIN_ENV) or None
+            return busy(request, origin)
+        return await asyncio.wrap_future(job)
+
     return [Route(API_PREFIX, endpoint, methods=METHODS), Route(f"{API_PREFIX}/{{rest:path}}", endpoint, methods=METHODS)]
+
+
+def busy(request: Request, allow_origin: str | None = None) -> Response:
+    """503 with Retry-After and a JSON message in the client's language, as the API's other refusals."""
+    given = request.query_params.get("lang")
+    accepted = request.headers.get("accept-language", "").lower()
+    lang = given if given in LANGS else "en" if accepted.startswith("en") else DEFAULT_LANG  # as analysis.api
+    message = t("api.error.busy", lang, seconds=RETRY_AFTER_SECONDS)
+    body = {"error": {"status": 503, "code": "busy", "message": message}}
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    if allow_origin:
+        headers["Access-Control-Allow-Origin"] = allow_origin
+        headers["Access-Control-Expose-Headers"] = "Retry-After"
+        if allow_origin != "*":
+            headers["Vary"] = "Origin"
+    return Response(
+        json.dumps(body, ensure_ascii=False), status_code=503, headers=headers, media_type="application/json; charset=utf-8"
+    )

@@ -22,7 +22,8 @@ def open_scenario_file(lang: str) -> None:
     try:
         name, values, problems = briefing.read_scenario_file(upload.getvalue())
     except briefing.ScenarioFileError as exc:
-        text = t(f"briefing.file_error.{exc.code}", lang, file=escape_markdown(upload.name), detail=escape_markdown(exc.detail))
+        file, detail = escape_markdown(upload.name), escape_markdown(exc.detail)
+        text = t(f"briefing.file_error.{exc.code}", lang, file=file, detail=detail, **briefing.FILE_ERROR_LIMITS)
         st.session_state[MESSAGE_KEY] = ("error", text, [])
         return
     name = briefing.reopened_name(name, values)
@@ -38,12 +39,13 @@ def open_scenario_file(lang: str) -> None:
 
 def scenario_loader(lang: str) -> None:
     """A file uploader that switches the session to the file's scenario, with a message either way."""
-    mb = st.get_option("server.maxUploadSize")  # a pack's zip may be large; its scenario file is checked on read
+    mb = briefing.MAX_UPLOAD_MB  # a pack of every chart is about 17 kB; its contents are checked on read
     with st.container(key="scenario-upload"):
         st.html(uploader_text_css("scenario-upload", lang, mb=mb, kinds="ZIP, JSON"))
         st.file_uploader(
             t("briefing.loader_label", lang),
             type=["zip", "json"],
+            max_upload_size=mb,
             key=LOADER_KEY,
             on_change=open_scenario_file,
             args=(lang,),
