@@ -71,19 +71,20 @@ def _remove_stale_temp_files() -> None:
 
 def _repair_store(args: argparse.Namespace) -> int:
     from analysis.repair import repair_store
+    from analysis.textsafe import redact_paths
 
     try:
         report = repair_store()
     except OSError as exc:
-        print(f"repair failed; nothing was removed: {exc}", file=sys.stderr)
+        print(f"repair failed; nothing was removed: {redact_paths(exc)}", file=sys.stderr)
         return 1
     if not report.actions:
         print("the user-data store is sound; nothing to repair", file=sys.stderr)
         return 0
     for action in report.actions:
         print(f"- {action}", file=sys.stderr)
-    if report.backup is not None:
-        print(f"the files as they were are kept in {report.backup}", file=sys.stderr)
+    if report.backup is not None:  # named inside the user-data folder (ATLAS_USER_DATA_DIR), not by its server path
+        print(f"the files as they were are kept in {report.backup.name}/ under backups/ in the user-data folder", file=sys.stderr)
     return 0
 
 

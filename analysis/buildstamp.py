@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from analysis import paths
+from analysis.safejson import loads
 
 
 def datasets_hash(datasets_dir: Path | None = None) -> str:
@@ -67,7 +68,7 @@ def verified_build(db_path: Path) -> tuple[str, str] | None:
     open database from a cache, so an overwritten or truncated file would still look fine.
     """
     try:
-        stamp = json.loads(stamp_path(db_path).read_text(encoding="utf-8"))
+        stamp = loads(stamp_path(db_path).read_bytes())
         info = db_path.stat()
         content_hash, size, mtime_ns, sha256 = stamp["datasets_hash"], int(stamp["size"]), int(stamp["mtime_ns"]), stamp["sha256"]
     except (OSError, ValueError, KeyError, TypeError):

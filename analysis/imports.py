@@ -47,6 +47,7 @@ from analysis.build import (
 from analysis.db import query
 from analysis.format import is_blank
 from analysis.i18n import t
+from analysis.safejson import UnsafeJSON, loads
 from analysis.scenario import Param
 from analysis.schema import TABLES_BY_NAME, Column, Table
 from analysis.textsafe import escape_markdown, redact_paths
@@ -389,9 +390,9 @@ class ImportStore:
             return {"format": STORE_FORMAT, "revision": 0, "versions": []}
         where = f"imports/{self.manifest_path.name}"
         try:
-            body = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StoreError(f"cannot read {where}: {redact_paths(exc)}", [str(exc)]) from None
+            body = loads(self.manifest_path.read_bytes())
+        except (OSError, UnsafeJSON) as exc:  # also a file nested 100,000 deep or holding a 5,000-digit number
+            raise StoreError(f"cannot read {where}: {redact_paths(exc)}", [redact_paths(exc)]) from None
         problems = manifest_problems(body, self.directory)
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -33,7 +33,9 @@ from analysis.imports import (
     _is_timestamp,
     manifest_problems,
 )
+from analysis.safejson import UnsafeJSON, loads
 from analysis.scenario import validate_name
+from analysis.textsafe import redact_paths
 from analysis.userstore import (
     SCENARIOS_FILE,
     StoreError,
@@ -85,11 +87,11 @@ def repair_store(directory: Path | None = None) -> RepairReport:
 
 def _repair_scenarios(path: Path, keep_copy, report: RepairReport) -> None:
     try:
-        body = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        body = loads(path.read_bytes())
+    except UnsafeJSON as exc:
         keep_copy(path)
         _write_json(path, {"format": SCENARIO_FORMAT, "version": 1, "scenarios": {}})
-        report.actions.append(f"{path.name} could not be read ({exc}); started an empty one")
+        report.actions.append(f"{path.name} could not be read ({redact_paths(exc)}); started an empty one")
         return
     if not scenario_problems(body):
         return
@@ -116,9 +118,11 @@ def _repair_imports(store: ImportStore, keep_copy, report: RepairReport) -> None
     body: object = None
     if manifest.exists():
         try:
-            body = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            report.actions.append(f"imports/{manifest.name} could not be read ({exc}); rebuilt it from the rows files")
+            body = loads(manifest.read_bytes())
+        except UnsafeJSON as exc:
+            report.actions.append(
+                f"imports/{manifest.name} could not be read ({redact_paths(exc)}); rebuilt it from the rows files"
+            )
     on_disk = sorted(p.stem for p in store.directory.glob("v*.csv") if VERSION_ID.match(p.stem))
     listed = body.get("versions") if isinstance(body, dict) and isinstance(body.get("versions"), list) else []
     listed_ids = {e.get("version_id") for e in listed if isinstance(e, dict)}

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analysis import paths
+from analysis.safejson import UnsafeJSON, loads
 from analysis.scenario import BASELINE_NAME, all_params, parse_values, validate_name
 from analysis.textsafe import redact_paths
 
@@ -128,9 +129,9 @@ class ScenarioStore:
         if not self.path.exists():
             return {}
         try:
-            body = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StoreError(f"cannot read {self.path.name}: {redact_paths(exc)}", [str(exc)]) from None
+            body = loads(self.path.read_bytes())
+        except (OSError, UnsafeJSON) as exc:  # also a file nested 100,000 deep or holding a 5,000-digit number
+            raise StoreError(f"cannot read {self.path.name}: {redact_paths(exc)}", [redact_paths(exc)]) from None
         problems = scenario_problems(body)
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

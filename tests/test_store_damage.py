@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT_ROOT
 from import_rows import apply, good_file
 
 from analysis import imports
 from analysis.__main__ import main
+from analysis.i18n import t
 from analysis.imports import ImportStore, store_problem
 from analysis.repair import repair_store
 from analysis.userstore import ScenarioStore, StoreError, remove_stale_temp_files
@@ -169,3 +173,126 @@ def test_repair_store_command_explains_and_exits_0(db_con, store_dir, capsys):
     assert "created_at" in err and "kept in" in err
     assert main(["versions"]) == 0
     assert os.environ["ATLAS_USER_DATA_DIR"] == str(store_dir)
+
+
+# ---------------------------------------------------------------- issue 28 (6): files no JSON parser should take whole
+
+DEEP = "[" * 100_000 + "]" * 100_000
+HUGE_INT = "9" * 5_000
+HOSTILE_SCENARIOS = {
+    "deep": DEEP,
+    "huge_int": '{"format": "compute-atlas-scenarios", "version": ' + HUGE_INT + ', "scenarios": {}}',
+}
+HOSTILE_MANIFESTS = {
+    "deep": DEEP,
+    "huge_int": '{"format": "compute-atlas-imports", "revision": ' + HUGE_INT + ', "versions": []}',
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_SCENARIOS))
+def test_a_hostile_scenario_file_is_a_store_error_and_repair_keeps_it(store_dir, case):
+    store_dir.mkdir(parents=True)
+    hostile = HOSTILE_SCENARIOS[case].encode()
+    (store_dir / "scenarios.json").write_bytes(hostile)
+    with pytest.raises(StoreError) as excinfo:
+        ScenarioStore().names()
+    assert str(store_dir) not in str(excinfo.value)
+    with pytest.raises(StoreError):
+        ScenarioStore().save("mine", {})
+    assert (store_dir / "scenarios.json").read_bytes() == hostile, "never overwritten silently"
+    report = repair_store()
+    assert (report.backup / "scenarios.json").read_bytes() == hostile
+    assert ScenarioStore().names() == ["baseline"]
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_MANIFESTS))
+def test_a_hostile_manifest_is_reported_not_raised_and_repair_keeps_it(db_con, store_dir, case):
+    apply(db_con, good_file())
+    hostile = HOSTILE_MANIFESTS[case].encode()
+    manifest(store_dir).write_bytes(hostile)
+    assert isinstance(store_problem(), StoreError)
+    assert imports.revision() == -1
+    assert imports.active_imported_figures(db_con).empty
+    with pytest.raises(StoreError):
+        apply(db_con, good_file("test_other_2023_actual"))
+    assert manifest(store_dir).read_bytes() == hostile
+    report = repair_store()
+    assert (report.backup / "imports" / "versions.json").read_bytes() == hostile
+    assert [v.version_id for v in ImportStore().versions()] == ["v0001"], "the rows file comes back as a version"
+    assert store_problem() is None
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def assert_clean_stderr(stderr: str, *private: Path) -> None:
+    assert "Traceback" not in stderr, stderr
+    for path in private:
+        assert str(path) not in stderr, stderr
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_MANIFESTS))
+def test_the_cli_reports_a_hostile_store_without_a_traceback(store_dir, case):
+    (store_dir / "imports").mkdir(parents=True)
+    manifest(store_dir).write_text(HOSTILE_MANIFESTS[case], encoding="utf-8")
+    (store_dir / "scenarios.json").write_text(HOSTILE_SCENARIOS[case], encoding="utf-8")
+    listed = run_cli("versions")
+    assert listed.returncode == 1
+    assert "versions.json" in listed.stderr
+    assert_clean_stderr(listed.stderr, store_dir)
+    exported = run_cli("export", "--scenario", "mine", "--out", str(store_dir / "deck.pptx"))
+    assert exported.returncode == 2 and "scenarios.json" in exported.stderr
+    assert_clean_stderr(exported.stderr, store_dir)
+    repaired = run_cli("repair-store")
+    assert repaired.returncode == 0, repaired.stderr
+    assert_clean_stderr(repaired.stderr, store_dir)
+    assert "backups" in repaired.stderr
+    assert run_cli("versions").returncode == 0
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_MANIFESTS))
+def test_the_api_answers_over_a_hostile_store(store_dir, case):
+    from starlette.applications import Starlette
+    from test_api import AsgiClient
+
+    from analysis.api import Api
+    from ui.http_api import routes
+
+    (store_dir / "imports").mkdir(parents=True)
+    manifest(store_dir).write_text(HOSTILE_MANIFESTS[case], encoding="utf-8")
+    (store_dir / "scenarios.json").write_text(HOSTILE_SCENARIOS[case], encoding="utf-8")
+    client = AsgiClient(Starlette(routes=routes(Api())))
+    figures = client.get("/api/v1/figures.csv")
+    assert figures.status_code == 200, "the report's figures still answer"
+    saved = client.get("/api/v1/charts/ai-server-market.csv", params={"scenario": "mine", "lang": "en"})
+    assert saved.status_code == 503
+    assert saved.headers["content-type"].startswith("application/json")
+    assert json.loads(saved.content)["error"]["code"] == "store_unreadable"
+    assert str(store_dir) not in saved.content.decode()
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_MANIFESTS))
+def test_a_page_over_a_hostile_store_shows_the_translated_message(tmp_path, built_db, case):
+    from conftest import isolated_app, open_app_page
+
+    store = tmp_path / "userdata"
+    (store / "imports").mkdir(parents=True)
+    (store / "imports" / "versions.json").write_text(HOSTILE_MANIFESTS[case], encoding="utf-8")
+    (store / "scenarios.json").write_text(HOSTILE_SCENARIOS[case], encoding="utf-8")
+    with isolated_app(built_db, store):
+        for lang in ("en", "zh"):
+            at = open_app_page("pages/market.py", lang, timeout=120)
+            assert not at.exception
+            shown = " ".join(m.value for m in [*at.warning, *at.error]).replace("\\", "")
+            imports_message = t("frame.import_store_damaged", lang, detail="").split("repair-store")[0]
+            assert imports_message in shown and "versions.json" in shown, shown
+            assert t("scenario.store_unreadable", lang, detail="") in shown and "scenarios.json" in shown, shown
+            assert str(store) not in shown
