@@ -9,12 +9,15 @@
     python -m analysis export --out FILE.pptx build a briefing pack (see analysis/briefing_cli.py)
     python -m analysis repair-store           repair damaged saved scenarios / import versions (keeps a backup)
 
-Exit status 0 on success, 1 when the input was refused (the message is on stderr), 2 for usage errors.
+Exit status 0 on success, 1 when the input was refused or the command failed (the message is on stderr),
+2 for usage errors. No command prints a traceback: an unexpected error is one line naming its kind
+(ATLAS_DEBUG=1 shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -55,9 +58,28 @@ def main(argv: list[str] | None = None) -> int:
         "sql": _sql,
         "repair-store": _repair_store,
     }[args.command]
-    if args.command != "repair-store":
-        _remove_stale_temp_files()
-    return handler(args)
+    try:
+        if args.command != "repair-store":
+            _remove_stale_temp_files()
+        return handler(args)
+    except Exception as exc:  # the last guard: a short message, never a traceback or a server path
+        if os.environ.get(DEBUG_ENV):
+            raise
+        return _unexpected(args.command, exc)
+
+
+DEBUG_ENV = "ATLAS_DEBUG"  # set to 1 to see the traceback of an unexpected error
+
+
+def _unexpected(command: str, exc: Exception) -> int:
+    from analysis.textsafe import redact_paths
+
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else redact_paths(exc)
+    print(
+        f"{command}: failed ({type(exc).__name__}: {str(reason)[:300]}); set {DEBUG_ENV}=1 to see where",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _remove_stale_temp_files() -> None:
