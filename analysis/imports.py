@@ -585,6 +585,10 @@ class ImportStore:
         """A version's rows, typed as the check typed them. StoreError when the file does not read as the
         rows the check passed: not UTF-8 or CSV, a cell that is no longer valid (`inf`, a period `abcd`), or,
         with `expected_sha256`, any change since it was stored."""
+        return pd.DataFrame(self.typed_rows(version_id, expected_sha256), columns=IMPORT_COLUMNS)
+
+    def typed_rows(self, version_id: str, expected_sha256: str = "") -> list[dict]:
+        """As `rows`, as one dict per row (building a DataFrame per file costs more than reading it)."""
         path = self._rows_path(version_id)
         try:
             payload = path.read_bytes()
@@ -606,18 +610,25 @@ class ImportStore:
             raise StoreError(
                 f"imports/{path.name} holds a value no import would pass: {reason}{more}", [p.reason for p in problems]
             )
-        return pd.DataFrame([_public_row(r) for r in table.typed], columns=IMPORT_COLUMNS)
+        return [_public_row(r) for r in table.typed]
 
     def active_rows(self) -> pd.DataFrame:
         """Rows of every active version, oldest first; a later version's figure_id replaces an earlier one's."""
-        frames = []
-        for version in self.versions():
-            if version.active:
-                frame = self.rows(version.version_id, version.rows_sha256)
-                frames.append(frame.assign(version=version.version_id, version_name=version.name, imported_at=version.created_at))
-        if not frames:
-            return empty_rows()
-        return pd.concat(frames, ignore_index=True).drop_duplicates("figure_id", keep="last").reset_index(drop=True)
+        versions = self.versions()
+        return _active_frame(versions, {v.version_id: self.typed_rows(v.version_id, v.rows_sha256) for v in versions if v.active})
+
+
+def _active_frame(versions: list[Version], typed: dict[str, list[dict]]) -> pd.DataFrame:
+    records = [
+        {**row, "version": v.version_id, "version_name": v.name, "imported_at": v.created_at}
+        for v in versions
+        if v.active
+        for row in typed[v.version_id]
+    ]
+    if not records:
+        return empty_rows()
+    frame = pd.DataFrame(records, columns=empty_rows().columns)
+    return frame.drop_duplicates("figure_id", keep="last").reset_index(drop=True)
 
 
 EDITED = "has changed since it was imported (its checksum is not the one recorded)"
@@ -660,8 +671,18 @@ def _signature(path: Path | os.DirEntry) -> tuple:
 
 # The last check of each store (keyed by every file's signature) and of each rows file (keyed by its own),
 # so a page run costs one directory listing while nothing changed, and a new version costs one file's check.
-_STORE_CHECKS: dict[str, tuple[tuple, tuple[StoreError | None, int]]] = {}
-_FILE_CHECKS: dict[str, tuple[tuple, str, str | None]] = {}  # path -> (signature, expected sha256, problem)
+@dataclass
+class _StoreCheck:
+    signature: tuple
+    problem: StoreError | None
+    revision: int
+    versions: list[Version]
+    typed: dict[str, list[dict]]  # version id -> its typed rows, for every version whose file passed
+    active: pd.DataFrame | None = None  # built on first use
+
+
+_STORE_CHECKS: dict[str, _StoreCheck] = {}
+_FILE_CHECKS: dict[str, tuple[tuple, str, str | None, list[dict]]] = {}  # path -> (signature, sha256, problem, rows)
 _CHECKS_LOCK = threading.Lock()
 
 
@@ -674,11 +695,11 @@ def store_problem(directory: Path | None = None) -> StoreError | None:
     file the manifest does not list (an import killed between its two writes). Each file is read again only
     when its size, times or inode changed since its last check, so this costs a directory listing per call.
     """
-    return _checked(directory)[0]
+    return _checked(directory).problem
 
 
-def _checked(directory: Path | None) -> tuple[StoreError | None, int]:
-    """(problem, revision) of the store, from its last check while no file in it changed."""
+def _checked(directory: Path | None) -> _StoreCheck:
+    """The store's check, from the last one while no file in it changed."""
     store = ImportStore(directory)
     key = str(store.directory)
     try:
@@ -686,60 +707,62 @@ def _checked(directory: Path | None) -> tuple[StoreError | None, int]:
         rows_files = {e.name[:-4]: e for e in _rows_entries(store.directory)}
         signature = (manifest, tuple(sorted((name, _signature(e)) for name, e in rows_files.items())))
     except OSError as exc:
-        return StoreError(f"imports/ cannot be read: {redact_paths(exc)}", [redact_paths(exc)]), -1
+        return _StoreCheck((), StoreError(f"imports/ cannot be read: {redact_paths(exc)}", [redact_paths(exc)]), -1, [], {})
     with _CHECKS_LOCK:
         known = _STORE_CHECKS.get(key)
-    if known is not None and known[0] == signature:
-        return known[1]
-    result = _check_store(store, rows_files)
+    if known is not None and known.signature == signature:
+        return known
+    result = _check_store(store, rows_files, signature)
     with _CHECKS_LOCK:
         if len(_STORE_CHECKS) > 64:  # stores of tests or of a moved user-data folder
             _STORE_CHECKS.clear()
-        _STORE_CHECKS[key] = (signature, result)
+        _STORE_CHECKS[key] = result
     return result
 
 
-def _check_store(store: ImportStore, rows_files: dict[str, os.DirEntry]) -> tuple[StoreError | None, int]:
+def _check_store(store: ImportStore, rows_files: dict[str, os.DirEntry], signature: tuple) -> _StoreCheck:
     try:
         body = store._read()
     except StoreError as exc:
-        return exc, -1
+        return _StoreCheck(signature, exc, -1, [], {})
     versions = [Version(**v) for v in body["versions"]]
-    problems = []
+    problems, typed = [], {}
     for version in versions:
-        problem = _rows_problem(store, version, rows_files.get(version.version_id))
+        problem, rows = _rows_check(store, version, rows_files.get(version.version_id))
         if problem:
             problems.append(problem)
+        else:
+            typed[version.version_id] = rows
     listed = {v.version_id for v in versions}
     for orphan in sorted(set(rows_files) - listed):
         problems.append(f"imports/{orphan}.csv {ORPHAN}")
     if not problems:
-        return None, int(body.get("revision", 0))
+        return _StoreCheck(signature, None, int(body.get("revision", 0)), versions, typed)
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return StoreError(f"{problems[0]}{more}", problems), -1
+    return _StoreCheck(signature, StoreError(f"{problems[0]}{more}", problems), -1, versions, typed)
 
 
 ORPHAN = "is not listed in the manifest (an import stopped between its two writes?)"
 
 
-def _rows_problem(store: ImportStore, version: Version, entry: os.DirEntry | None) -> str | None:
+def _rows_check(store: ImportStore, version: Version, entry: os.DirEntry | None) -> tuple[str | None, list[dict]]:
+    """(problem, typed rows) of a version's rows file, read again only when the file or its recorded hash changed."""
     if entry is None:
-        return f"imports/{version.version_id}.csv, the rows of {version.version_id}, is missing"
+        return f"imports/{version.version_id}.csv, the rows of {version.version_id}, is missing", []
     signature = _signature(entry)
     with _CHECKS_LOCK:
         known = _FILE_CHECKS.get(entry.path)
     if known is not None and known[:2] == (signature, version.rows_sha256):
-        return known[2]
+        return known[2], known[3]
     try:
-        store.rows(version.version_id, version.rows_sha256)
-        problem = None
+        rows, problem = store.typed_rows(version.version_id, version.rows_sha256), None
     except StoreError as exc:
-        problem = str(exc)
+        rows, problem = [], str(exc)
     with _CHECKS_LOCK:
         if len(_FILE_CHECKS) > 4 * MAX_VERSION_NUMBER:  # files of stores no longer used
             _FILE_CHECKS.clear()
-        _FILE_CHECKS[entry.path] = (signature, version.rows_sha256, problem)
-    return problem
+        _FILE_CHECKS[entry.path] = (signature, version.rows_sha256, problem, rows)
+    return problem, rows
 
 
 def versions_display(versions: list[Version], lang: str) -> pd.DataFrame:
@@ -775,7 +798,7 @@ def _cell_text(value: object) -> str:
 def revision(directory: Path | None = None) -> int:
     """The store's revision (0 when nothing was ever imported; -1 while `store_problem` finds damage): pass it
     to cached loaders as a key. Read from the store's last check, so it costs a directory listing."""
-    return _checked(directory)[1]
+    return _checked(directory).revision
 
 
 def active_imported_figures(con: duckdb.DuckDBPyConnection, revision: int | None = None) -> pd.DataFrame:
@@ -791,12 +814,12 @@ def active_imported_figures(con: duckdb.DuckDBPyConnection, revision: int | None
 def readable_active_rows(directory: Path | None = None) -> pd.DataFrame:
     """Active imported rows, or none when the store is damaged: the page says so once (`store_problem`)
     and the report's figures still show."""
-    if store_problem(directory) is not None:
+    check = _checked(directory)
+    if check.problem is not None:
         return empty_rows()
-    try:
-        return ImportStore(directory).active_rows()
-    except StoreError:
-        return empty_rows()
+    if check.active is None:  # from the rows the check read: a page run or API call reads no rows file
+        check.active = _active_frame(check.versions, check.typed)
+    return check.active.copy()
 
 
 def as_figures(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:

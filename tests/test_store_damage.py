@@ -406,11 +406,12 @@ def test_the_store_check_reads_a_rows_file_again_only_when_it_changed(db_con, st
         apply(db_con, good_file(f"test_fig_{n}_2023_actual"))
     assert store_problem() is None
     reads = []
-    original = ImportStore.rows
-    monkeypatch.setattr(ImportStore, "rows", lambda self, *a, **k: reads.append(a[0]) or original(self, *a, **k))
+    original = ImportStore.typed_rows
+    monkeypatch.setattr(ImportStore, "typed_rows", lambda self, *a, **k: reads.append(a[0]) or original(self, *a, **k))
     for _ in range(5):
         assert store_problem() is None and imports.revision() == 3
-    assert reads == [], "nothing changed: no rows file is read"
+        assert len(imports.readable_active_rows()) == 3
+    assert reads == [], "nothing changed: no rows file is read, not even for the active rows"
     edit_rows(store_dir, "118.9", "119.5", "v0002")
     assert "v0002.csv has changed" in str(store_problem())
     assert reads == ["v0002"], "only the file that changed is read again"
