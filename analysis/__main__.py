@@ -162,7 +162,7 @@ def _build(args: argparse.Namespace) -> int:
     from analysis.buildstamp import datasets_hash, verified_build
 
     out = Path(args.out or paths.database_path())
-    verified = verified_build(out)
+    verified = verified_build(out, full=True)  # by content: damage may keep the file's size and mtime
     if not args.force and verified is not None and verified[0] == datasets_hash(args.datasets):
         # `make run` calls this every time: a whole database built from today's datasets/ is kept.
         print("up to date: datasets/ has not changed since this build (--force rebuilds)", file=sys.stderr)
