@@ -428,7 +428,7 @@ VERSION_IDS = st.sampled_from(["v0001", "v0002", "v9999", "../../etc/passwd", "v
 ENTRIES = st.fixed_dictionaries(
     {},
     optional={
-        "version_id": VERSION_IDS | JSON_VALUES,
+        "version_id": VERSION_IDS | VERSION_IDS | JSON_VALUES,
         "name": st.text(max_size=80) | JSON_VALUES,
         "file_name": st.text(max_size=10) | JSON_VALUES,
         "sha256": st.text(max_size=64) | JSON_VALUES,
@@ -440,15 +440,26 @@ ENTRIES = st.fixed_dictionaries(
     },
 )
 MANIFESTS = st.fixed_dictionaries(
-    {"format": st.just(imports.STORE_FORMAT) | JSON_VALUES, "versions": st.lists(ENTRIES | JSON_VALUES, max_size=4)},
+    {
+        "format": st.just(imports.STORE_FORMAT) | st.just(imports.STORE_FORMAT) | JSON_VALUES,
+        "versions": st.lists(ENTRIES | ENTRIES | JSON_VALUES, max_size=4),
+    },
     optional={"revision": st.integers(-1, 10**25) | JSON_VALUES, "last_number": st.integers(-1, 10**5) | JSON_VALUES},
 )
 SCENARIO_FILES = st.fixed_dictionaries(
     {
-        "format": st.just("compute-atlas-scenarios") | JSON_VALUES,
+        "format": st.just("compute-atlas-scenarios") | st.just("compute-atlas-scenarios") | JSON_VALUES,
         "scenarios": st.dictionaries(
-            st.text(max_size=70),
-            st.fixed_dictionaries({}, optional={"values": JSON_VALUES, "saved_at": JSON_VALUES}) | JSON_VALUES,
+            st.sampled_from(["Bull case", "Q3 plan", "baseline", "", " padded "]) | st.text(max_size=70),
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "values": st.dictionaries(st.sampled_from(["mkt_cagr", "cmp_gpus", "nope"]), JSON_VALUES, max_size=2)
+                    | JSON_VALUES,
+                    "saved_at": st.just("2025-01-01T00:00:00+00:00") | JSON_VALUES,
+                },
+            )
+            | JSON_VALUES,
             max_size=3,
         )
         | JSON_VALUES,
@@ -459,12 +470,8 @@ HOSTILE_TEXTS = st.sampled_from([DEEP, HUGE_INT, "{", "\ufeff{}", "NaN", '{"form
 
 def damaged(structured) -> st.SearchStrategy[bytes | None]:
     """Absent, arbitrary bytes, a hostile text, or a file of the right shape with wrong parts."""
-    return st.one_of(
-        st.none(),
-        st.binary(max_size=120),
-        HOSTILE_TEXTS.map(str.encode),
-        structured.map(lambda body: json.dumps(body).encode()),
-    )
+    as_json = structured.map(lambda body: json.dumps(body).encode())
+    return st.one_of(st.none(), st.binary(max_size=120), HOSTILE_TEXTS.map(str.encode), as_json, as_json, as_json)
 
 
 def mutated(payload: bytes) -> st.SearchStrategy[bytes]:
