@@ -677,12 +677,13 @@ class _StoreCheck:
     problem: StoreError | None
     revision: int
     versions: list[Version]
-    typed: dict[str, list[dict]]  # version id -> its typed rows, for every version whose file passed
+    typed: dict[str, list[dict]]  # version id -> rows of an active version read by this check; dropped once used
     active: pd.DataFrame | None = None  # built on first use
 
 
 _STORE_CHECKS: dict[str, _StoreCheck] = {}
-_FILE_CHECKS: dict[str, tuple[tuple, str, str | None, list[dict]]] = {}  # path -> (signature, sha256, problem, rows)
+# path -> (signature, sha256, problem). Only the verdict is kept: rows stay in memory once, as the active frame.
+_FILE_CHECKS: dict[str, tuple[tuple, str, str | None]] = {}
 _CHECKS_LOCK = threading.Lock()
 
 
@@ -731,7 +732,7 @@ def _check_store(store: ImportStore, rows_files: dict[str, os.DirEntry], signatu
         problem, rows = _rows_check(store, version, rows_files.get(version.version_id))
         if problem:
             problems.append(problem)
-        else:
+        elif version.active and rows is not None:
             typed[version.version_id] = rows
     listed = {v.version_id for v in versions}
     for orphan in sorted(set(rows_files) - listed):
@@ -745,15 +746,16 @@ def _check_store(store: ImportStore, rows_files: dict[str, os.DirEntry], signatu
 ORPHAN = "is not listed in the manifest (an import stopped between its two writes?)"
 
 
-def _rows_check(store: ImportStore, version: Version, entry: os.DirEntry | None) -> tuple[str | None, list[dict]]:
-    """(problem, typed rows) of a version's rows file, read again only when the file or its recorded hash changed."""
+def _rows_check(store: ImportStore, version: Version, entry: os.DirEntry | None) -> tuple[str | None, list[dict] | None]:
+    """(problem, typed rows) of a version's rows file, read again only when the file or its recorded hash changed
+    (the rows are None when the verdict came from the last check)."""
     if entry is None:
-        return f"imports/{version.version_id}.csv, the rows of {version.version_id}, is missing", []
+        return f"imports/{version.version_id}.csv, the rows of {version.version_id}, is missing", None
     signature = _signature(entry)
     with _CHECKS_LOCK:
         known = _FILE_CHECKS.get(entry.path)
     if known is not None and known[:2] == (signature, version.rows_sha256):
-        return known[2], known[3]
+        return known[2], None
     try:
         rows, problem = store.typed_rows(version.version_id, version.rows_sha256), None
     except StoreError as exc:
@@ -761,7 +763,7 @@ def _rows_check(store: ImportStore, version: Version, entry: os.DirEntry | None)
     with _CHECKS_LOCK:
         if len(_FILE_CHECKS) > 4 * MAX_VERSION_NUMBER:  # files of stores no longer used
             _FILE_CHECKS.clear()
-        _FILE_CHECKS[entry.path] = (signature, version.rows_sha256, problem, rows)
+        _FILE_CHECKS[entry.path] = (signature, version.rows_sha256, problem)
     return problem, rows
 
 
@@ -817,8 +819,17 @@ def readable_active_rows(directory: Path | None = None) -> pd.DataFrame:
     check = _checked(directory)
     if check.problem is not None:
         return empty_rows()
-    if check.active is None:  # from the rows the check read: a page run or API call reads no rows file
-        check.active = _active_frame(check.versions, check.typed)
+    if check.active is None:  # once per change of the store: a page run or API call then reads no rows file
+        store = ImportStore(directory)
+        try:
+            typed = {
+                v.version_id: check.typed.get(v.version_id) or store.typed_rows(v.version_id, v.rows_sha256)
+                for v in check.versions
+                if v.active
+            }
+        except StoreError:  # changed since the check: the next check reports it
+            return empty_rows()
+        check.active, check.typed = _active_frame(check.versions, typed), {}
     return check.active.copy()
 
 

@@ -404,7 +404,7 @@ def test_an_orphan_rows_file_is_reported_refuses_imports_and_is_listed_by_repair
 def test_the_store_check_reads_a_rows_file_again_only_when_it_changed(db_con, store_dir, monkeypatch):
     for n in range(3):
         apply(db_con, good_file(f"test_fig_{n}_2023_actual"))
-    assert store_problem() is None
+    assert store_problem() is None and len(imports.readable_active_rows()) == 3
     reads = []
     original = ImportStore.typed_rows
     monkeypatch.setattr(ImportStore, "typed_rows", lambda self, *a, **k: reads.append(a[0]) or original(self, *a, **k))
