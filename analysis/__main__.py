@@ -8,13 +8,17 @@
     python -m analysis sql "QUERY"            run one read-only query in the sandbox, print CSV
     python -m analysis export --out FILE.pptx build a briefing pack (see analysis/briefing_cli.py)
     python -m analysis repair-store           repair damaged saved scenarios / import versions (keeps a backup)
+    python -m analysis prune-imports --keep N remove rolled-back import versions older than the N newest
 
-Exit status 0 on success, 1 when the input was refused (the message is on stderr), 2 for usage errors.
+Exit status 0 on success, 1 when the input was refused or the command failed (the message is on stderr),
+2 for usage errors. No command prints a traceback: an unexpected error is one line naming its kind
+(ATLAS_DEBUG=1 shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -43,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     sql_parser.add_argument("query", help="one SQL statement")
     sql_parser.add_argument("--timeout", type=_timeout_seconds, default=None, help="seconds before the query is stopped")
     commands.add_parser("repair-store", help="repair damaged user data (saved scenarios, import versions); keeps a backup")
+    prune_parser = commands.add_parser("prune-imports", help="remove the oldest rolled-back import versions (active ones stay)")
+    prune_parser.add_argument(
+        "--keep", type=_count, required=True, help="how many of the newest versions to keep whatever their status"
+    )
     add_export_command(commands)  # briefing export: analysis/briefing_cli.py
     args = parser.parse_args(argv)
     handler = {
@@ -54,10 +62,30 @@ def main(argv: list[str] | None = None) -> int:
         "restore": _set_status,
         "sql": _sql,
         "repair-store": _repair_store,
+        "prune-imports": _prune_imports,
     }[args.command]
-    if args.command != "repair-store":
-        _remove_stale_temp_files()
-    return handler(args)
+    try:
+        if args.command != "repair-store":
+            _remove_stale_temp_files()
+        return handler(args)
+    except Exception as exc:  # the last guard: a short message, never a traceback or a server path
+        if os.environ.get(DEBUG_ENV):
+            raise
+        return _unexpected(args.command, exc)
+
+
+DEBUG_ENV = "ATLAS_DEBUG"  # set to 1 to see the traceback of an unexpected error
+
+
+def _unexpected(command: str, exc: Exception) -> int:
+    from analysis.textsafe import redact_paths
+
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else redact_paths(exc)
+    print(
+        f"{command}: failed ({type(exc).__name__}: {str(reason)[:300]}); set {DEBUG_ENV}=1 to see where",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _timeout_seconds(text: str) -> float:
@@ -85,21 +113,63 @@ def _remove_stale_temp_files() -> None:
         pass
 
 
+def _count(text: str) -> int:
+    """A whole number, 0 or more, in ASCII digits (argparse turns the ValueError into a usage error, exit 2)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a whole number from 0 to 999999")
+    return int(text)
+
+
+REPAIR_HINT = "`python -m analysis repair-store` repairs it and keeps a backup"
+
+
+def _store_refused(what: str, exc: Exception) -> int:
+    from analysis.imports import QuotaError
+    from analysis.textsafe import redact_paths
+
+    hint = "" if isinstance(exc, QuotaError) else f"; {REPAIR_HINT}"
+    print(f"{what}: {redact_paths(exc)}{hint}", file=sys.stderr)
+    return 1
+
+
+def _prune_imports(args: argparse.Namespace) -> int:
+    from analysis.imports import ImportStore, quota
+    from analysis.userstore import StoreError
+
+    store = ImportStore()
+    try:
+        pruned = store.prune(args.keep)
+        left = store.versions()
+    except StoreError as exc:
+        return _store_refused("nothing pruned", exc)
+    for version in pruned:
+        print(f"removed {version.version_id} '{version.name}' (rolled back, {version.row_count} figure(s))", file=sys.stderr)
+    limits = quota()
+    used = store.stored_bytes() / 2**20
+    print(
+        f"{len(pruned)} version(s) removed; {len(left):,} of {limits.versions:,} versions and "
+        f"{used:.1f} of {limits.megabytes:g} MB of the quota in use",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _repair_store(args: argparse.Namespace) -> int:
     from analysis.repair import repair_store
+    from analysis.textsafe import redact_paths
 
     try:
         report = repair_store()
     except OSError as exc:
-        print(f"repair failed; nothing was removed: {exc}", file=sys.stderr)
+        print(f"repair failed; nothing was removed: {redact_paths(exc)}", file=sys.stderr)
         return 1
     if not report.actions:
         print("the user-data store is sound; nothing to repair", file=sys.stderr)
         return 0
     for action in report.actions:
         print(f"- {action}", file=sys.stderr)
-    if report.backup is not None:
-        print(f"the files as they were are kept in {report.backup}", file=sys.stderr)
+    if report.backup is not None:  # named inside the user-data folder (ATLAS_USER_DATA_DIR), not by its server path
+        print(f"the files as they were are kept in {report.backup.name}/ under backups/ in the user-data folder", file=sys.stderr)
     return 0
 
 
@@ -108,7 +178,7 @@ def _build(args: argparse.Namespace) -> int:
     from analysis.buildstamp import datasets_hash, verified_build
 
     out = Path(args.out or paths.database_path())
-    verified = verified_build(out)
+    verified = verified_build(out, full=True)  # by content: damage may keep the file's size and mtime
     if not args.force and verified is not None and verified[0] == datasets_hash(args.datasets):
         # `make run` calls this every time: a whole database built from today's datasets/ is kept.
         print("up to date: datasets/ has not changed since this build (--force rebuilds)", file=sys.stderr)
@@ -140,6 +210,7 @@ def _database():
 def _import(args: argparse.Namespace) -> int:
     from analysis.build import BuildError
     from analysis.imports import ImportNameError, ImportStore, check_import_file
+    from analysis.textsafe import redact_paths
     from analysis.userstore import StoreError
 
     if not args.file.is_file():
@@ -166,8 +237,10 @@ def _import(args: argparse.Namespace) -> int:
         return 0
     try:
         version = ImportStore().apply(check, args.name or args.file.stem)
-    except (ImportNameError, StoreError, OSError) as exc:
-        print(f"{args.file}: not imported: {exc}", file=sys.stderr)
+    except StoreError as exc:  # damaged (the pages say so too), or full
+        return _store_refused(f"{args.file.name}: not imported", exc)
+    except (ImportNameError, OSError) as exc:
+        print(f"{args.file.name}: not imported: {redact_paths(exc)}", file=sys.stderr)
         return 1
     print(f"imported {version.row_count} figure(s) as {version.version_id} '{version.name}'", file=sys.stderr)
     print(version.version_id)
@@ -181,8 +254,7 @@ def _versions(args: argparse.Namespace) -> int:
     try:
         versions = ImportStore().versions()
     except StoreError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        return _store_refused("cannot list the versions", exc)
     print("version,name,file,rows,imported_at,status")
     for v in versions:
         print(",".join(_csv_cell(x) for x in (v.version_id, v.name, v.file_name, v.row_count, v.created_at, v.status)))
@@ -205,9 +277,10 @@ def _set_status(args: argparse.Namespace) -> int:
     except KeyError:
         print(f"no import version {args.version!r}; `python -m analysis versions` lists them", file=sys.stderr)
         return 1
-    except (StoreError, OSError) as exc:
-        print(exc, file=sys.stderr)
-        return 1
+    except StoreError as exc:
+        return _store_refused(f"{args.version} unchanged", exc)
+    except OSError as exc:
+        return _unexpected(args.command, exc)
     print(f"{version.version_id} '{version.name}' is now {version.status.replace('_', ' ')}", file=sys.stderr)
     return 0
 

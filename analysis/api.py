@@ -35,7 +35,7 @@ from analysis.charts import chart_file_name
 from analysis.chartspec import ChartDef, ChartSpec, chart_defs
 from analysis.compute import ComputeInputError
 from analysis.compute_view import error_message as compute_error_message
-from analysis.db import ensure_database, query, shared_connection
+from analysis.db import DatabaseDamaged, ensure_database, query, shared_connection
 from analysis.explorer import explore, parquet_bytes, table_names
 from analysis.i18n import DEFAULT_LANG, LANGS, t
 from analysis.numbers import NumberError, parse_number
@@ -48,6 +48,7 @@ from analysis.userstore import ScenarioStore, StoreError
 
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 ALLOW_ORIGIN_ENV = "ATLAS_API_ALLOW_ORIGIN"  # one origin (or *) that browsers may call the API from; unset: none
+DAMAGE_RETRY_SECONDS = 5  # a rebuild of the figure database takes about a second or two
 STATUS_CHECK_SECONDS = 30  # as the app's frame: how soon an edit to datasets/ reaches the API
 CHART_FORMATS = ("csv", "json", "svg", "png")
 TABLE_FORMATS = ("csv", "json", "parquet")
@@ -203,6 +204,12 @@ class Api:
             response = Response(exc.status, {"Content-Type": MEDIA_TYPES["json"]}, json_bytes(exc.body()))
             if exc.status == 405:  # RFC 9110: a 405 names the methods the resource supports
                 response.headers["Allow"] = ALLOWED_METHODS
+        except DatabaseDamaged:  # reported by analysis.db: the next request's check hashes the file and rebuilds it
+            with self._db_lock:
+                self._db = None
+            error = ApiError(503, "database_damaged", t("api.error.database_damaged", lang))
+            headers_503 = {"Content-Type": MEDIA_TYPES["json"], "Retry-After": str(DAMAGE_RETRY_SECONDS)}
+            response = Response(503, headers_503, json_bytes(error.body()))
         if method == "HEAD":  # the headers of the GET, its length included, without the body
             response = Response(response.status, {**response.headers, "Content-Length": str(len(response.body))}, b"")
         return self._finish(response)

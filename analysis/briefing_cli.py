@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import stat
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from analysis.i18n import DEFAULT_LANG, LANGS
 from analysis.scenario import BASELINE_NAME, StoredScenarioInvalid
+from analysis.textsafe import redact_paths
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
@@ -89,10 +91,9 @@ def run_export(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(str(exc))
     for path in (args.out, args.zip_path):
-        if path is not None and not path.parent.is_dir():
-            return _fail(f"the folder for {path} does not exist")
-        if path is not None and path.is_dir():
-            return _fail(f"{path} is a folder; give a file name")
+        problem = None if path is None else output_problem(path)
+        if problem:
+            return _fail(problem)
     try:
         status = db.ensure_database()
     except BuildError as exc:
@@ -110,9 +111,40 @@ def run_export(args: argparse.Namespace) -> int:
         con.close()
     for item in pack.left_out:
         print(f"export: warning: {item.slug} is not drawn in the deck: {item.reason}", file=sys.stderr)
-    atomic_write_bytes(args.out, pack.pptx)
-    print(args.out)
-    if args.zip_path is not None:
-        atomic_write_bytes(args.zip_path, pack.zip)
-        print(args.zip_path)
+    for path, payload in ((args.out, pack.pptx), (args.zip_path, pack.zip)):
+        if path is None:
+            continue
+        problem = output_problem(path)  # again: the path may have changed while the pack was built
+        if problem:
+            return _fail(problem)
+        try:
+            atomic_write_bytes(path, payload)
+        except OSError as exc:
+            reason = exc.strerror or redact_paths(exc)
+            return _fail(f"cannot write {path.name}: {reason}; nothing was written there", EXIT_FAILED)
+        print(path)
     return 0
+
+
+def output_problem(path: Path) -> str | None:
+    """Why `path` cannot take a written file (None when it is a new name in a folder, or a regular file).
+
+    The file is written by renaming a temporary file over the path, which would replace whatever is there:
+    a symbolic link (not the file it points to), a FIFO, a device such as /dev/full. Only a regular file is
+    replaced; everything else is refused.
+    """
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            return f"the folder for {path} does not exist"
+        return None
+    except OSError as exc:
+        return f"cannot use {path.name}: {exc.strerror or redact_paths(exc)}"
+    if stat.S_ISLNK(info.st_mode):
+        return f"{path} is a symbolic link; give the path of a regular file or a new file name"
+    if stat.S_ISDIR(info.st_mode):
+        return f"{path} is a folder; give a file name"
+    if not stat.S_ISREG(info.st_mode):
+        return f"{path} is not a regular file (a device, FIFO or socket); give a new file name"
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,16 +45,61 @@ def stored_hash(db_path: Path) -> str | None:
     return verified[0] if verified else None
 
 
-def ensure_database(datasets_dir: Path | None = None, db_path: Path | None = None) -> DatabaseStatus:
-    """Build the database when it is missing or older than datasets/ (by content hash).
+# The database file's content is hashed against its stamp at a process's first check, at most this often
+# after that, and whenever DuckDB reports it corrupt; other checks compare size and mtime (a few stat calls).
+VERIFY_INTERVAL_S = 300
+_last_full_check: dict[str, float] = {}
+_damage_reports = 0  # goes up each time a query meets a corrupt file: a cache key for the status
+_damage_lock = threading.Lock()
 
-    A failed build keeps the previous database; the status carries the problem so the app can say so.
+
+class DatabaseDamaged(RuntimeError):
+    """DuckDB found the database file corrupt. The next `ensure_database` hashes the file and rebuilds it."""
+
+
+CORRUPTION_MARKERS = ("corrupt database file", "not a valid duckdb database file", "checksum", "could not read enough bytes")
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """Whether a DuckDB error says the file itself is damaged (not that a query is wrong)."""
+    if isinstance(exc, duckdb.InternalException):
+        return True
+    return isinstance(exc, duckdb.Error) and any(marker in str(exc).lower() for marker in CORRUPTION_MARKERS)
+
+
+def report_damage() -> None:
+    """Make the next `ensure_database` of every database verify its content, whatever the schedule."""
+    global _damage_reports
+    with _damage_lock:  # not the build lock: a build in progress may be what met the damage
+        _last_full_check.clear()
+        _damage_reports += 1
+
+
+def damage_reports() -> int:
+    return _damage_reports
+
+
+def _full_check_due(db_path: Path) -> bool:
+    last = _last_full_check.get(str(db_path))
+    return last is None or time.monotonic() - last >= VERIFY_INTERVAL_S
+
+
+def ensure_database(datasets_dir: Path | None = None, db_path: Path | None = None) -> DatabaseStatus:
+    """Build the database when it is missing, older than datasets/ (by content hash) or damaged.
+
+    Damage is found from the build's stamp: size and mtime on every call, the file's sha256 at the first
+    call of a process, every VERIFY_INTERVAL_S after that and after a query met a corrupt file. A rebuild
+    replaces the file atomically. A failed build keeps the previous database; the status carries the problem
+    so the app can say so.
     """
     datasets_dir = Path(datasets_dir or paths.datasets_dir())
     db_path = Path(db_path or paths.database_path())
     with _build_lock:
         current = datasets_hash(datasets_dir)
-        verified = verified_build(db_path)
+        full = _full_check_due(db_path)
+        verified = verified_build(db_path, full=full)
+        if full:
+            _last_full_check[str(db_path)] = time.monotonic()
         if verified and verified[0] == current:
             return DatabaseStatus(db_path, current, rebuilt=False, build_id=verified[1])
         try:
@@ -67,8 +113,16 @@ def ensure_database(datasets_dir: Path | None = None, db_path: Path | None = Non
 
 
 def connect_readonly(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the figure database read-only; share it, but query through `query` (a cursor each)."""
-    return duckdb.connect(str(db_path or paths.database_path()), read_only=True)
+    """Open the figure database read-only; share it, but query through `query` (a cursor each).
+
+    DatabaseDamaged when DuckDB finds the file corrupt (reported, so the next check rebuilds it)."""
+    try:
+        return duckdb.connect(str(db_path or paths.database_path()), read_only=True)
+    except duckdb.Error as exc:
+        if is_corruption(exc):
+            report_damage()
+            raise DatabaseDamaged("the figure database file is damaged; it is rebuilt at the next check") from None
+        raise
 
 
 _shared: dict[str, tuple[str, duckdb.DuckDBPyConnection]] = {}
@@ -117,6 +171,11 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None 
     cursor = con.cursor()
     try:
         result = cursor.execute(sql, params or []).df()
+    except duckdb.Error as exc:
+        if is_corruption(exc):
+            report_damage()
+            raise DatabaseDamaged("the figure database file is damaged; it is rebuilt at the next check") from None
+        raise
     finally:
         cursor.close()
     if key is not None:

@@ -27,7 +27,9 @@ import hashlib
 import io
 import json
 import math
+import os
 import re
+import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +39,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.build import (
+    PERIOD_PATTERN,
     LoadedTable,
     Problem,
     check_figures,
@@ -48,6 +51,7 @@ from analysis.build import (
 from analysis.db import query
 from analysis.format import is_blank
 from analysis.i18n import t
+from analysis.safejson import UnsafeJSON, loads
 from analysis.scenario import Param
 from analysis.schema import TABLES_BY_NAME, Column, Table
 from analysis.textsafe import escape_markdown, normalize_text, redact_paths, refused_character, without_refused_characters
@@ -319,6 +323,7 @@ class Version:
     created_at: str
     status: str  # active | rolled_back
     changed_at: str = ""
+    rows_sha256: str = ""  # of the stored rows file, to notice an edit; "" in a manifest written before it was kept
 
     @property
     def active(self) -> bool:
@@ -361,6 +366,7 @@ def _now() -> str:
 VERSION_ID = re.compile(r"^v\d{4}$", re.ASCII)
 STATUSES = ("active", "rolled_back")
 _TEXT_FIELDS = ("version_id", "name", "file_name", "sha256", "created_at", "status")
+_OPTIONAL_TEXT_FIELDS = ("changed_at", "rows_sha256")
 
 
 def manifest_problems(body: object, directory: Path) -> list[str]:
@@ -371,6 +377,9 @@ def manifest_problems(body: object, directory: Path) -> list[str]:
     revision = body.get("revision", 0)
     if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
         problems.append(f"revision {str(revision)[:40]!r} is not a whole number")
+    last_number = body.get("last_number", 0)
+    if isinstance(last_number, bool) or not isinstance(last_number, int) or not 0 <= last_number <= MAX_VERSION_NUMBER:
+        problems.append(f"last_number {str(last_number)[:40]!r} is not a version number")
     seen: set[str] = set()
     for index, entry in enumerate(body["versions"], start=1):
         where = f"entry {index}"
@@ -378,11 +387,11 @@ def manifest_problems(body: object, directory: Path) -> list[str]:
             problems.append(f"{where} is not a record")
             continue
         missing = [f for f in _TEXT_FIELDS + ("row_count",) if f not in entry]
-        extra = sorted(set(entry) - set(_TEXT_FIELDS) - {"row_count", "changed_at"})
+        extra = sorted(set(entry) - set(_TEXT_FIELDS) - {"row_count", *_OPTIONAL_TEXT_FIELDS})
         if missing or extra:
             problems.append(f"{where}: missing {', '.join(missing) or '-'}; unknown {', '.join(extra) or '-'}")
             continue
-        wrong = [f for f in (*_TEXT_FIELDS, "changed_at") if f in entry and not isinstance(entry[f], str)]
+        wrong = [f for f in (*_TEXT_FIELDS, *_OPTIONAL_TEXT_FIELDS) if f in entry and not isinstance(entry[f], str)]
         if isinstance(entry["row_count"], bool) or not isinstance(entry["row_count"], int) or entry["row_count"] < 0:
             wrong.append("row_count")
         if wrong:
@@ -412,11 +421,55 @@ def _is_timestamp(text: str) -> bool:
     return True
 
 
+MAX_VERSION_NUMBER = 9999  # ids are v0001 … v9999
+# The quota of one store, so imports cannot fill the disk (9,999 versions of 2 MB would be 20 GB). Settings,
+# read when a version is added: ATLAS_IMPORT_MAX_VERSIONS versions (every status counts), ATLAS_IMPORT_MAX_MB
+# megabytes of stored rows files. `python -m analysis prune-imports --keep N` removes old rolled-back versions.
+MAX_VERSIONS_ENV, MAX_MB_ENV = "ATLAS_IMPORT_MAX_VERSIONS", "ATLAS_IMPORT_MAX_MB"
+DEFAULT_MAX_VERSIONS, DEFAULT_MAX_MB = 200, 100
+
+
+@dataclass(frozen=True)
+class Quota:
+    versions: int
+    megabytes: float
+
+    @property
+    def bytes(self) -> int:
+        return int(self.megabytes * 1024 * 1024)
+
+
+def quota() -> Quota:
+    """The store's quota from the environment; a setting that is not a positive number keeps its default."""
+    return Quota(
+        _positive_setting(MAX_VERSIONS_ENV, DEFAULT_MAX_VERSIONS, int),
+        _positive_setting(MAX_MB_ENV, DEFAULT_MAX_MB, float),
+    )
+
+
+def _positive_setting(name: str, default, kind):
+    text = os.environ.get(name, "").strip()
+    if not text.isascii() or not text.replace(".", "", 1).isdigit():
+        return default
+    value = kind(text)
+    return value if 0 < value < 10**9 else default
+
+
+class QuotaError(StoreError):
+    """The store is full: adding a version would pass its quota of versions or of bytes. Nothing was written."""
+
+    def __init__(self, code: str, message: str, **values):
+        super().__init__(message, [])
+        self.code = code  # versions | bytes
+        self.values = values
+
+
 class ImportStore:
     """Numbered import versions in the user-data store; every change is locked and atomic.
 
-    What is read is checked in full (`manifest_problems`); a damaged store raises StoreError on every
-    read and is never written until `python -m analysis repair-store` has repaired it.
+    What is read is checked in full (`manifest_problems`, and `store_problem` for the rows files); a damaged
+    store raises StoreError on every read and is never written until `python -m analysis repair-store` has
+    repaired it.
     """
 
     def __init__(self, directory: Path | None = None):
@@ -428,9 +481,9 @@ class ImportStore:
             return {"format": STORE_FORMAT, "revision": 0, "versions": []}
         where = f"imports/{self.manifest_path.name}"
         try:
-            body = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StoreError(f"cannot read {where}: {redact_paths(exc)}", [str(exc)]) from None
+            body = loads(self.manifest_path.read_bytes())
+        except (OSError, UnsafeJSON) as exc:  # also a file nested 100,000 deep or holding a 5,000-digit number
+            raise StoreError(f"cannot read {where}: {redact_paths(exc)}", [redact_paths(exc)]) from None
         problems = manifest_problems(body, self.directory)
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -439,7 +492,19 @@ class ImportStore:
 
     def _write(self, body: dict) -> None:
         body["revision"] = int(body.get("revision", 0)) + 1
+        for entry in body["versions"]:  # a manifest from before rows checksums were kept gets them on its next write
+            if not entry.get("rows_sha256"):
+                entry["rows_sha256"] = file_sha256(self._rows_path(entry["version_id"]))
         atomic_write_bytes(self.manifest_path, json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8"))
+
+    def _writable(self) -> dict:
+        """The manifest to change, under the lock: refused (StoreError) while the store's check finds damage,
+        so a write never builds on a file the pages report as damaged."""
+        remove_temp_files(self.directory)
+        damaged = store_problem(self.directory.parent)
+        if damaged is not None:
+            raise damaged
+        return self._read()
 
     def revision(self) -> int:
         """Goes up with every change: a cache key for anything that reads imported figures."""
@@ -449,29 +514,66 @@ class ImportStore:
         return [Version(**v) for v in self._read()["versions"]]
 
     def apply(self, check: ImportCheck, name: str) -> Version:
-        """Store a checked file as the next version; ValueError if it has problems or the name is unusable.
+        """Store a checked file as the next version; ValueError if it has problems or the name is unusable,
+        QuotaError when the store is full.
 
-        The number is one above every version in the manifest and every rows file on disk, and the rows
-        file is created, never replaced: a manifest that lost entries cannot make an import overwrite data.
+        The number is one above every version in the manifest, every rows file on disk and every number
+        pruned, and the rows file is created, never replaced: a manifest that lost entries cannot make an
+        import overwrite data.
         """
         if not check.ok:
             raise ValueError(f"{check.file_name} has {len(check.problems)} problem(s) and cannot be imported")
         name = validate_version_name(name)
+        payload = _rows_csv(check.rows)
         with locked(self.manifest_path):
-            remove_temp_files(self.directory)
-            body = self._read()
+            body = self._writable()
             on_disk = [p.stem for p in self.directory.glob("v*.csv") if VERSION_ID.match(p.stem)]
             numbers = [int(v["version_id"][1:]) for v in body["versions"]] + [int(i[1:]) for i in on_disk]
-            number = 1 + max(numbers, default=0)
-            if number > 9999:
-                raise StoreError("the store holds 9,999 versions, the most it can number", [])
+            number = 1 + max(numbers + [body.get("last_number", 0)], default=0)
+            if number > MAX_VERSION_NUMBER:
+                raise StoreError(f"the store has numbered {MAX_VERSION_NUMBER:,} versions, the most it can number", [])
+            self._check_quota(len(body["versions"]), len(payload))
             version = Version(
-                f"v{number:04d}", name, check.file_name[:MAX_NAME_CHARS], check.sha256, len(check.rows), _now(), "active"
+                f"v{number:04d}",
+                name,
+                check.file_name[:MAX_NAME_CHARS],
+                check.sha256,
+                len(check.rows),
+                _now(),
+                "active",
+                rows_sha256=hashlib.sha256(payload).hexdigest(),
             )
-            atomic_write_bytes(self._rows_path(version.version_id), _rows_csv(check.rows), exclusive=True)
+            atomic_write_bytes(self._rows_path(version.version_id), payload, exclusive=True)
             body["versions"].append(version.__dict__)
             self._write(body)
         return version
+
+    def _check_quota(self, version_count: int, new_bytes: int) -> None:
+        limits = quota()
+        if version_count + 1 > limits.versions:
+            raise QuotaError(
+                "versions",
+                f"the import store holds {version_count:,} versions, its quota ({MAX_VERSIONS_ENV}={limits.versions:,}); "
+                "roll back versions you no longer need, then `python -m analysis prune-imports --keep N` removes "
+                "the oldest rolled-back ones",
+                count=f"{version_count:,}",
+                limit=f"{limits.versions:,}",
+            )
+        used = self.stored_bytes()
+        if used + new_bytes > limits.bytes:
+            raise QuotaError(
+                "bytes",
+                f"the import store holds {used / 2**20:.1f} MB of rows and this version adds {new_bytes / 2**20:.1f} MB, "
+                f"over its quota ({MAX_MB_ENV}={limits.megabytes:g}); roll back versions you no longer need, then "
+                "`python -m analysis prune-imports --keep N` removes the oldest rolled-back ones",
+                used=f"{used / 2**20:.1f}",
+                added=f"{new_bytes / 2**20:.1f}",
+                limit=f"{limits.megabytes:g}",
+            )
+
+    def stored_bytes(self) -> int:
+        """Bytes of every rows file in the store (listed or not)."""
+        return sum(entry.stat().st_size for entry in _rows_entries(self.directory))
 
     def rollback(self, version_id: str) -> Version:
         return self._set_status(version_id, "rolled_back")
@@ -481,8 +583,7 @@ class ImportStore:
 
     def _set_status(self, version_id: str, status: str) -> Version:
         with locked(self.manifest_path):
-            remove_temp_files(self.directory)
-            body = self._read()
+            body = self._writable()
             record = next((v for v in body["versions"] if v["version_id"] == version_id), None)
             if record is None:
                 raise KeyError(version_id)
@@ -491,51 +592,218 @@ class ImportStore:
                 self._write(body)
         return Version(**record)
 
+    def prune(self, keep: int) -> list[Version]:
+        """Remove rolled-back versions older than the `keep` newest versions; active versions always stay.
+
+        The manifest is written first, then the rows files go: a kill in between leaves rows files that
+        the store's check reports and repair-store brings back as rolled-back versions, never a manifest
+        that names a missing file. Numbers are not given out again (`last_number`).
+        """
+        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
+            raise ValueError("keep must be a whole number, 0 or more")
+        with locked(self.manifest_path):
+            body = self._writable()
+            newest = {v["version_id"] for v in sorted(body["versions"], key=lambda v: v["version_id"])[::-1][:keep]}
+            pruned = [v for v in body["versions"] if v["status"] != "active" and v["version_id"] not in newest]
+            if not pruned:
+                return []
+            numbers = [int(v["version_id"][1:]) for v in body["versions"]]
+            body["last_number"] = max([body.get("last_number", 0), *numbers])
+            body["versions"] = [v for v in body["versions"] if v not in pruned]
+            self._write(body)
+            for entry in pruned:
+                self._rows_path(entry["version_id"]).unlink(missing_ok=True)
+        return [Version(**v) for v in pruned]
+
     def _rows_path(self, version_id: str) -> Path:
         if not isinstance(version_id, str) or not VERSION_ID.match(version_id):  # never a path out of the store
             raise KeyError(version_id)
         return self.directory / f"{version_id}.csv"
 
-    def rows(self, version_id: str) -> pd.DataFrame:
-        """A version's rows, typed as the check typed them."""
+    def rows(self, version_id: str, expected_sha256: str = "") -> pd.DataFrame:
+        """A version's rows, typed as the check typed them. StoreError when the file does not read as the
+        rows the check passed: not UTF-8 or CSV, a cell that is no longer valid (`inf`, a period `abcd`), or,
+        with `expected_sha256`, any change since it was stored."""
+        return pd.DataFrame(self.typed_rows(version_id, expected_sha256), columns=IMPORT_COLUMNS)
+
+    def typed_rows(self, version_id: str, expected_sha256: str = "") -> list[dict]:
+        """As `rows`, as one dict per row (building a DataFrame per file costs more than reading it)."""
         path = self._rows_path(version_id)
         try:
-            text = path.read_bytes().decode("utf-8")
+            payload = path.read_bytes()
+            text = payload.decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise StoreError(f"imports/{path.name} cannot be read: {redact_paths(exc)}", [str(exc)]) from None
+            raise StoreError(f"imports/{path.name} cannot be read: {redact_paths(exc)}", [redact_paths(exc)]) from None
+        if expected_sha256 and hashlib.sha256(payload).hexdigest() != expected_sha256:
+            raise StoreError(f"imports/{path.name} {EDITED}", [f"{path.name} {EDITED}"])
         problems: list[Problem] = []
         table = read_csv_text(IMPORT_TABLE, text, problems)
         if table is None:
             raise StoreError(f"imports/{path.name} is not an import file: {problems[0].reason}", [problems[0].reason])
         type_rows(table, problems)
-        return pd.DataFrame([_public_row(r) for r in table.typed], columns=IMPORT_COLUMNS)
+        _check_stored_rows(table, problems)
+        if problems:
+            first = problems[0]
+            reason = f"line {first.line}, column {first.column}: {first.reason}" if first.line else first.reason
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise StoreError(
+                f"imports/{path.name} holds a value no import would pass: {reason}{more}", [p.reason for p in problems]
+            )
+        return [_public_row(r) for r in table.typed]
 
     def active_rows(self) -> pd.DataFrame:
         """Rows of every active version, oldest first; a later version's figure_id replaces an earlier one's."""
-        frames = []
-        for version in self.versions():
-            if version.active:
-                frame = self.rows(version.version_id)
-                frames.append(frame.assign(version=version.version_id, version_name=version.name, imported_at=version.created_at))
-        if not frames:
-            return empty_rows()
-        return pd.concat(frames, ignore_index=True).drop_duplicates("figure_id", keep="last").reset_index(drop=True)
+        versions = self.versions()
+        return _active_frame(versions, {v.version_id: self.typed_rows(v.version_id, v.rows_sha256) for v in versions if v.active})
+
+
+def _active_frame(versions: list[Version], typed: dict[str, list[dict]]) -> pd.DataFrame:
+    records = [
+        {**row, "version": v.version_id, "version_name": v.name, "imported_at": v.created_at}
+        for v in versions
+        if v.active
+        for row in typed[v.version_id]
+    ]
+    if not records:
+        return empty_rows()
+    frame = pd.DataFrame(records, columns=empty_rows().columns)
+    return frame.drop_duplicates("figure_id", keep="last").reset_index(drop=True)
+
+
+EDITED = "has changed since it was imported (its checksum is not the one recorded)"
+
+
+def _check_stored_rows(table: LoadedTable, problems: list[Problem]) -> None:
+    """The checks of an import that need no database: a value or a range, and a period that is one."""
+    for row in table.typed:
+        line = row["_line"]
+        if row["value"] is None and (row["value_low"] is None or row["value_high"] is None):
+            problems.append(Problem(table.spec.file_name, line, "value", "needs a value, or both value_low and value_high"))
+        if row["period"] and not PERIOD_PATTERN.match(row["period"]):
+            problems.append(
+                Problem(table.spec.file_name, line, "period", f"not a year, YYYY-MM or YYYY-YYYY range: {row['period']!r}")
+            )
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def empty_rows() -> pd.DataFrame:
     return pd.DataFrame(columns=[*IMPORT_COLUMNS, "version", "version_name", "imported_at"])
 
 
-def store_problem(directory: Path | None = None) -> StoreError | None:
-    """Why the import store cannot be read (None when it is sound or empty): for one message per page."""
-    store = ImportStore(directory)
+def _rows_entries(directory: Path) -> list[os.DirEntry]:
     try:
-        for version in store.versions():
-            if version.active:
-                store.rows(version.version_id)
+        with os.scandir(directory) as entries:
+            return [e for e in entries if e.name.endswith(".csv") and VERSION_ID.match(e.name[:-4]) and e.is_file()]
+    except FileNotFoundError:
+        return []
+
+
+def _signature(path: Path | os.DirEntry) -> tuple:
+    """What changes when a file is replaced or written: size, times (ctime too, which no program can set back)
+    and inode. Equal signatures mean the file was not touched since it was last checked."""
+    info = path.stat() if isinstance(path, os.DirEntry) else os.stat(path)
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+# The last check of each store (keyed by every file's signature) and of each rows file (keyed by its own),
+# so a page run costs one directory listing while nothing changed, and a new version costs one file's check.
+@dataclass
+class _StoreCheck:
+    signature: tuple
+    problem: StoreError | None
+    revision: int
+    versions: list[Version]
+    typed: dict[str, list[dict]]  # version id -> rows of an active version read by this check; dropped once used
+    active: pd.DataFrame | None = None  # built on first use
+
+
+_STORE_CHECKS: dict[str, _StoreCheck] = {}
+# path -> (signature, sha256, problem). Only the verdict is kept: rows stay in memory once, as the active frame.
+_FILE_CHECKS: dict[str, tuple[tuple, str, str | None]] = {}
+_CHECKS_LOCK = threading.Lock()
+
+
+def store_problem(directory: Path | None = None) -> StoreError | None:
+    """Why the import store cannot be trusted (None when it is sound or empty): for one message per page, and
+    the gate every write passes.
+
+    It finds a manifest that does not read or validate, a listed rows file that is missing, edited since it
+    was imported (its sha256 is recorded in the manifest) or holding a value no import would pass, and a rows
+    file the manifest does not list (an import killed between its two writes). Each file is read again only
+    when its size, times or inode changed since its last check, so this costs a directory listing per call.
+    """
+    return _checked(directory).problem
+
+
+def _checked(directory: Path | None) -> _StoreCheck:
+    """The store's check, from the last one while no file in it changed."""
+    store = ImportStore(directory)
+    key = str(store.directory)
+    try:
+        manifest = _signature(store.manifest_path) if store.manifest_path.exists() else None
+        rows_files = {e.name[:-4]: e for e in _rows_entries(store.directory)}
+        signature = (manifest, tuple(sorted((name, _signature(e)) for name, e in rows_files.items())))
+    except OSError as exc:
+        return _StoreCheck((), StoreError(f"imports/ cannot be read: {redact_paths(exc)}", [redact_paths(exc)]), -1, [], {})
+    with _CHECKS_LOCK:
+        known = _STORE_CHECKS.get(key)
+    if known is not None and known.signature == signature:
+        return known
+    result = _check_store(store, rows_files, signature)
+    with _CHECKS_LOCK:
+        if len(_STORE_CHECKS) > 64:  # stores of tests or of a moved user-data folder
+            _STORE_CHECKS.clear()
+        _STORE_CHECKS[key] = result
+    return result
+
+
+def _check_store(store: ImportStore, rows_files: dict[str, os.DirEntry], signature: tuple) -> _StoreCheck:
+    try:
+        body = store._read()
     except StoreError as exc:
-        return exc
-    return None
+        return _StoreCheck(signature, exc, -1, [], {})
+    versions = [Version(**v) for v in body["versions"]]
+    problems, typed = [], {}
+    for version in versions:
+        problem, rows = _rows_check(store, version, rows_files.get(version.version_id))
+        if problem:
+            problems.append(problem)
+        elif version.active and rows is not None:
+            typed[version.version_id] = rows
+    listed = {v.version_id for v in versions}
+    for orphan in sorted(set(rows_files) - listed):
+        problems.append(f"imports/{orphan}.csv {ORPHAN}")
+    if not problems:
+        return _StoreCheck(signature, None, int(body.get("revision", 0)), versions, typed)
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return _StoreCheck(signature, StoreError(f"{problems[0]}{more}", problems), -1, versions, typed)
+
+
+ORPHAN = "is not listed in the manifest (an import stopped between its two writes?)"
+
+
+def _rows_check(store: ImportStore, version: Version, entry: os.DirEntry | None) -> tuple[str | None, list[dict] | None]:
+    """(problem, typed rows) of a version's rows file, read again only when the file or its recorded hash changed
+    (the rows are None when the verdict came from the last check)."""
+    if entry is None:
+        return f"imports/{version.version_id}.csv, the rows of {version.version_id}, is missing", None
+    signature = _signature(entry)
+    with _CHECKS_LOCK:
+        known = _FILE_CHECKS.get(entry.path)
+    if known is not None and known[:2] == (signature, version.rows_sha256):
+        return known[2], None
+    try:
+        rows, problem = store.typed_rows(version.version_id, version.rows_sha256), None
+    except StoreError as exc:
+        rows, problem = [], str(exc)
+    with _CHECKS_LOCK:
+        if len(_FILE_CHECKS) > 4 * MAX_VERSION_NUMBER:  # files of stores no longer used
+            _FILE_CHECKS.clear()
+        _FILE_CHECKS[entry.path] = (signature, version.rows_sha256, problem)
+    return problem, rows
 
 
 def versions_display(versions: list[Version], lang: str) -> pd.DataFrame:
@@ -569,11 +837,9 @@ def _cell_text(value: object) -> str:
 
 
 def revision(directory: Path | None = None) -> int:
-    """The store's revision (0 when nothing was ever imported): pass it to cached loaders as a key."""
-    try:
-        return ImportStore(directory).revision()
-    except StoreError:
-        return -1
+    """The store's revision (0 when nothing was ever imported; -1 while `store_problem` finds damage): pass it
+    to cached loaders as a key. Read from the store's last check, so it costs a directory listing."""
+    return _checked(directory).revision
 
 
 def active_imported_figures(con: duckdb.DuckDBPyConnection, revision: int | None = None) -> pd.DataFrame:
@@ -589,10 +855,21 @@ def active_imported_figures(con: duckdb.DuckDBPyConnection, revision: int | None
 def readable_active_rows(directory: Path | None = None) -> pd.DataFrame:
     """Active imported rows, or none when the store is damaged: the page says so once (`store_problem`)
     and the report's figures still show."""
-    try:
-        return ImportStore(directory).active_rows()
-    except StoreError:
+    check = _checked(directory)
+    if check.problem is not None:
         return empty_rows()
+    if check.active is None:  # once per change of the store: a page run or API call then reads no rows file
+        store = ImportStore(directory)
+        try:
+            typed = {
+                v.version_id: check.typed.get(v.version_id) or store.typed_rows(v.version_id, v.rows_sha256)
+                for v in check.versions
+                if v.active
+            }
+        except StoreError:  # changed since the check: the next check reports it
+            return empty_rows()
+        check.active, check.typed = _active_frame(check.versions, typed), {}
+    return check.active.copy()
 
 
 def as_figures(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,12 @@ the one way back. It takes the stores' locks, copies every file it will change i
   import file; wrong or missing fields are refilled from that file (row count, checksum, time) or
   set to safe values (a status that is not understood becomes `rolled_back`, so no figure changes
   without the user deciding); rows files on disk that the manifest lost come back as rolled-back
-  versions named "recovered vNNNN". Rows files are never changed or deleted.
+  versions named "recovered vNNNN"; every entry gets its rows file's sha256 (`rows_sha256`), and one
+  whose file changed since it was imported is kept as it is now but rolled back. Rows files are never
+  changed; one that no import would pass (not CSV, a value like `inf`, a period like `abcd`) is moved
+  out of the store into the backup, so the store's check passes afterwards.
+
+It reads every file with analysis.safejson and survives any content (tests/test_store_damage.py fuzzes it).
 """
 
 from __future__ import annotations
@@ -25,15 +30,21 @@ from pathlib import Path
 
 from analysis import paths
 from analysis.imports import (
+    EDITED,
     MAX_NAME_CHARS,
+    MAX_VERSION_NUMBER,
     STATUSES,
     STORE_FORMAT,
     VERSION_ID,
     ImportStore,
     _is_timestamp,
+    file_sha256,
     manifest_problems,
+    store_problem,
 )
+from analysis.safejson import UnsafeJSON, loads
 from analysis.scenario import validate_name
+from analysis.textsafe import redact_paths
 from analysis.userstore import (
     SCENARIOS_FILE,
     StoreError,
@@ -85,11 +96,11 @@ def repair_store(directory: Path | None = None) -> RepairReport:
 
 def _repair_scenarios(path: Path, keep_copy, report: RepairReport) -> None:
     try:
-        body = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        body = loads(path.read_bytes())
+    except UnsafeJSON as exc:
         keep_copy(path)
         _write_json(path, {"format": SCENARIO_FORMAT, "version": 1, "scenarios": {}})
-        report.actions.append(f"{path.name} could not be read ({exc}); started an empty one")
+        report.actions.append(f"{path.name} could not be read ({redact_paths(exc)}); started an empty one")
         return
     if not scenario_problems(body):
         return
@@ -116,21 +127,24 @@ def _repair_imports(store: ImportStore, keep_copy, report: RepairReport) -> None
     body: object = None
     if manifest.exists():
         try:
-            body = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            report.actions.append(f"imports/{manifest.name} could not be read ({exc}); rebuilt it from the rows files")
+            body = loads(manifest.read_bytes())
+        except UnsafeJSON as exc:
+            report.actions.append(
+                f"imports/{manifest.name} could not be read ({redact_paths(exc)}); rebuilt it from the rows files"
+            )
     on_disk = sorted(p.stem for p in store.directory.glob("v*.csv") if VERSION_ID.match(p.stem))
     listed = body.get("versions") if isinstance(body, dict) and isinstance(body.get("versions"), list) else []
-    listed_ids = {e.get("version_id") for e in listed if isinstance(e, dict)}
-    if body is not None and not manifest_problems(body, store.directory) and set(on_disk) <= listed_ids:
+    sound = body is not None and not manifest_problems(body, store.directory) and store_problem(store.directory.parent) is None
+    if sound and all(isinstance(e, dict) and e.get("rows_sha256") for e in listed):
         return
     if not manifest.exists() and not on_disk:
         return
     if manifest.exists():
         keep_copy(manifest)
     versions: dict[str, dict] = {}
+    unusable: set[str] = set()
     for index, entry in enumerate(listed, start=1):
-        fixed = _fixed_entry(store, entry, index, report)
+        fixed = _fixed_entry(store, entry, index, report, unusable)
         if fixed is None:
             continue
         if fixed["version_id"] in versions:
@@ -139,19 +153,35 @@ def _repair_imports(store: ImportStore, keep_copy, report: RepairReport) -> None
         versions[fixed["version_id"]] = fixed
     for version_id in on_disk:
         if version_id not in versions:
-            recovered = _fixed_entry(store, {"version_id": version_id, "status": "rolled_back"}, None, report)
+            recovered = _fixed_entry(store, {"version_id": version_id, "status": "rolled_back"}, None, report, unusable)
             if recovered is not None:
                 recovered["name"] = f"recovered {version_id}"
                 versions[version_id] = recovered
                 report.actions.append(f"{version_id}.csv was not listed; added it as rolled back, named “recovered {version_id}”")
-    old_revision = body.get("revision") if isinstance(body, dict) else 0
-    revision = old_revision if isinstance(old_revision, int) and not isinstance(old_revision, bool) and old_revision >= 0 else 0
-    new_body = {"format": STORE_FORMAT, "revision": revision + 1, "versions": [versions[k] for k in sorted(versions)]}
+    for version_id in sorted(unusable - set(versions)):  # kept in the backup, out of the store, so the check passes
+        path = store.directory / f"{version_id}.csv"
+        if path.is_file():
+            keep_copy(path)
+            path.unlink()
+            report.actions.append(f"moved imports/{version_id}.csv, which no import would pass, into the backup")
+    numbers = [int(v[1:]) for v in versions] + [int(v[1:]) for v in on_disk]
+    new_body = {
+        "format": STORE_FORMAT,
+        "revision": _whole(body, "revision") + 1,
+        "last_number": min(MAX_VERSION_NUMBER, max([_whole(body, "last_number"), *numbers])),
+        "versions": [versions[k] for k in sorted(versions)],
+    }
     _write_json(manifest, new_body)
     report.actions.append(f"wrote imports/{manifest.name} with {len(versions)} version(s)")
 
 
-def _fixed_entry(store: ImportStore, entry: object, index: int | None, report: RepairReport) -> dict | None:
+def _whole(body: object, field: str) -> int:
+    """`body[field]` when it is a whole number from 0 to 9,999 (a revision or version number), else 0."""
+    value = body.get(field) if isinstance(body, dict) else 0
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_VERSION_NUMBER else 0
+
+
+def _fixed_entry(store: ImportStore, entry: object, index: int | None, report: RepairReport, unusable: set) -> dict | None:
     where = f"entry {index}" if index is not None else "a rows file"
     if not isinstance(entry, dict):
         report.actions.append(f"{where}: dropped, it was not a record")
@@ -166,8 +196,10 @@ def _fixed_entry(store: ImportStore, entry: object, index: int | None, report: R
         return None
     try:
         rows = store.rows(version_id)
-    except StoreError as exc:
-        report.actions.append(f"{where} ({version_id}): dropped, its rows file is not an import file ({exc}); the file is kept")
+        rows_sha256 = file_sha256(path)
+    except (StoreError, OSError) as exc:
+        report.actions.append(f"{where} ({version_id}): dropped, its rows file is not an import file ({redact_paths(exc)})")
+        unusable.add(version_id)
         return None
     fixed = {
         "version_id": version_id,
@@ -190,6 +222,13 @@ def _fixed_entry(store: ImportStore, entry: object, index: int | None, report: R
         fixed["status"] = "rolled_back"
     if isinstance(entry.get("changed_at"), str):
         fixed["changed_at"] = entry["changed_at"]
+    recorded = entry.get("rows_sha256")
+    if isinstance(recorded, str) and recorded and recorded != rows_sha256:
+        fixed["status"] = "rolled_back"  # its figures show again only when someone who knows the edit restores it
+        report.actions.append(
+            f"{where} ({version_id}): its rows file {EDITED}; kept as it is now, rolled back, with its new checksum"
+        )
+    fixed["rows_sha256"] = rows_sha256
     changed = sorted(k for k in fixed if entry.get(k) != fixed[k])
     if index is not None and changed:
         report.actions.append(f"{where} ({version_id}): set {', '.join(changed)} from its rows file or to safe values")

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analysis import paths
+from analysis.safejson import UnsafeJSON, loads
 from analysis.scenario import BASELINE_NAME, StoredScenarioInvalid, all_params, parse_values, validate_name
 from analysis.textsafe import redact_paths
 
@@ -33,6 +34,7 @@ def atomic_write_bytes(path: Path, payload: bytes, *, exclusive: bool = False) -
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
+        os.fchmod(fd, new_file_mode())  # mkstemp makes 0600; a file written here is an ordinary file
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
@@ -48,6 +50,23 @@ def atomic_write_bytes(path: Path, payload: bytes, *, exclusive: bool = False) -
 
 
 TEMP_SUFFIX = ".tmp"
+
+
+def new_file_mode() -> int:
+    """The mode `open()` gives a new file: 0666 less the process's umask (0644 under the usual 022).
+
+    Read from /proc where it can be: setting the umask to read it back changes it for every thread meanwhile.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def remove_temp_files(directory: Path) -> list[Path]:
@@ -128,9 +147,9 @@ class ScenarioStore:
         if not self.path.exists():
             return {}
         try:
-            body = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StoreError(f"cannot read {self.path.name}: {redact_paths(exc)}", [str(exc)]) from None
+            body = loads(self.path.read_bytes())
+        except (OSError, UnsafeJSON) as exc:  # also a file nested 100,000 deep or holding a 5,000-digit number
+            raise StoreError(f"cannot read {self.path.name}: {redact_paths(exc)}", [redact_paths(exc)]) from None
         problems = scenario_problems(body)
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

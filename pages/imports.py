@@ -92,6 +92,8 @@ if uploaded is not None:
                     version = store.apply(check, name)
                 except imports.ImportNameError as exc:
                     st.error(frame.t(f"imports.name_{exc.code}", **exc.details))
+                except imports.QuotaError as exc:
+                    st.error(frame.t(f"imports.quota.{exc.code}", **exc.values), icon=":material/inventory_2:")
                 except (StoreError, OSError) as exc:
                     st.error(frame.t("imports.store_failed", detail=md(redact_paths(exc))))
                 else:

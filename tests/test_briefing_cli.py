@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
+import stat
 import subprocess
 import sys
 import zipfile
@@ -161,3 +163,89 @@ def test_export_of_a_stored_scenario_with_refused_values_exits_2_with_a_message(
     assert result.returncode == 2, result.stderr
     assert "Bull" in result.stderr and "mkt_cagr" in result.stderr and "above the maximum 80" in result.stderr
     assert "Traceback" not in result.stderr and not out.exists()
+
+
+# ---------------------------------------------------------------- issue 28 (9): what --out may replace
+
+
+def _special_target(kind: str, where):
+    """A path of `kind` in `where`, and what it must still be after a refused export."""
+    path = where / f"{kind}.pptx"
+    if kind == "symlink":
+        (where / "precious.txt").write_text("keep me", encoding="utf-8")
+        path.symlink_to(where / "precious.txt")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "socket":
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        server.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "check", "message"),
+    [
+        ("symlink", stat.S_ISLNK, "is a symbolic link"),
+        ("fifo", stat.S_ISFIFO, "is not a regular file"),
+        ("socket", stat.S_ISSOCK, "is not a regular file"),
+    ],
+)
+@pytest.mark.parametrize("option", ["--out", "--zip"])
+def test_out_refuses_anything_but_a_regular_file_or_a_new_name(env, capsys, kind, check, message, option):
+    target = _special_target(kind, env)
+    args = ["export", "--lang", "en", "--images", "never", "--charts", CHEAP_CHART, "--out", str(env / "deck.pptx")]
+    args = args[:-2] + ["--out", str(target)] if option == "--out" else [*args, "--zip", str(target)]
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+    assert check(target.lstat().st_mode), "the path is left as it was"
+    if kind == "symlink":
+        assert (env / "precious.txt").read_text(encoding="utf-8") == "keep me"
+    assert not (env / "deck.pptx").exists()
+
+
+CHEAP_CHART = "workload-split"
+
+
+def test_a_deck_and_a_zip_get_the_usual_mode_and_replace_a_regular_file(env, capsys):
+    old_umask = os.umask(0o022)
+    try:
+        out, zip_path = env / "deck.pptx", env / "deck.zip"
+        out.write_bytes(b"an older deck")
+        out.chmod(0o600)
+        args = ["export", "--lang", "en", "--images", "never", "--charts", CHEAP_CHART, "--out", str(out), "--zip", str(zip_path)]
+        assert main(args) == 0, capsys.readouterr().err
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert stat.S_IMODE(zip_path.stat().st_mode) == 0o644
+    assert len(Presentation(str(out)).slides) == 3
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_atomic_writes_follow_the_umask(tmp_path, umask):
+    from analysis.userstore import atomic_write_bytes
+
+    old_umask = os.umask(umask)
+    try:
+        atomic_write_bytes(tmp_path / "new.json", b"{}")
+        atomic_write_bytes(tmp_path / "once.csv", b"a\n", exclusive=True)
+    finally:
+        os.umask(old_umask)
+    for name in ("new.json", "once.csv"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask
+
+
+def test_an_unwritable_out_is_a_message_and_exit_1(env):
+    """/sys refuses new files even to root: the OS error is one line, without a traceback or the folder's path."""
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "export", "--images", "never", "--charts", CHEAP_CHART, "--out", "/sys/x.pptx"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "ATLAS_USER_DATA_DIR": str(env / "userdata")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "cannot write x.pptx" in result.stderr
+    assert "Traceback" not in result.stderr and "/sys" not in result.stderr, result.stderr

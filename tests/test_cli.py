@@ -134,3 +134,29 @@ def test_sql_error_while_streaming_is_a_message_not_a_traceback(capsys):
 def test_repair_store_on_a_sound_store_says_so(capsys):
     assert main(["repair-store"]) == 0
     assert "nothing to repair" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- issue 28: the CLI's last guard
+
+
+def test_an_unexpected_error_is_one_line_and_exit_1_and_usage_errors_stay_2(tmp_path):
+    """/sys refuses new files even to root: DuckDB's IOException was a traceback with the folder's path."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        environment = {k: v for k, v in os.environ.items() if k != "ATLAS_DEBUG"}
+        return subprocess.run(
+            [sys.executable, "-m", "analysis", *args],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    failed = run("build", "--force", "--out", "/sys/atlas.duckdb")
+    assert failed.returncode == 1
+    assert "build: failed" in failed.stderr and "Permission denied" in failed.stderr
+    assert "Traceback" not in failed.stderr and "/sys" not in failed.stderr, failed.stderr
+    assert len(failed.stderr.strip().splitlines()) == 1
+    usage = run("build", "--no-such-option")
+    assert usage.returncode == 2 and "unrecognized arguments" in usage.stderr

@@ -367,3 +367,85 @@ def test_duplicate_header_names_are_refused(db_con):
     header = [*IMPORT_COLUMNS, "value"]
     check = check_import(db_con, csv_bytes([row()], header=header), "x.csv")
     assert [reason_code(p.reason)[0] for p in check.problems] == ["duplicate_columns"]
+
+
+# ---------------------------------------------------------------- issue 28 (5): a quota per store, and pruning
+
+
+def test_the_version_quota_refuses_an_import_and_stores_nothing(db_con, store_dir, monkeypatch):
+    monkeypatch.setenv(imports.MAX_VERSIONS_ENV, "2")
+    apply(db_con, good_file("test_a_2023_actual"))
+    apply(db_con, good_file("test_b_2023_actual"))
+    before = snapshot(store_dir)
+    with pytest.raises(imports.QuotaError) as caught:
+        apply(db_con, good_file("test_c_2023_actual"))
+    assert caught.value.code == "versions" and caught.value.values == {"count": "2", "limit": "2"}
+    assert "prune-imports --keep N" in str(caught.value)
+    assert snapshot(store_dir) == before
+
+
+def test_the_byte_quota_counts_every_stored_rows_file(db_con, store_dir, monkeypatch):
+    apply(db_con, good_file("test_a_2023_actual"))
+    used = ImportStore().stored_bytes()
+    assert used == (store_dir / "imports" / "v0001.csv").stat().st_size
+    monkeypatch.setenv(imports.MAX_MB_ENV, f"{(used + 10) / 2**20:.9f}")
+    with pytest.raises(imports.QuotaError) as caught:
+        apply(db_con, good_file("test_b_2023_actual"))
+    assert caught.value.code == "bytes"
+    assert [v.version_id for v in ImportStore().versions()] == ["v0001"]
+
+
+@pytest.mark.parametrize("setting", ["", "0", "-3", "lots", "１０", "1e3"])
+def test_a_quota_setting_that_is_not_a_positive_number_keeps_the_default(monkeypatch, setting):
+    monkeypatch.setenv(imports.MAX_VERSIONS_ENV, setting)
+    monkeypatch.setenv(imports.MAX_MB_ENV, setting)
+    assert imports.quota() == imports.Quota(imports.DEFAULT_MAX_VERSIONS, imports.DEFAULT_MAX_MB)
+
+
+def test_prune_removes_the_oldest_rolled_back_versions_and_never_reuses_a_number(db_con, store_dir):
+    for letter in "abcde":
+        apply(db_con, good_file(f"test_{letter}_2023_actual"), letter)
+    for version_id in ("v0001", "v0002", "v0005"):
+        ImportStore().rollback(version_id)
+    removed = ImportStore().prune(keep=2)
+    assert [v.version_id for v in removed] == ["v0001", "v0002"], "v0003 is active; v0005 is among the 2 newest"
+    assert [v.version_id for v in ImportStore().versions()] == ["v0003", "v0004", "v0005"]
+    assert sorted(p.name for p in (store_dir / "imports").glob("v*.csv")) == ["v0003.csv", "v0004.csv", "v0005.csv"]
+    assert imports.store_problem() is None
+    assert ImportStore().prune(keep=0) and [v.version_id for v in ImportStore().versions()] == ["v0003", "v0004"]
+    assert apply(db_con, good_file("test_f_2023_actual")).version_id == "v0006", "v0005 was pruned, not forgotten"
+
+
+def test_prune_imports_command(db_con, store_dir, capsys):
+    from analysis.__main__ import main
+
+    apply(db_con, good_file("test_a_2023_actual"), "old")
+    apply(db_con, good_file("test_b_2023_actual"), "new")
+    ImportStore().rollback("v0001")
+    assert main(["prune-imports", "--keep", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "removed v0001 'old'" in err and "1 version(s) removed; 1 of 200 versions" in err
+    for bad in ("-1", "１", "two"):
+        with pytest.raises(SystemExit) as caught:
+            main(["prune-imports", "--keep", bad])
+        assert caught.value.code == 2
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_imports_page_says_the_store_is_full_in_the_users_language(db_con, tmp_path, built_db, monkeypatch, lang):
+    from conftest import isolated_app, open_app_page
+
+    from analysis.i18n import t
+
+    userdata = tmp_path / "page-userdata"
+    monkeypatch.setenv(imports.MAX_VERSIONS_ENV, "1")
+    with isolated_app(built_db, userdata):
+        apply(db_con, good_file("test_a_2023_actual"))
+        at = open_app_page("pages/imports.py", lang, timeout=60)
+        at.get("file_uploader")[0].set_value(("more.csv", good_file("test_b_2023_actual"), "text/csv"))
+        at.run()
+        next(b for b in at.button if b.key.startswith("FormSubmitter:imports.apply_form")).click()
+        at.run()
+        assert not at.exception
+        assert [e.value for e in at.error] == [t("imports.quota.versions", lang, count="1", limit="1")]
+        assert [v.version_id for v in ImportStore(userdata).versions()] == ["v0001"]

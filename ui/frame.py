@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -15,7 +17,7 @@ import streamlit as st
 from analysis import data, imports, paths
 from analysis.build import BuildError
 from analysis.chartspec import ChartDef, ChartSpec, chart_def, laid_out
-from analysis.db import DatabaseStatus, ensure_database, shared_connection
+from analysis.db import VERIFY_INTERVAL_S, DatabaseDamaged, DatabaseStatus, damage_reports, ensure_database, shared_connection
 from analysis.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, normalize_lang, t
 from analysis.sitemap import PAGES, PAGES_BY_ID
 from analysis.textsafe import escape_markdown
@@ -73,14 +75,16 @@ def _files_fingerprint() -> tuple:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _status_for(fingerprint_key: str) -> DatabaseStatus:
+def _status_for(fingerprint_key: str, verify_period: int, damage_reports: int) -> DatabaseStatus:
     return ensure_database()
 
 
 def database_status() -> DatabaseStatus:
-    """The database's status, checked again (and rebuilt if needed) only when a file changed."""
+    """The database's status, checked again (and rebuilt if needed) when a file changed, once per
+    db.VERIFY_INTERVAL_S (when ensure_database hashes the file's content) and after a query met a corrupt file."""
     # The fingerprint's hash keys the cache: hashing a short string costs less than Streamlit hashing the tuple.
-    return _status_for(format(hash(_files_fingerprint()), "x"))
+    period = int(time.monotonic() // VERIFY_INTERVAL_S)
+    return _status_for(format(hash(_files_fingerprint()), "x"), period, damage_reports())
 
 
 @st.cache_resource(show_spinner=False)
@@ -222,6 +226,8 @@ def page_frame(page_id: str) -> Frame:
     if status.problem is not None:
         st.warning(t("frame.stale_database", lang))
         _show_problems(status.problem, lang)
+    if st.session_state.pop(REBUILT_NOTICE_KEY, False):
+        st.info(t("frame.database_rebuilt", lang), icon=":material/build:")
     _startup_cleanup()
     damaged = imports.store_problem()
     if damaged is not None:  # one message; the report's figures still show everywhere
@@ -279,9 +285,32 @@ def frame_load(frame: Frame, function: Callable, /, **params):
     if isinstance(function, str):
         function = _legacy_function(function)
     key = plain_key(params)
-    if key is None:
-        return _load(function_name(function), function, frame.status.cache_key, str(frame.status.path), **params)
-    return _load_plain(function_name(function), function, frame.status.cache_key, str(frame.status.path), key, params)
+    with recovering(frame):
+        if key is None:
+            return _load(function_name(function), function, frame.status.cache_key, str(frame.status.path), **params)
+        return _load_plain(function_name(function), function, frame.status.cache_key, str(frame.status.path), key, params)
+
+
+REBUILT_NOTICE_KEY = "frame.database_rebuilt"
+
+
+@contextmanager
+def recovering(frame: Frame):
+    """Around anything that reads the database: when DuckDB finds the file corrupt (analysis.db reports it),
+    check the file by content now, rebuild it, and run the page again on the new build, with a quiet notice;
+    if that brings no new build, a quiet message and the rest of the page stops. Never a traceback."""
+    try:
+        yield
+    except DatabaseDamaged:
+        try:
+            status = database_status()  # keyed by db.damage_reports(): checked again, by content, and rebuilt
+        except BuildError:
+            status = None
+        if status is not None and status.cache_key != frame.status.cache_key:
+            st.session_state[REBUILT_NOTICE_KEY] = True
+            st.rerun()
+        st.info(t("frame.database_damaged", frame.lang), icon=":material/build:")
+        st.stop()
 
 
 def _build_view(function: Callable, con, params: dict):
@@ -306,7 +335,8 @@ def frame_view(frame: Frame, function: Callable, /, **params):
     if key is None:
         return frame_load(frame, function, **params)
     where = (function_name(function), function, frame.status.cache_key, str(frame.status.path))
-    return _view(*where, key, params, imports.revision())
+    with recovering(frame):
+        return _view(*where, key, params, imports.revision())
 
 
 _PLAIN_SCALARS = (str, int, float, bool, type(None))
@@ -379,6 +409,7 @@ def frame_chart(frame: Frame, chart: ChartDef | str, scenario: dict | None = Non
     items = tuple(sorted(values.items()))
     where = (definition.slug, definition, frame.status.cache_key, str(frame.status.path), frame.lang)
     key = plain_key(items)
-    if key is None:
-        return _chart_hashed(*where, items, imports.revision())
-    return _chart(*where, key, items, imports.revision())
+    with recovering(frame):
+        if key is None:
+            return _chart_hashed(*where, items, imports.revision())
+        return _chart(*where, key, items, imports.revision())
