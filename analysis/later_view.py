@@ -64,13 +64,19 @@ def later_chart(series_id: str, slug: str):
 
     def build(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], lang: str) -> ChartSpec:
         view = market.series_view(con, series_id, {later.LAYER_PARAM: True})
-        years = sorted(set(view.baseline.index) | set(view.later["year"]) if not view.later.empty else set(view.baseline.index))
+        last = int(view.later["year"].max()) if not view.later.empty else None
+        path = market.report_path(con, series_id, until=last)  # the card scores against this same path
+        years = sorted(set(path.values.index) | (set(view.later["year"]) if not view.later.empty else set()))
         title = t(f"later.chart.{series_id}.title", lang)
         source_line = _source_line(con, view, lang)
         fig = go.Figure()
-        baseline = _scaled(view.baseline, view, lang)
-        fig.add_trace(go.Scatter(x=baseline.index, y=baseline, mode="lines", name=t("later.line.path", lang),
+        within = _scaled(path.within_horizon, view, lang)
+        fig.add_trace(go.Scatter(x=within.index, y=within, mode="lines", name=path_label(path, lang),
                                  legendrank=LEGEND_RANK["baseline"], line={"color": PALETTE["muted"], "width": 1.5, "dash": "dot"}))  # fmt: skip
+        beyond = _scaled(path.values[path.values.index >= path.horizon], view, lang)
+        if len(beyond) > 1:
+            fig.add_trace(go.Scatter(x=beyond.index, y=beyond, mode="lines", name=t("later.line.path_extended", lang, horizon=path.horizon),
+                                     legendrank=LEGEND_RANK["baseline"] + 0.1, line={"color": PALETTE["muted"], "width": 1, "dash": "dash"}))  # fmt: skip
         add_later_traces(fig, view, lang)
         fig.add_trace(
             go.Scatter(x=view.stated["year"], y=_scaled(view.stated["value"], view, lang), mode="markers",
@@ -84,21 +90,29 @@ def later_chart(series_id: str, slug: str):
         verdict = scorecard.verdicts(con, scorecard.report_card(con), lang).get(series_id, "")
         data = market.long_data(view, lang)
         codes = data[t("market.csv.line_code", lang)]
-        data = data[codes.isin(["report", "baseline", "later"])].reset_index(drop=True)
+        data = data[codes.isin(["report", "derived", "later"])].reset_index(drop=True)
         return ChartSpec(slug=slug, title=title, takeaway=verdict, figure=fig, data=data, source_line=source_line,
-                         native=_native(view, years, lang))  # fmt: skip
+                         native=_native(view, path, years, lang))  # fmt: skip
 
     return build
 
 
-def _native(view: market.SeriesView, years: list[int], lang: str) -> NativeChart:
+def path_label(path: market.ReportPath, lang: str) -> str:
+    """The report path's legend name; for a supplementary series, named as its publisher's, never the report's."""
+    if not path.supplementary:
+        return t("later.line.path", lang)
+    printed = path.anchors[path.anchors["kind"] != "derived"].iloc[0]
+    return t("later.line.path_supplementary", lang, publisher=printed["producer_zh"] if lang == "zh" else printed["producer_en"])
+
+
+def _native(view: market.SeriesView, path: market.ReportPath, years: list[int], lang: str) -> NativeChart:
     def values(series: pd.Series) -> tuple[float | None, ...]:
         scaled = _scaled(series, view, lang).reindex(years)
         return tuple(None if pd.isna(v) else float(v) for v in scaled)
 
     series = [
         NativeSeries(series_label("report", view.series.series_id, lang), values(view.stated.set_index("year")["value"])),
-        NativeSeries(t("later.line.path", lang), values(view.baseline)),
+        NativeSeries(path_label(path, lang), values(path.values)),
     ]
     for vintage in view.vintages:
         rows = vintage.rows.drop_duplicates("year", keep="last").set_index("year")["value_series"]
@@ -122,8 +136,12 @@ def card_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], l
     )
     colours = [PALETTE["secondary"] if v > 0 else PALETTE["primary"] for v in scored["error_percent"]]
     title = t("card.chart.title", lang)
+    # A bound is drawn to the bound and labelled as one ("≥ +40.6%"): the later figure says at least this much.
+    prefix = [{"lower": "≥ ", "upper": "≤ "}.get(b, "") if isinstance(b, str) else "" for b in scored["bound"]]
+    texts = [f"{p}{v:+.1f}%" for p, v in zip(prefix, scored["error_percent"], strict=True)]
     fig = go.Figure(go.Bar(y=labels, x=scored["error_percent"].round(1), orientation="h", marker={"color": colours},
-                           hovertemplate="%{y}: %{x:+.1f}%<extra></extra>"))  # fmt: skip
+                           text=texts, textposition="outside", cliponaxis=False,
+                           hovertemplate="%{y}: %{text}<extra></extra>"))  # fmt: skip
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text=t("card.chart.x", lang), zeroline=True, zerolinecolor=PALETTE["ink"])
     publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in card.to_dict("records")})
@@ -132,7 +150,7 @@ def card_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], l
     fig.update_layout(height=max(CARD_MIN_HEIGHT_PX, CARD_BAR_HEIGHT_PX * len(labels) + 200), margin={"l": label_px + 12})
     fig.update_yaxes(automargin=False)
     verdicts = scorecard.verdicts(con, card, lang)
-    breaks = int((card["comparability"] != "comparable").sum()) if not card.empty else 0
+    breaks = int((~card["scored"].astype(bool)).sum()) if not card.empty else 0
     takeaway = " ".join(verdicts.values())
     return ChartSpec(
         slug="report-card",

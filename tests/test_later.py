@@ -165,10 +165,122 @@ def test_report_card_scores_a_later_forecast_of_the_same_year(db_con):
 
 def test_report_card_sets_years_without_a_forecast_against_the_report_path(db_con):
     row = card_row(scorecard.report_card(db_con), "idci_icc_2024_2025ed")
-    # The report's path for 2024: 155.2 EFLOPS (2021) × 1.523³ (IDC & Inspur's printed CAGR).
-    assert row["basis"] == "path"
-    assert_allclose(row["report_value"], 155.2 * 1.523**3, rtol=1e-9)
-    assert_allclose(row["error_percent"], (725.3 / (155.2 * 1.523**3) - 1) * 100, rtol=1e-9)
+    # IDC & Inspur's path for 2024: geometric between its 268.0 (2022) and 1271.4 (2026) EFLOPS, halfway.
+    assert row["basis"] == "path" and row["report_origin"] == "supplementary"
+    assert_allclose(row["report_value"], 268.0 * (1271.4 / 268.0) ** 0.5, rtol=1e-9)
+    assert_allclose(row["error_percent"], (725.3 / (268.0 * (1271.4 / 268.0) ** 0.5) - 1) * 100, rtol=1e-9)
+
+
+@pytest.mark.parametrize("series_id", ["shipments", "market", "icc"])
+def test_the_card_and_the_pages_dashed_line_read_one_report_path(db_con, series_id):
+    """The same question gets one answer: the card's reference for a path year is the page's dashed line."""
+    view = market.series_view(db_con, series_id, {})
+    card = scorecard.report_card(db_con)
+    level = card[(card["group"] == series_id) & (card["metric"] == market.SERIES[series_id].metric)]
+    on_path = level[level["basis"] == "path"]
+    assert not on_path.empty
+    for row in on_path.itertuples():
+        assert_allclose(row.report_value, view.derived[row.year], rtol=1e-12)
+    later_spec = later_view.later_chart(series_id, "x")(db_con, {}, "en")
+    path_trace = later_spec.figure.data[0]
+    drawn = dict(zip(path_trace.x, path_trace.y, strict=True))
+    scale = market.display_scale(view.unit, "en")
+    for year, value in view.derived.items():
+        assert_allclose(drawn[year], value * scale, rtol=1e-3)
+
+
+def test_the_report_path_passes_through_the_printed_figures(db_con):
+    # Shipments: 接近120万台 printed for 2023 (not 86.71 × 1.22 = 105.8 from the derived base); the 2024 value is
+    # on the way from 120 to the 2026 end of the 22% CAGR (86.71 × 1.22⁴ = 192.09), not 86.71 × 1.22².
+    path = market.report_path(db_con, "shipments")
+    assert path.values[2023] == 120.0 and path.basis(2023) == "printed"
+    assert_allclose(path.values[2024], 120 * (192.09 / 120) ** (1 / 3), rtol=1e-9)
+    assert path.basis(2024) == "derived" and path.start_anchor(2024)["figure_id"] == "global_ai_server_shipments_2023"
+    # Intelligent compute: through IDC's 268.0 for 2022 (the path no longer ignores it).
+    assert market.report_path(db_con, "icc").values[2022] == 268.0
+
+
+def test_no_figure_of_another_origin_is_labelled_the_reports(db_con):
+    """IDC & Inspur's 268.0 and 1,271.4 EFLOPS (and the path through them) are the publisher's, never "the report's"."""
+    card = scorecard.report_card(db_con)
+    icc = card[card["group"] == "icc"]
+    assert set(icc["report_origin"]) == {"supplementary"}
+    for lang in LANGS:
+        shown = scorecard.report_card_display(db_con, card, lang)
+        report_words = [t("card.basis.forecast", lang), t("card.target.forecast", lang), t("card.target.path", lang)]
+        report_words.append("report" if lang == "en" else "报告")
+        for text in shown.loc[(card["group"] == "icc").to_numpy(), t("card.col.report", lang)]:
+            assert "IDC" in text
+            assert not any(word in text for word in report_words), text
+        verdict = scorecard.verdicts(db_con, card, lang)["icc"]
+        assert t("card.target.forecast", lang) not in verdict and t("card.target.path", lang) not in verdict
+        path_name = later_view.later_chart("icc", "x")(db_con, {}, lang).figure.data[0].name
+        assert path_name != t("later.line.path", lang) and "IDC" in path_name
+
+
+# ---------------------------------------------------------------- like-for-like scores
+
+
+def test_no_score_past_a_series_horizon(db_con):
+    card = scorecard.report_card(db_con)
+    for group, series in market.SERIES.items():
+        rows = card[card["group"] == group]
+        past = rows[rows["year"] > series.cagr_window_end]
+        assert not past.empty or group == "shipments", group  # market 2026/2028, icc 2027/2028 exist
+        assert (past["basis"] == "extended").all() and not past["scored"].any()
+        assert past["error"].isna().all() and past["error_percent"].isna().all()
+        assert (past["unscored_reason"] == "past_horizon").all()
+    for lang in LANGS:
+        verdicts = scorecard.verdicts(db_con, card, lang)
+        assert t("card.verdict_past_horizon", lang, years="2027–2028", horizon=2026) in verdicts["icc"]
+        assert "−42" not in verdicts["icc"] and "42%" not in verdicts["icc"]
+
+
+@pytest.mark.parametrize(
+    "relative, bound, expected",
+    [
+        (40.6, "lower", "at_least_above"),
+        (0.7, "lower", "met_or_above"),
+        (-20.0, "lower", "within_bound"),
+        (-20.0, "upper", "at_most_below"),
+        (3.0, "upper", "met_or_below"),
+        (20.0, "upper", "within_bound"),
+        (20.0, None, "above"),
+        (-4.0, None, "met"),
+    ],
+)
+def test_a_bound_is_judged_as_a_bound(relative, bound, expected):
+    assert scorecard.judge(relative, bound) == expected
+
+
+def test_a_lower_bound_is_scored_as_at_least(db_con):
+    card = scorecard.report_card(db_con)
+    row = card_row(card, "tf_shipments_2026_jan26")  # "more than 2.7 million" against the path's 192.09 万台
+    assert row["bound"] == "lower" and row["judgement"] == "at_least_above"
+    assert_allclose(row["error_percent"], (270 / 192.09 - 1) * 100, rtol=1e-6)
+    first = card_row(card, "tf_shipments_2023_actual")  # "exceeded 1.208 million" against 接近120万台
+    assert first["bound"] == "lower" and first["judgement"] == "met_or_above"
+    for lang in LANGS:
+        shown = scorecard.report_card_display(db_con, card, lang).set_index(t("card.col.quote", lang))
+        assert shown.loc[row["quote"], t("card.col.error_percent", lang)] == "≥ +40.6%"
+        assert shown.loc[first["quote"], t("card.col.error_percent", lang)] == "≥ +0.7%"
+        verdict = scorecard.verdicts(db_con, card, lang)["shipments"]
+        assert t("card.judge.met_or_above", lang, target=t("card.target.forecast", lang)) in verdict
+    bars = later_view.card_chart(db_con, {}, "en").figure.data[0]
+    assert "≥ +40.6%" in list(bars.text)
+
+
+def test_a_full_year_figure_beats_an_in_year_estimate_and_the_card_says_which(db_con):
+    # 2024: TrendForce's full-year +46% (published 2025-02-12) beats its July 2024 estimate of 1.67 million.
+    card = scorecard.report_card(db_con)
+    full_year = card_row(card, "tf_shipments_yoy_2024_actual")
+    assert full_year["basis"] == "path"
+    assert_allclose(full_year["report_value"], ((192.09 / 120) ** (1 / 3) - 1) * 100, rtol=1e-9)
+    for lang in LANGS:
+        verdict = scorecard.verdicts(db_con, card, lang)["shipments"]
+        part = verdict.split(t("card.join", lang))[1]
+        assert part.startswith("2024") and "46%" in part and t("later.kind.reported", lang) in part
+        assert "1.67" not in part and "167" not in part
 
 
 def test_a_definitional_break_is_said_and_not_scored(db_con):
@@ -191,12 +303,12 @@ def test_verdicts_read_as_one_line_per_series(db_con):
     verdicts = scorecard.verdicts(db_con, card, "en")
     assert set(verdicts) == {"shipments", "market", "icc"}
     assert verdicts["shipments"].startswith(
-        "TrendForce's AI server shipments: 2023 met the report's forecast "
+        "TrendForce's AI server shipments: 2023 in line with or above the report's forecast "
         "(actual over 1.208 million units against nearly 1.2 million units)"
     )
-    assert "2024 29% above the report's path" in verdicts["shipments"]
+    assert "2024 29.0 pp above the report's derived path (actual: growth of 46% against 17%)" in verdicts["shipments"]
     zh = scorecard.verdicts(db_con, card, "zh")
-    assert zh["icc"].startswith("IDC与浪潮中国智能算力：2022年与报告预测基本一致")
+    assert zh["icc"].startswith("IDC与浪潮中国智能算力：2022年与IDC；浪潮信息的预测（补充资料，非报告数据）基本一致")
     for text in [*verdicts.values(), *zh.values()]:
         assert "⟦" not in text
 
