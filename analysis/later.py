@@ -18,7 +18,9 @@ import duckdb
 import pandas as pd
 
 from analysis.db import query
+from analysis.i18n import t
 from analysis.scenario import Param
+from analysis.schema import UNKNOWN_DATE
 
 LAYER_PARAM = "later_layer"
 COMPARABLE = "comparable"
@@ -90,7 +92,17 @@ class Vintage:
         return bool((self.rows["kind"] == "forecast").any())
 
     def label(self, lang: str) -> str:
-        return f"{self.publisher_zh if lang == 'zh' else self.publisher_en} · {self.edition}"
+        return f"{self.publisher_zh if lang == 'zh' else self.publisher_en} · {date_text(self.edition, lang)}"
+
+
+def date_text(value: str, lang: str) -> str:
+    """A later figure's edition or page date as shown: the date, or "date not stated" where the page gives none."""
+    return t("later.date_unknown", lang) if value == UNKNOWN_DATE else value
+
+
+def dated(values: pd.Series) -> pd.Series:
+    """Dates for sorting newest first: an unstated date sorts as the oldest, never as the newest."""
+    return values.where(values != UNKNOWN_DATE, "")
 
 
 def vintages(rows: pd.DataFrame) -> list[Vintage]:
@@ -107,9 +119,9 @@ def best_per_year(rows: pd.DataFrame) -> pd.DataFrame:
     usable = rows[rows["comparability"] == COMPARABLE]
     if usable.empty:
         return usable
-    ranked = usable.assign(_rank=usable["kind"].map(KIND_RANK))
-    ranked = ranked.sort_values(["year", "_rank", "published_on"], ascending=[True, True, False], kind="stable")
-    return ranked.drop_duplicates("year").drop(columns="_rank").reset_index(drop=True)
+    ranked = usable.assign(_rank=usable["kind"].map(KIND_RANK), _dated=dated(usable["published_on"]))
+    ranked = ranked.sort_values(["year", "_rank", "_dated"], ascending=[True, True, False], kind="stable")
+    return ranked.drop_duplicates("year").drop(columns=["_rank", "_dated"]).reset_index(drop=True)
 
 
 @dataclass(frozen=True)

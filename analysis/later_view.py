@@ -37,8 +37,8 @@ def sources_table(con: duckdb.DuckDBPyConnection, series_id: str, lang: str) -> 
                 "value": format_figure(r, r, lang),
                 "kind": t(f"later.kind.{r['kind']}", lang),
                 "publisher": r["publisher_zh"] if lang == "zh" else r["publisher_en"],
-                "edition": r["edition"],
-                "published_on": r["published_on"],
+                "edition": later.date_text(r["edition"], lang),
+                "published_on": later.date_text(r["published_on"], lang),
                 "quote": r["quote"],
                 "url": r["url"],
                 "comparability": t(f"later.comparability.{r['comparability']}", lang),
@@ -125,7 +125,7 @@ def card_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], l
     card = scorecard.report_card(con)
     scored = card[card["error_percent"].notna()].reset_index(drop=True) if not card.empty else card
     labels = [
-        f"{t(f'card.series.{r.group}', lang)}<br>{r.year} · {t(f'later.kind.{r.later_kind}', lang)} · {r.edition}"
+        f"{t(f'card.series.{r.group}', lang)}<br>{r.year} · {t(f'later.kind.{r.later_kind}', lang)} · {later.date_text(r.edition, lang)}"
         for r in scored.itertuples()
     ]
     # A fixed left margin sized to the labels (not automargin): the source line below is placed from the

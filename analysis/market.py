@@ -395,7 +395,7 @@ def long_data(view: SeriesView, lang: str) -> pd.DataFrame:
             )
     for row in view.later.to_dict("records") if not view.later.empty else []:
         publisher = row["publisher_zh"] if lang == "zh" else row["publisher_en"]
-        label = t("later.legend.vintage", lang, vintage=f"{publisher} · {row['edition']}")
+        label = t("later.legend.vintage", lang, vintage=f"{publisher} · {later.date_text(row['edition'], lang)}")
         rows.append((int(row["year"]), label, "later", round(row["value_series"] * scale, decimals), unit, row["later_id"]))
     columns = [t(f"market.csv.{c}", lang) for c in ("year", "line", "line_code", "value", "unit", "figure_id")]
     return pd.DataFrame(rows, columns=columns)

@@ -340,13 +340,11 @@ def _rank(card: pd.DataFrame) -> pd.DataFrame:
     """Most telling first: a full-year actual before an in-year estimate before a forecast, then the level
     before its growth rate, then the newest edition (an unstated date last)."""
     order = {k: i for i, k in enumerate(CARD_KINDS)}
-    dated = card["edition"].where(card["edition"] != UNKNOWN_DATE, "")
-    return card.assign(_rank=card["later_kind"].map(order), _growth=card["metric"].isin(GROWTH_SERIES), _dated=dated).sort_values(
-        ["year", "_rank", "_growth", "_dated"], ascending=[True, True, True, False], kind="stable"
-    )
+    from analysis.later import dated
 
-
-UNKNOWN_DATE = "unknown"  # a later figure's edition or page date that the page does not state
+    return card.assign(
+        _rank=card["later_kind"].map(order), _growth=card["metric"].isin(GROWTH_SERIES), _dated=dated(card["edition"])
+    ).sort_values(["year", "_rank", "_growth", "_dated"], ascending=[True, True, True, False], kind="stable")
 
 
 def target_label(row, lang: str) -> str:
@@ -441,6 +439,8 @@ def report_side_text(con: duckdb.DuckDBPyConnection, row, unit: dict, lang: str)
 
 def report_card_display(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The card for people: series, year, the report's side, the later side with its source, the error."""
+    from analysis import later
+
     units = _unit_rows(con)
     rows = []
     for r in card.to_dict("records"):
@@ -470,8 +470,8 @@ def report_card_display(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang
                 t("card.col.error_percent", lang): percent_text,
                 t("card.col.judgement", lang): "—" if is_blank(r["judgement"]) else judgement_text(r, lang),
                 t("card.col.publisher", lang): f"{r['publisher_zh'] if lang == 'zh' else r['publisher_en']} · "
-                + date_text(r["edition"], lang),
-                t("card.col.published_on", lang): date_text(r["published_on"], lang),
+                + later.date_text(r["edition"], lang),
+                t("card.col.published_on", lang): later.date_text(r["published_on"], lang),
                 t("card.col.quote", lang): r["quote"],
                 t("card.col.url", lang): r["url"],
                 t("card.col.report_source", lang): r["report_source"] or t("card.path_source", lang),
@@ -479,11 +479,6 @@ def report_card_display(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang
             }
         )
     return pd.DataFrame(rows, columns=[t(f"card.col.{c}", lang) for c in CARD_COLUMNS])
-
-
-def date_text(value: str, lang: str) -> str:
-    """A later figure's date as shown: the date, or "date not stated" where the page gives none."""
-    return t("later.date_unknown", lang) if value == UNKNOWN_DATE else value
 
 
 CARD_COLUMNS = (

@@ -14,6 +14,7 @@ from numpy.testing import assert_allclose
 from analysis import later, later_view, market, market_charts, scorecard
 from analysis.build import BuildError, build
 from analysis.i18n import LANGS, t
+from analysis.schema import UNKNOWN_DATE, later_kind_by_rule
 
 LATER = "later_figures.csv"
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -33,7 +34,8 @@ def test_every_later_row_has_its_page_date_and_a_quote_that_prints_the_number():
     for row in rows:
         where = row["later_id"]
         assert row["url"].startswith(("https://", "http://")), where
-        assert DATE.match(row["published_on"]) and DATE.match(row["edition"]), where
+        for column in ("published_on", "edition"):
+            assert DATE.match(row[column]) or row[column] == UNKNOWN_DATE, where
         assert row["quote"].strip(), where
         assert row["printed"] in row["quote"], f"{where}: {row['printed']!r} is not in the quote"
         assert float(row["printed"].replace(",", "")) == float(row["value"]), where
@@ -77,6 +79,59 @@ def test_build_rejects_a_later_row_that_breaks_a_rule(datasets_copy, tmp_path, c
         build(datasets_copy, tmp_path / "atlas.duckdb")
     problem_column = "printed" if column == "value" else column
     find_problem(problems_of(excinfo), LATER, line, problem_column, reason)
+
+
+# ---------------------------------------------------------------- kinds and dates by the project's rule
+
+
+@pytest.mark.parametrize(
+    "period, date, kind",
+    [("2026", "2026-01-30", "estimate"), ("2026", "2025-11", "forecast"), ("2024", "2025-02-12", "reported"),
+     ("2023", UNKNOWN_DATE, None), ("2025-06", "2025-08", None)],
+)  # fmt: skip
+def test_the_kind_rule(period, date, kind):
+    assert later_kind_by_rule(period, date) == kind
+
+
+def test_every_later_row_follows_the_kind_rule():
+    for row in later_rows():
+        released = row["edition"] if row["edition"] != UNKNOWN_DATE else row["published_on"]
+        expected = later_kind_by_rule(row["period"], released)
+        assert expected in (None, row["kind"]), f"{row['later_id']}: {row['kind']} published {released}"
+
+
+@pytest.mark.parametrize(
+    "later_id, kind",
+    [("tf_shipments_2024_jul24", "forecast"), ("tf_shipments_2026_jan26", "forecast"), ("idci_icc_2024_2025ed", "estimate")],
+)
+def test_build_rejects_a_kind_against_the_rule(datasets_copy, tmp_path, later_id, kind):
+    line = set_cell(datasets_copy / LATER, "later_id", later_id, "kind", kind)
+    with pytest.raises(BuildError) as excinfo:
+        build(datasets_copy, tmp_path / "atlas.duckdb")
+    find_problem(problems_of(excinfo), LATER, line, "kind", "breaks the kind rule")
+
+
+def test_an_unknown_date_is_recorded_as_unknown_and_shown_as_not_stated(db_con):
+    rows = {r["later_id"]: r for r in later_rows()}
+    # The besthub.dev page shows no date: nothing is inferred from its content.
+    assert rows["tf_shipments_2023_actual"]["published_on"] == UNKNOWN_DATE == rows["tf_shipments_2023_actual"]["edition"]
+    for lang in LANGS:
+        table = later_view.sources_table(db_con, "shipments", lang)
+        first = table[table[t("later.sources.col.year", lang)] == "2023"].iloc[0]
+        assert first[t("later.sources.col.published_on", lang)] == t("later.date_unknown", lang)
+        card = scorecard.report_card_display(db_con, scorecard.report_card(db_con), lang)
+        assert "2024" not in set(card[t("card.col.published_on", lang)]) - {"2024-07-17"}
+        assert t("later.date_unknown", lang) in set(card[t("card.col.published_on", lang)])
+
+
+def test_an_edition_is_the_publishers_and_secondary_means_not_its_own_release():
+    rows = {r["later_id"]: r for r in later_rows()}
+    for later_id in ("idc_market_2021_askci", "idc_market_2022_askci", "idc_market_2023_askci"):
+        assert rows[later_id]["edition"] == UNKNOWN_DATE  # 2023-06-21 is 中商产业研究院's page date, not an IDC edition
+    own_release_hosts = ("trendforce.com", "iconnect007.com")  # TrendForce's press centre and the wire reposting it unchanged
+    for row in rows.values():
+        if row["secondary"] == "false":
+            assert row["url"].split("/")[2].removeprefix("www.") in own_release_hosts, row["later_id"]
 
 
 # ---------------------------------------------------------------- vintages on the chart

@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from analysis import later_view, market
+from analysis import later, later_view, market
 from analysis import scenario as sc
 from analysis.market import SERIES
 from ui import scenario as scenario_state
@@ -41,7 +41,7 @@ def implied_cagr_control(frame: Frame, series_id: str) -> None:
             base_year=growth.base_year,
             end_year=growth.end_year,
             later=row["quote"],
-            source=f"{publisher} · {row['edition']}",
+            source=f"{publisher} · {later.date_text(row['edition'], frame.lang)}",
         )
     )
     param = sc.all_params()[SERIES[series_id].param("cagr")]
