@@ -49,6 +49,22 @@ def sources_table(con: duckdb.DuckDBPyConnection, series_id: str, lang: str) -> 
     return frame.rename(columns={c: t(f"later.sources.col.{c}", lang) for c in SOURCE_COLUMNS})
 
 
+def implied_caption(growth: later.ImpliedGrowth, lang: str) -> str:
+    """What the implied CAGR rests on: the later figure and its source, "at least" for a lower bound, and the
+    rate a re-based edition would give, which is not used."""
+    row = growth.end_row
+
+    def source(r) -> str:
+        return f"{r['publisher_zh'] if lang == 'zh' else r['publisher_en']} · {later.date_text(r['edition'], lang)}"
+
+    key = "later.implied.caption_bound" if growth.is_lower_bound else "later.implied.caption"
+    text = t(key, lang, cagr=f"{growth.cagr_percent:.1f}", base_year=growth.base_year, end_year=growth.end_year,
+             later=row["quote"], source=source(row))  # fmt: skip
+    if growth.rebased_cagr_percent is not None:
+        text += t("later.implied.rebased", lang, source=source(growth.rebased_row), cagr=f"{growth.rebased_cagr_percent:.1f}")
+    return text
+
+
 def _later_source_line(con, view: market.SeriesView, lang: str) -> str:
     publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in view.later.to_dict("records")})
     return t(

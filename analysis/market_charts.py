@@ -101,7 +101,7 @@ def later_label(vintage: later.Vintage, lang: str) -> str:
     """Legend name of one vintage: publisher · edition, and a warning when it is not the report's definition."""
     kinds = set(vintage.rows["comparability"])
     label = t("later.legend.vintage", lang, vintage=vintage.label(lang))
-    for code in ("definitional_break", "different_method"):
+    for code in ("definitional_break", "different_method", "rebased"):
         if code in kinds:
             return f"{label} ({t(f'later.comparability.{code}', lang)})"
     return label

@@ -37,8 +37,10 @@ def later_kind_by_rule(period: str | None, date: str | None) -> str | None:
 
 LATER_ORIGINS = ("supplementary",)
 # comparable: the same definition as the report's series; definitional_break: the publisher's own series changed
-# scale or scope; different_method: another publisher's or another method's measure of the same quantity.
-COMPARABILITY = ("comparable", "definitional_break", "different_method")
+# scale or scope; different_method: another publisher's or another method's measure of the same quantity;
+# rebased: a later edition whose figures imply a base that the publisher's own earlier figures contradict (the
+# arithmetic is in its note). Only comparable rows are scored or offered as an implied CAGR.
+COMPARABILITY = ("comparable", "definitional_break", "different_method", "rebased")
 SPLIT_TOTAL_PERCENT = 100.0
 SPLIT_TOLERANCE_PERCENT = 0.1
 

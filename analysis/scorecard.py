@@ -408,13 +408,27 @@ def verdicts(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str) -> d
                 "kind": t(f"later.kind.{best['later_kind']}", lang),
             }
             key = "card.verdict_growth" if best["metric"] in GROWTH_SERIES else "card.verdict"
-            parts.append(t(key, lang, **values))
+            parts.append(t(key, lang, **values) + _rebased_clause(same, units, lang))
         past = sorted(set(rows.loc[rows["basis"] == "extended", "year"]))
         if past:
             parts.append(t("card.verdict_past_horizon", lang, years=_year_span(past), horizon=int(rows["path_horizon"].iloc[0])))
         if parts:
             out[group] = t(f"card.series.{group}", lang) + t("card.colon", lang) + t("card.join", lang).join(parts)
     return out
+
+
+def _rebased_clause(same: pd.DataFrame, units: dict, lang: str) -> str:
+    """How the year's verdict would read on an edition that re-based the series (not scored): how much it depends on it."""
+    rebased = same[same["comparability"] == "rebased"]
+    if rebased.empty:
+        return ""
+    row = rebased.iloc[0].to_dict()
+    error, relative = _errors(row["later_value"], row["report_value"])
+    row |= {"error": error, "relative_percent": relative, "judgement": judge(relative, bound_of(row["later_qualifier"]))}
+    publisher = row["publisher_zh"] if lang == "zh" else row["publisher_en"]
+    later_text = format_figure(_point(row["later_value"], row["later_qualifier"]), units[row["unit"]], lang)
+    return t("card.verdict_rebased", lang, publisher=publisher, edition=row["edition"], later=later_text,
+             judgement=judgement_text(row, lang))  # fmt: skip
 
 
 def _bound_prefix(row) -> str:

@@ -177,13 +177,44 @@ def test_a_definitional_break_is_labelled_on_the_chart(db_con):
 # ---------------------------------------------------------------- implied growth
 
 
-def test_implied_cagr_carries_the_base_to_the_newest_later_figure(db_con):
+def test_implied_cagr_carries_the_base_to_the_newest_comparable_later_figure(db_con):
     growth = market.implied_growth(db_con, "shipments")
-    # Base: 86.71 万台 in 2022 (derived from 接近120万台 and +38.4%); end: TrendForce's ~3.7 million for 2026.
-    assert growth.end_row["later_id"] == "tf_shipments_2026_may26"
-    assert_allclose(growth.cagr_percent, ((370 / 86.71) ** (1 / 4) - 1) * 100, rtol=1e-9)
+    # Base: 86.71 万台 in 2022 (derived from 接近120万台 and +38.4%); end: TrendForce's "more than 2.7 million" for
+    # 2026 (January 2026), a lower bound, so the rate is "at least". The May 2026 edition re-based the series.
+    assert growth.end_row["later_id"] == "tf_shipments_2026_jan26" and growth.is_lower_bound
+    assert_allclose(growth.cagr_percent, ((270 / 86.71) ** (1 / 4) - 1) * 100, rtol=1e-9)
     moved = market.implied_growth(db_con, "icc", {"icc_base_year": 2022, "icc_base_value": 268.0})
     assert_allclose(moved.cagr_percent, ((1460.3 / 268.0) ** (1 / 4) - 1) * 100, rtol=1e-9)
+
+
+def test_a_rebased_edition_is_flagged_skipped_and_its_weight_shown(db_con):
+    rows = {r["later_id"]: r for r in later_rows()}
+    for later_id in ("tf_shipments_2026_may26", "tf_shipments_yoy_2026_may26"):
+        assert rows[later_id]["comparability"] == "rebased"
+        assert "3.7 ÷ 1.513 ≈ 2.45" in rows[later_id]["note"] and "1.208 × 1.46 × 1.243 ≈ 2.19" in rows[later_id]["note"]
+    # The arithmetic in the note is true: 3.7 / 1.513 and TrendForce's own growth rates.
+    assert round(3.7 / 1.513, 2) == 2.45 and round(1.208 * 1.46 * 1.243, 2) == 2.19
+    card = scorecard.report_card(db_con)
+    rebased = card_row(card, "tf_shipments_2026_may26")
+    assert not rebased["scored"] and rebased["unscored_reason"] == "rebased" and pd.isna(rebased["error_percent"])
+    growth = market.implied_growth(db_con, "shipments")
+    assert growth.rebased_row["later_id"] == "tf_shipments_2026_may26"
+    assert_allclose(growth.rebased_cagr_percent, ((370 / 86.71) ** (1 / 4) - 1) * 100, rtol=1e-9)
+    for lang in LANGS:
+        caption = later_view.implied_caption(growth, lang)
+        assert "32.8" in caption and "43.7" in caption
+        verdict = scorecard.verdicts(db_con, card, lang)["shipments"]
+        part_2026 = verdict.split(t("card.join", lang))[3]
+        assert part_2026.startswith("2026") and "41%" in part_2026  # scored on "more than 2.7 million"
+        assert "93%" in part_2026 and "2026-05-12" in part_2026  # and how it would read on the re-based edition
+
+
+def test_later_editions_missing_from_the_research_are_added_with_their_page():
+    rows = {r["later_id"]: r for r in later_rows()}
+    jan = rows["tf_shipments_yoy_2026_jan20"]
+    assert (jan["edition"], jan["qualifier"], jan["url"]) == ("2026-01-20", "more_than", "https://news.cnyes.com/news/id/6316356")
+    apr = rows["tf_shipments_yoy_2026_apr26"]
+    assert (apr["edition"], apr["qualifier"], apr["kind"]) == ("2026-04-15", "approx", "estimate")
 
 
 def test_no_implied_cagr_across_a_definitional_break(db_con):
