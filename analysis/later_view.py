@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import later, market, scorecard
+from analysis import data, later, market, scorecard
 from analysis.charts import PALETTE, _display_width, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
 from analysis.format import format_figure
@@ -136,6 +136,22 @@ def _native(view: market.SeriesView, path: market.ReportPath, years: list[int], 
     return NativeChart("line", tuple(str(y) for y in years), tuple(series), y_title=unit_label(view.unit, lang))
 
 
+def card_source_line(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str) -> str:
+    """Who printed what the card draws, each once: the sources of the report side (the report's, via QbitAI;
+    IDC & Inspur's, supplementary) and the later figures' publishers (supplementary)."""
+    source_ids: set[str] = set()
+    for group in dict.fromkeys(card["group"]) if not card.empty else []:
+        figures = market.series_figures(con, group)
+        source_ids |= set(figures.loc[figures["kind"] != "derived", "source_id"])
+    publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in card.to_dict("records")})
+    return t(
+        "later.source_line",
+        lang,
+        report=data.source_line(con, sorted(source_ids), lang),
+        later=("、" if lang == "zh" else ", ").join(publishers),
+    )
+
+
 def card_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], lang: str) -> ChartSpec:
     """The report card: the error in % of every scored pair as a bar; pairs of another definition are listed, not drawn."""
     card = scorecard.report_card(con)
@@ -160,8 +176,7 @@ def card_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], l
                            hovertemplate="%{y}: %{text}<extra></extra>"))  # fmt: skip
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text=t("card.chart.x", lang), zeroline=True, zerolinecolor=PALETTE["ink"])
-    publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in card.to_dict("records")})
-    source_line = t("card.chart.source", lang, later=("、" if lang == "zh" else ", ").join(publishers))
+    source_line = card_source_line(con, card, lang)
     fig = apply_house_style(fig, title=title, source_line=source_line, lang=lang)
     fig.update_layout(height=max(CARD_MIN_HEIGHT_PX, CARD_BAR_HEIGHT_PX * len(labels) + 200), margin={"l": label_px + 12})
     fig.update_yaxes(automargin=False)

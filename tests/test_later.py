@@ -452,3 +452,24 @@ def test_sources_table_lists_every_later_figure_of_the_series_with_its_page(db_c
         assert len(table) == len(expected)
         assert set(table[t("later.sources.col.url", lang)]) == {r["url"] for r in expected}
         assert "2025-06" in set(table[t("later.sources.col.year", lang)])  # MIIT's half-year count, listed though not drawn
+
+
+# ---------------------------------------------------------------- source lines name what is drawn
+
+
+def test_via_qbitai_only_for_figures_taken_from_the_report(db_con):
+    from analysis import data, market_charts
+
+    for lang in LANGS:
+        via = t("chart.source_via", lang)
+        # IDC & Inspur's intelligent compute is supplementary: not "via QbitAI", and marked so in both languages.
+        icc = market_charts.forecast_chart("icc", "x")(db_con, {later.LAYER_PARAM: False}, lang).source_line
+        assert via not in icc and t("chart.source_supplementary", lang) in icc
+        shipments = market_charts.forecast_chart("shipments", "x")(db_con, {later.LAYER_PARAM: False}, lang).source_line
+        assert shipments.count(via) == 1
+        # The report card draws the report's figures, IDC & Inspur's and the later figures: each publisher once.
+        card = later_view.card_chart(db_con, {}, lang).source_line
+        assert card.count(via) == 1 and t("chart.source_supplementary", lang) in card
+        assert card.count("「") == 2  # TrendForce's and IDC's sections of the report, once each
+        both = data.source_line(db_con, ["idc_ai_server_market", "supp_idc_inspur_2022"], lang)
+        assert both.index(via) < both.index(t("chart.source_supplementary", lang))  # "via" belongs to the report's part
