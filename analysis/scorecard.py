@@ -199,11 +199,21 @@ def import_diff(con: duckdb.DuckDBPyConnection, check: imports.ImportCheck, lang
 
 
 def awaiting_actuals(con: duckdb.DuckDBPyConnection, revision: int | None = None) -> pd.DataFrame:
-    """The report's dated forecasts that no active import has an actual for yet (figures shape)."""
+    """The report's dated forecasts that have no scored actual yet (figures shape): neither an active import's
+    nor a later actual the report card scores (so the page does not list what the card above already scores)."""
     forecasts = data.figures(con, kinds=["forecast"])
     forecasts = forecasts[forecasts["period"].notna()]
-    matched = set(scorecard(con)["figure_id_forecast"])
+    matched = set(scorecard(con)["figure_id_forecast"]) | scored_by_later_actuals(con)
     return forecasts[~forecasts["figure_id"].isin(matched)].reset_index(drop=True)
+
+
+def scored_by_later_actuals(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The report figures the report card scores against a later actual (a figure for a year already over)."""
+    card = report_card(con)
+    if card.empty:
+        return set()
+    scored = card[card["scored"] & (card["later_kind"] == "reported") & card["report_figure_id"].notna()]
+    return set(scored["report_figure_id"])
 
 
 # ---------------------------------------------------------------- the report card: the report against later figures

@@ -473,3 +473,18 @@ def test_via_qbitai_only_for_figures_taken_from_the_report(db_con):
         assert card.count("「") == 2  # TrendForce's and IDC's sections of the report, once each
         both = data.source_line(db_con, ["idc_ai_server_market", "supp_idc_inspur_2022"], lang)
         assert both.index(via) < both.index(t("chart.source_supplementary", lang))  # "via" belongs to the report's part
+
+
+# ---------------------------------------------------------------- the page agrees with itself
+
+
+def test_waiting_for_an_actual_lists_only_forecasts_without_a_scored_actual(db_con):
+    waiting = set(scorecard.awaiting_actuals(db_con)["figure_id"])
+    # Scored above against later actuals: 2023 shipments (1.208 million), 2023 growth (+37.7%), and IDC & Inspur's
+    # 2022 intelligent compute (259.9 EFLOPS).
+    scored = {"global_ai_server_shipments_2023", "global_ai_server_shipments_yoy_2023", "cn_intelligent_compute_2022"}
+    assert scored == scorecard.scored_by_later_actuals(db_con)
+    assert not scored & waiting
+    # Still waiting: the 2025 market (IDC's later figures are on another definition) and 2026 intelligent compute
+    # (only a later forecast so far).
+    assert {"global_ai_server_market_2025", "cn_intelligent_compute_2026"} <= waiting
