@@ -103,7 +103,7 @@ def later_chart(series_id: str, slug: str):
         fig.update_yaxes(title_text=unit_label(view.unit, lang), rangemode="tozero")
         fig = apply_house_style(fig, title=title, source_line=source_line, lang=lang)
         fig.update_layout(height=560, margin={"t": 150}, legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"})
-        verdict = scorecard.verdicts(con, scorecard.report_card(con), lang).get(series_id, "")
+        verdict = scorecard.verdicts(con, scorecard.report_card(con), lang, brief=True).get(series_id, "")
         data = market.long_data(view, lang)
         codes = data[t("market.csv.line_code", lang)]
         data = data[codes.isin(["report", "derived", "later"])].reset_index(drop=True)
@@ -180,7 +180,7 @@ def card_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], l
     fig = apply_house_style(fig, title=title, source_line=source_line, lang=lang)
     fig.update_layout(height=max(CARD_MIN_HEIGHT_PX, CARD_BAR_HEIGHT_PX * len(labels) + 200), margin={"l": label_px + 12})
     fig.update_yaxes(automargin=False)
-    verdicts = scorecard.verdicts(con, card, lang)
+    verdicts = scorecard.verdicts(con, card, lang, brief=True)
     breaks = int((~card["scored"].astype(bool)).sum()) if not card.empty else 0
     takeaway = " ".join(verdicts.values())
     return ChartSpec(
@@ -188,7 +188,7 @@ def card_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], l
         title=title,
         takeaway=takeaway,
         figure=fig,
-        data=scorecard.report_card_display(con, card, lang),
+        data=scorecard.report_card_data(con, card, lang),
         source_line=source_line,
         assumptions={t("card.chart.unscored", lang): str(breaks)},
         native=NativeChart(

@@ -339,7 +339,15 @@ def report_card(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                     "error": error, "error_percent": error_percent, "relative_percent": relative,
                 }
             )  # fmt: skip
-    return pd.DataFrame(records)
+    if not records:
+        return pd.DataFrame(records)
+    # Reading order: series as listed, then year, then the oldest edition first (an unstated date first).
+    order = {metric: i for i, (_, metric, _) in enumerate(CARD_SERIES)}
+    frame = pd.DataFrame(records)
+    frame = frame.assign(_order=frame["metric"].map(order), _dated=later.dated(frame["edition"]))
+    return (
+        frame.sort_values(["_order", "year", "_dated"], kind="stable").drop(columns=["_order", "_dated"]).reset_index(drop=True)
+    )
 
 
 def _report_source(figure: dict) -> str:
@@ -389,9 +397,10 @@ def _year_span(years: list[int]) -> str:
     return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
 
 
-def verdicts(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str) -> dict[str, str]:
+def verdicts(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str, *, brief: bool = False) -> dict[str, str]:
     """One line per series group: for each year up to the report's horizon its most telling later figure
-    (`_rank`), judged against its true reference; the years a definitional break or the horizon leaves unscored."""
+    (`_rank`), judged against its true reference; the years a definitional break or the horizon leaves unscored.
+    `brief`: the same judgements without the figures behind them, for a slide's takeaway."""
     units = _unit_rows(con)
     out = {}
     for group in dict.fromkeys(g for g, _, _ in CARD_SERIES):
@@ -417,6 +426,9 @@ def verdicts(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str) -> d
                 "judgement": judgement_text(best, lang),
                 "kind": t(f"later.kind.{best['later_kind']}", lang),
             }
+            if brief:  # a slide's takeaway: the judgements, without the numbers behind them (they are on the chart)
+                parts.append(t("card.verdict_brief", lang, year=year, judgement=values["judgement"]))
+                continue
             key = "card.verdict_growth" if best["metric"] in GROWTH_SERIES else "card.verdict"
             parts.append(t(key, lang, **values) + _rebased_clause(same, units, lang))
         past = sorted(set(rows.loc[rows["basis"] == "extended", "year"]))
@@ -503,6 +515,38 @@ def report_card_display(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang
             }
         )
     return pd.DataFrame(rows, columns=[t(f"card.col.{c}", lang) for c in CARD_COLUMNS])
+
+
+def report_card_data(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The card as data (CSV, API, deck): the display's columns, but the error and the error in percent as
+    numbers (a bound's sign in its own column, the error's unit beside it), so no number is written as text."""
+    from analysis.market import display_scale, unit_label
+
+    units = _unit_rows(con)
+    frame = report_card_display(con, card, lang)
+    if card.empty:
+        return frame
+    error_col, percent_col = t("card.col.error", lang), t("card.col.error_percent", lang)
+    # In the unit as printed in `lang` (万台 in Chinese, million units in English), as the column beside it says.
+    errors = [
+        None if is_blank(e) else significant(float(e) * display_scale(units[u], lang))
+        for e, u in zip(card["error"], card["unit"], strict=True)
+    ]
+    frame[error_col] = pd.array(errors, dtype="Float64")
+    position = frame.columns.get_loc(error_col) + 1
+    error_units = [t("card.unit_pp", lang) if u == PERCENT_UNIT else unit_label(units[u], lang) for u in card["unit"]]
+    frame.insert(position, t("card.col.error_unit", lang), error_units)
+    percents = [None if is_blank(p) else round(float(p), 1) for p in card["error_percent"]]
+    frame[percent_col] = pd.array(percents, dtype="Float64")
+    bounds = [{"lower": "≥", "upper": "≤"}.get(b, "") if isinstance(b, str) else "" for b in card["bound"]]
+    frame.insert(frame.columns.get_loc(percent_col) + 1, t("card.col.bound", lang), bounds)
+    reasons = [
+        "" if r["scored"] else t("card.unscored.past_horizon", lang, horizon=r["path_horizon"])
+        if r["unscored_reason"] == "past_horizon" else t(f"later.comparability.{r['unscored_reason']}", lang)
+        for r in card.to_dict("records")
+    ]  # fmt: skip
+    frame.insert(frame.columns.get_loc(t("card.col.bound", lang)) + 1, t("card.col.unscored", lang), reasons)
+    return frame
 
 
 CARD_COLUMNS = (

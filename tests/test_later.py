@@ -394,7 +394,7 @@ def test_verdicts_read_as_one_line_per_series(db_con):
     )
     assert "2024 29.0 pp above the report's derived path (actual: growth of 46% against 17%)" in verdicts["shipments"]
     zh = scorecard.verdicts(db_con, card, "zh")
-    assert zh["icc"].startswith("IDC与浪潮中国智能算力：2022年与IDC；浪潮信息的预测（补充资料，非报告数据）基本一致")
+    assert zh["icc"].startswith("IDC与浪潮中国智能算力：2022年与IDC；浪潮信息预测（补充资料）基本一致")
     for text in [*verdicts.values(), *zh.values()]:
         assert "⟦" not in text
 
@@ -488,3 +488,20 @@ def test_waiting_for_an_actual_lists_only_forecasts_without_a_scored_actual(db_c
     # Still waiting: the 2025 market (IDC's later figures are on another definition) and 2026 intelligent compute
     # (only a later forecast so far).
     assert {"global_ai_server_market_2025", "cn_intelligent_compute_2026"} <= waiting
+
+
+def test_the_card_writes_numbers_as_numbers(db_con):
+    """CSV cells carried a leading apostrophe ('+0.7%): the formula guard is for text, numbers are numbers."""
+    from analysis.api import csv_bytes
+
+    for lang in LANGS:
+        spec = later_view.card_chart(db_con, {}, lang)
+        percent = spec.data[t("card.col.error_percent", lang)]
+        assert pd.api.types.is_numeric_dtype(percent)
+        text = csv_bytes(spec.data).decode("utf-8-sig")
+        assert "'+" not in text and "'-" not in text and "'−" not in text
+        row = spec.data[spec.data[t("card.col.quote", lang)].str.contains("more than 2.7 million")].iloc[0]
+        assert row[t("card.col.error_percent", lang)] == 40.6 and row[t("card.col.bound", lang)] == "≥"
+        # The error is in the unit printed beside it: 77.91 万台 = 0.7791 million units.
+        expected = 77.91 if lang == "zh" else 0.7791
+        assert_allclose(row[t("card.col.error", lang)], expected, rtol=1e-9)
