@@ -18,13 +18,16 @@ from analysis import paths
 from analysis.buildstamp import datasets_hash, write_stamp
 from analysis.numbers import NumberError, parse_number
 from analysis.schema import (
+    LATER_KINDS,
     SPLIT_TOLERANCE_PERCENT,
     SPLIT_TOTAL_PERCENT,
     SQL_TYPES,
     TABLES,
     TABLES_BY_NAME,
+    UNKNOWN_DATE,
     Column,
     Table,
+    later_kind_by_rule,
 )
 
 # ASCII digits only: without re.ASCII, \d also matches "٢٠٢٣" and "２０２３", which int() then reads as 2023.
@@ -347,8 +350,18 @@ def check_later_figures(tables: dict[str, LoadedTable], problems: list[Problem])
         if period and not PERIOD_PATTERN.match(period):
             problems.append(Problem(name, line, "period", f"not a year, YYYY-MM or YYYY-YYYY range: {period!r}"))
         for column in ("edition", "published_on"):
-            if row[column] and not DATE_PATTERN.match(row[column]):
-                problems.append(Problem(name, line, column, f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {row[column]!r}"))
+            if row[column] and row[column] != UNKNOWN_DATE and not DATE_PATTERN.match(row[column]):
+                problems.append(
+                    Problem(name, line, column, f"not a date (YYYY, YYYY-MM or YYYY-MM-DD, or {UNKNOWN_DATE!r}): {row[column]!r}")
+                )
+        # The kind follows from the dates: the publisher's edition where known, else the page's date.
+        released = row["edition"] if row["edition"] and row["edition"] != UNKNOWN_DATE else row["published_on"]
+        expected = later_kind_by_rule(period, released)
+        if expected and row["kind"] in LATER_KINDS and row["kind"] != expected:
+            problems.append(
+                Problem(name, line, "kind", f"{row['kind']!r} breaks the kind rule: released {released} for {period}, so "
+                        f"{expected!r} (before the year: forecast; during it: estimate; after it: reported)")
+            )  # fmt: skip
         if row["url"] and not URL_PATTERN.match(row["url"]):
             problems.append(Problem(name, line, "url", f"not an http(s) address: {row['url']!r}"))
         printed, quote = row["printed"], row["quote"]

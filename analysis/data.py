@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from analysis.db import query
-from analysis.i18n import normalize_lang
+from analysis.i18n import normalize_lang, t
 
 # The home page's cards: the numbers analysts quote most, in reading order.
 HEADLINE_FIGURE_IDS = (
@@ -118,15 +118,28 @@ def source_title(row, lang: str) -> str:
 
 
 def format_source_line(frame: pd.DataFrame, lang: str) -> str:
+    """The publishers of what a chart draws, each once: the report's sources with their sections, then
+    "via QbitAI … (2023)" (only when something is taken from the report), then supplementary and derived
+    sources, each marked so in both languages."""
     lang = normalize_lang(lang)
-    parts = []
+    zh = lang == "zh"
+    report: dict[str, list[str]] = {}
+    other: dict[tuple[str, str], list[str]] = {}
     for row in frame.itertuples():
-        producer = row.producer_zh if lang == "zh" else row.producer_en
+        producer = row.producer_zh if zh else row.producer_en
         if row.origin == "report":
-            where = f"「{row.report_section}」"
-            parts.append(f"{producer}，{where}" if lang == "zh" else f"{producer}, {where}")
+            sections = report.setdefault(producer, [])
+            if f"「{row.report_section}」" not in sections:
+                sections.append(f"「{row.report_section}」")
         else:
-            label = "derived" if row.origin == "derived" else "supplementary"
-            title = source_title(row, lang)
-            parts.append(f"{producer}《{title}》" if lang == "zh" else f"{producer}, {title} ({label})")
-    return "；".join(parts) if lang == "zh" else "; ".join(parts)
+            titles = other.setdefault((producer, row.origin), [])
+            title = f"《{source_title(row, lang)}》" if zh else source_title(row, lang)
+            if title not in titles:
+                titles.append(title)
+    parts = [f"{p}，{''.join(s)}" if zh else f"{p}, {''.join(s)}" for p, s in report.items()]
+    if parts:
+        parts[-1] += ("，" if zh else ", ") + t("chart.source_via", lang)
+    for (producer, origin), titles in other.items():
+        label = t(f"chart.source_{origin}", lang)
+        parts.append(f"{producer}{''.join(titles)}（{label}）" if zh else f"{producer}, {' / '.join(titles)} ({label})")
+    return "；".join(parts) if zh else "; ".join(parts)

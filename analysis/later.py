@@ -18,7 +18,9 @@ import duckdb
 import pandas as pd
 
 from analysis.db import query
+from analysis.i18n import t
 from analysis.scenario import Param
+from analysis.schema import UNKNOWN_DATE
 
 LAYER_PARAM = "later_layer"
 COMPARABLE = "comparable"
@@ -90,7 +92,17 @@ class Vintage:
         return bool((self.rows["kind"] == "forecast").any())
 
     def label(self, lang: str) -> str:
-        return f"{self.publisher_zh if lang == 'zh' else self.publisher_en} · {self.edition}"
+        return f"{self.publisher_zh if lang == 'zh' else self.publisher_en} · {date_text(self.edition, lang)}"
+
+
+def date_text(value: str, lang: str) -> str:
+    """A later figure's edition or page date as shown: the date, or "date not stated" where the page gives none."""
+    return t("later.date_unknown", lang) if value == UNKNOWN_DATE else value
+
+
+def dated(values: pd.Series) -> pd.Series:
+    """Dates for sorting newest first: an unstated date sorts as the oldest, never as the newest."""
+    return values.where(values != UNKNOWN_DATE, "")
 
 
 def vintages(rows: pd.DataFrame) -> list[Vintage]:
@@ -107,9 +119,12 @@ def best_per_year(rows: pd.DataFrame) -> pd.DataFrame:
     usable = rows[rows["comparability"] == COMPARABLE]
     if usable.empty:
         return usable
-    ranked = usable.assign(_rank=usable["kind"].map(KIND_RANK))
-    ranked = ranked.sort_values(["year", "_rank", "published_on"], ascending=[True, True, False], kind="stable")
-    return ranked.drop_duplicates("year").drop(columns="_rank").reset_index(drop=True)
+    ranked = usable.assign(_rank=usable["kind"].map(KIND_RANK), _dated=dated(usable["published_on"]))
+    ranked = ranked.sort_values(["year", "_rank", "_dated"], ascending=[True, True, False], kind="stable")
+    return ranked.drop_duplicates("year").drop(columns=["_rank", "_dated"]).reset_index(drop=True)
+
+
+REBASED = "rebased"
 
 
 @dataclass(frozen=True)
@@ -121,24 +136,44 @@ class ImpliedGrowth:
     base_year: int
     base_value: float
     end_row: Mapping | None  # the later figure used
-    reason: str = ""  # "" | "no_later" | "definitional_break" | "different_method" | "same_year"
+    reason: str = ""  # "" | "no_later" | "definitional_break" | "different_method" | "rebased" | "same_year"
+    # The newest figure for the end year from an edition that re-based the series: not used, and the rate it
+    # would give, so the page can say how much the offer depends on that edition.
+    rebased_row: Mapping | None = None
+    rebased_cagr_percent: float | None = None
+
+    @property
+    def is_lower_bound(self) -> bool:
+        """The later figure is printed as a lower bound (more than 2.7 million): the rate is at least this."""
+        return bool(self.end_row) and self.end_row["qualifier"] in ("more_than", "at_least")
+
+
+def _cagr(value: float, base_value: float, years: int) -> float:
+    return ((value / base_value) ** (1 / years) - 1) * 100
 
 
 def implied_cagr(rows: pd.DataFrame, *, base_year: int, base_value: float, end_year: int) -> ImpliedGrowth:
     """CAGR from (base_year, base_value) to the best later figure for `end_year` (same unit as base_value).
 
     Only comparable figures count; when the only figures for that year are of another definition the
-    reason says so, so the page can explain why no number is offered.
+    reason says so, so the page can explain why no number is offered. A figure from a re-based edition is
+    never used; it is returned beside the offer with the rate it would give.
     """
     for_year = rows[rows["year"] == end_year] if not rows.empty else rows
+    years = end_year - base_year
+    rebased = for_year[for_year["comparability"] == REBASED] if not for_year.empty else for_year
+    rebased_row, rebased_cagr = None, None
+    if not rebased.empty:
+        rebased_row = rebased.assign(_dated=dated(rebased["published_on"])).sort_values("_dated").iloc[-1].to_dict()
+        if years > 0 and base_value > 0:
+            rebased_cagr = _cagr(rebased_row["value_series"], base_value, years)
+    extra = {"rebased_row": rebased_row, "rebased_cagr_percent": rebased_cagr}
     best = best_per_year(for_year)
     if best.empty:
         kinds = set(for_year["comparability"]) if not for_year.empty else set()
-        reason = next((k for k in ("definitional_break", "different_method") if k in kinds), "no_later")
-        return ImpliedGrowth(None, end_year, base_year, base_value, None, reason)
+        reason = next((k for k in ("definitional_break", "different_method", REBASED) if k in kinds), "no_later")
+        return ImpliedGrowth(None, end_year, base_year, base_value, None, reason, **extra)
     row = best.iloc[0].to_dict()
-    years = end_year - base_year
     if years == 0 or base_value <= 0:
-        return ImpliedGrowth(None, end_year, base_year, base_value, row, "same_year")
-    cagr = ((row["value_series"] / base_value) ** (1 / years) - 1) * 100
-    return ImpliedGrowth(cagr, end_year, base_year, base_value, row)
+        return ImpliedGrowth(None, end_year, base_year, base_value, row, "same_year", **extra)
+    return ImpliedGrowth(_cagr(row["value_series"], base_value, years), end_year, base_year, base_value, row, **extra)

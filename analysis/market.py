@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis import data, later
 from analysis.db import query
-from analysis.forecast import GrowthScenario, interpolate_path
+from analysis.forecast import GrowthScenario, interpolate_path, project
 from analysis.format import column_decimals, format_figure, scaled
 from analysis.i18n import t
 from analysis.scenario import Param
@@ -200,13 +200,72 @@ def imported_actuals(con: duckdb.DuckDBPyConnection, series_id: str) -> pd.DataF
     ).sort_values("year", ignore_index=True)
 
 
+@dataclass(frozen=True)
+class ReportPath:
+    """The one path the report's figures imply for a series: the card, the pages' dashed line, the API and the
+    deck all read it from `report_path`.
+
+    It passes through every figure of the series (printed where printed, e.g. 接近120万台 for 2023; derived
+    anchors such as the 2022 base 120 ÷ 1.384 where the report printed none) and grows geometrically between
+    them, up to the report's own horizon. Past the horizon it is extended at the printed CAGR: drawn, never scored.
+    """
+
+    series: SeriesDef
+    values: pd.Series  # by year, in the series' unit: the path to the horizon, then the extension
+    anchors: pd.DataFrame  # the figures rows it passes through (stated and derived), by year
+    horizon: int  # the last year the report forecast for this series
+
+    @property
+    def within_horizon(self) -> pd.Series:
+        return self.values[self.values.index <= self.horizon]
+
+    @property
+    def supplementary(self) -> bool:
+        return self.series.supplementary
+
+    def basis(self, year: int) -> str | None:
+        """ "printed" (an anchor the source printed), "derived" (our arithmetic), "extended" (past the horizon)."""
+        if year not in self.values.index:
+            return None
+        if year > self.horizon:
+            return "extended"
+        printed = self.anchors[(self.anchors["year"] == year) & (self.anchors["kind"] != "derived")]
+        return "printed" if not printed.empty else "derived"
+
+    def start_anchor(self, year: int) -> dict:
+        """The anchor the path runs from for `year`: the last anchor before it (the base a derived value starts
+        from); the anchor itself when the year is printed or is the path's first."""
+        year = min(year, self.horizon)
+        if self.basis(year) == "printed" or year == int(self.anchors["year"].min()):
+            return self.anchors[self.anchors["year"] == year].iloc[0].to_dict()
+        return self.anchors[self.anchors["year"] < year].iloc[-1].to_dict()
+
+    def growth_percent(self) -> pd.Series:
+        """Year-on-year growth of the path, in percent (derived), for every year after its first."""
+        return ((self.values / self.values.shift(1) - 1) * 100).dropna()
+
+
+def report_path(con: duckdb.DuckDBPyConnection, series_id: str, *, until: int | None = None) -> ReportPath:
+    """The series' report path to its horizon, extended at the printed CAGR to `until` (unscored past the horizon)."""
+    s = series_def(series_id)
+    figures = series_figures(con, series_id)
+    path = interpolate_path(dict(zip(figures["year"], figures["value"], strict=True)))
+    horizon = s.cagr_window_end or int(path.index.max())
+    path = path[path.index <= horizon]
+    end = float(path[horizon])
+    extension = {y: project(end, s.default_cagr, y - horizon) for y in range(horizon + 1, (until or horizon) + 1)}
+    values = pd.concat([path, pd.Series(extension, dtype=float)]).rename("value").rename_axis("year")
+    anchors = figures.drop_duplicates("year", keep="first").reset_index(drop=True)
+    return ReportPath(series=s, values=values, anchors=anchors, horizon=horizon)
+
+
 def series_view(con: duckdb.DuckDBPyConnection, series_id: str, scenario: Mapping[str, object] | None = None) -> SeriesView:
     s = series_def(series_id)
     layer = str((scenario or {}).get("imports_layer", "both"))
     figures = series_figures(con, series_id)
     chosen = settings(series_id, scenario)
     baseline_settings = settings(series_id)
-    derived = interpolate_path(dict(zip(figures["year"], figures["value"], strict=True)))
+    derived = report_path(con, series_id).within_horizon  # the dashed line: the same path the report card scores against
     first = min(int(derived.index.min()), int(chosen["base_year"]))
     years = range(first, int(chosen["horizon"]) + 1)
     path = GrowthScenario(int(chosen["base_year"]), chosen["base_value"], chosen["cagr"], spread_pp=chosen["spread"])
@@ -336,7 +395,7 @@ def long_data(view: SeriesView, lang: str) -> pd.DataFrame:
             )
     for row in view.later.to_dict("records") if not view.later.empty else []:
         publisher = row["publisher_zh"] if lang == "zh" else row["publisher_en"]
-        label = t("later.legend.vintage", lang, vintage=f"{publisher} · {row['edition']}")
+        label = t("later.legend.vintage", lang, vintage=f"{publisher} · {later.date_text(row['edition'], lang)}")
         rows.append((int(row["year"]), label, "later", round(row["value_series"] * scale, decimals), unit, row["later_id"]))
     columns = [t(f"market.csv.{c}", lang) for c in ("year", "line", "line_code", "value", "unit", "figure_id")]
     return pd.DataFrame(rows, columns=columns)

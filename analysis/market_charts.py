@@ -28,6 +28,7 @@ from analysis.market import (
 )
 from analysis.phases import add_phase_bands, phases
 from analysis.scenario import BASELINE_NAME, all_params
+from analysis.schema import UNKNOWN_DATE
 
 FAN_FILL = "rgba(31, 78, 121, 0.14)"  # PALETTE["primary"] at low opacity
 COMPARE_COLOURS = (
@@ -100,7 +101,7 @@ def later_label(vintage: later.Vintage, lang: str) -> str:
     """Legend name of one vintage: publisher · edition, and a warning when it is not the report's definition."""
     kinds = set(vintage.rows["comparability"])
     label = t("later.legend.vintage", lang, vintage=vintage.label(lang))
-    for code in ("definitional_break", "different_method"):
+    for code in ("definitional_break", "different_method", "rebased"):
         if code in kinds:
             return f"{label} ({t(f'later.comparability.{code}', lang)})"
     return label
@@ -112,14 +113,13 @@ def _later_hover(rows: pd.DataFrame, view: SeriesView, lang: str, label: str) ->
             "label": label,
             "kind": [t(f"later.kind.{k}", lang) for k in rows["kind"]],
             "printed": [_printed(r, lang) for r in rows.to_dict("records")],
-            "date": rows["published_on"].to_numpy(),
+            "date": [
+                later.date_text(d, lang) if d == UNKNOWN_DATE else t("later.hover_date", lang, date=d)
+                for d in rows["published_on"]
+            ],
         }
     )
-    template = (
-        "%{x}: %{customdata[2]} · %{customdata[1]}<br>%{customdata[0]} · "
-        + t("later.hover_date", lang, date="%{customdata[3]}")
-        + "<extra></extra>"
-    )
+    template = "%{x}: %{customdata[2]} · %{customdata[1]}<br>%{customdata[0]} · %{customdata[3]}<extra></extra>"
     return custom, template
 
 
@@ -162,7 +162,8 @@ def add_later_traces(fig: go.Figure, view: SeriesView, lang: str) -> None:
     if not actuals.empty:
         custom, template = _later_hover(actuals, view, lang, "")
         custom["label"] = [
-            f"{r['publisher_zh'] if lang == 'zh' else r['publisher_en']} · {r['edition']}" for r in actuals.to_dict("records")
+            f"{r['publisher_zh'] if lang == 'zh' else r['publisher_en']} · {later.date_text(r['edition'], lang)}"
+            for r in actuals.to_dict("records")
         ]
         fig.add_trace(
             go.Scatter(

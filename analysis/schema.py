@@ -22,10 +22,25 @@ ORIGINS = ("report", "supplementary", "derived")  # derived: our arithmetic on p
 # Later figures (published after the report) describe a year that had ended (reported), was running (estimate)
 # or had not yet come (forecast); every one of them is supplementary, never the report's own.
 LATER_KINDS = ("reported", "estimate", "forecast")
+UNKNOWN_DATE = "unknown"  # a later figure's edition or page date that its page does not state: recorded, never inferred
+
+
+def later_kind_by_rule(period: str | None, date: str | None) -> str | None:
+    """The kind the rule above gives a figure for the whole year `period`, released on `date` (YYYY[-MM[-DD]]):
+    before the year "forecast", during it "estimate", after it "reported". None when the period is not a
+    whole year or the date is unknown, so the rule cannot be applied."""
+    if not period or not date or date == UNKNOWN_DATE or not (period.isdigit() and len(period) == 4):
+        return None
+    year, released = int(period), int(date[:4])
+    return "forecast" if released < year else "estimate" if released == year else "reported"
+
+
 LATER_ORIGINS = ("supplementary",)
 # comparable: the same definition as the report's series; definitional_break: the publisher's own series changed
-# scale or scope; different_method: another publisher's or another method's measure of the same quantity.
-COMPARABILITY = ("comparable", "definitional_break", "different_method")
+# scale or scope; different_method: another publisher's or another method's measure of the same quantity;
+# rebased: a later edition whose figures imply a base that the publisher's own earlier figures contradict (the
+# arithmetic is in its note). Only comparable rows are scored or offered as an implied CAGR.
+COMPARABILITY = ("comparable", "definitional_break", "different_method", "rebased")
 SPLIT_TOTAL_PERCENT = 100.0
 SPLIT_TOLERANCE_PERCENT = 0.1
 

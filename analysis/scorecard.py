@@ -199,17 +199,29 @@ def import_diff(con: duckdb.DuckDBPyConnection, check: imports.ImportCheck, lang
 
 
 def awaiting_actuals(con: duckdb.DuckDBPyConnection, revision: int | None = None) -> pd.DataFrame:
-    """The report's dated forecasts that no active import has an actual for yet (figures shape)."""
+    """The report's dated forecasts that have no scored actual yet (figures shape): neither an active import's
+    nor a later actual the report card scores (so the page does not list what the card above already scores)."""
     forecasts = data.figures(con, kinds=["forecast"])
     forecasts = forecasts[forecasts["period"].notna()]
-    matched = set(scorecard(con)["figure_id_forecast"])
+    matched = set(scorecard(con)["figure_id_forecast"]) | scored_by_later_actuals(con)
     return forecasts[~forecasts["figure_id"].isin(matched)].reset_index(drop=True)
+
+
+def scored_by_later_actuals(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The report figures the report card scores against a later actual (a figure for a year already over)."""
+    card = report_card(con)
+    if card.empty:
+        return set()
+    scored = card[card["scored"] & (card["later_kind"] == "reported") & card["report_figure_id"].notna()]
+    return set(scored["report_figure_id"])
 
 
 # ---------------------------------------------------------------- the report card: the report against later figures
 
 MET_TOLERANCE_PERCENT = 5.0  # within ±5% a forecast counts as met: the report's own figures are rounded (接近120万台)
-CARD_KINDS = ("reported", "estimate", "forecast")
+CARD_KINDS = ("reported", "estimate", "forecast")  # a full-year actual before an in-year estimate before a forecast
+LOWER_BOUNDS = ("more_than", "at_least")  # ">2.7 million": the figure says at least this much
+UPPER_BOUNDS = ("at_most", "up_to")
 # The series the card reads, in reading order: (verdict group, metric, entity). A group's verdict covers its metrics.
 CARD_SERIES = (
     ("shipments", "ai_server_shipments", "global"),
@@ -217,22 +229,62 @@ CARD_SERIES = (
     ("market", "ai_server_market_size", "global"),
     ("icc", "intelligent_compute_capacity", "CN"),
 )
-# Level series whose report path (the baseline: the printed CAGR through the printed base) scores later
-# figures for years the report printed no forecast of.
+# Level series, scored against the report path (analysis.market.report_path) where the report printed no forecast.
 PATH_SERIES = {"ai_server_shipments": "shipments", "ai_server_market_size": "market", "intelligent_compute_capacity": "icc"}
+# Growth series, scored against the year-on-year growth of the same path (derived) where none was printed.
+GROWTH_SERIES = {"ai_server_shipments_yoy": "shipments"}
 
 
 def _unit_rows(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     return {r["unit_id"]: r for r in query(con, "SELECT * FROM units").to_dict("records")}
 
 
+def bound_of(qualifier: str | None) -> str | None:
+    """ "lower" for a figure printed as a lower bound (more than, at least), "upper" for an upper one, else None."""
+    return "lower" if qualifier in LOWER_BOUNDS else "upper" if qualifier in UPPER_BOUNDS else None
+
+
+def judge(relative_percent: float, bound: str | None) -> str:
+    """met / above / below for a point; for a bound, only what the bound allows one to say.
+
+    A lower bound well above the reference is "at least N% above"; one within the tolerance is "met or above";
+    one below the reference says nothing against it ("within the bound"). Upper bounds mirror this.
+    """
+    tol = MET_TOLERANCE_PERCENT
+    if bound == "lower":
+        return "at_least_above" if relative_percent > tol else "met_or_above" if relative_percent >= -tol else "within_bound"
+    if bound == "upper":
+        return "at_most_below" if relative_percent < -tol else "met_or_below" if relative_percent <= tol else "within_bound"
+    return "met" if abs(relative_percent) <= tol else "above" if relative_percent > 0 else "below"
+
+
+def _publisher(rows: pd.DataFrame) -> tuple[str, str]:
+    printed = rows[rows["kind"] != "derived"]
+    first = (printed if not printed.empty else rows).iloc[0]
+    return first["producer_zh"], first["producer_en"]
+
+
+def _reference(metric: str, year: int, forecasts: dict, path, factors, unit_id: str):
+    """(basis, report value, report figure or None) for one later figure's year; None when the card has no reference."""
+    figure = forecasts.get(year)
+    if figure is not None:
+        return "forecast", convert(point_value(figure), figure["unit"], unit_id, factors), figure
+    values = path.values if metric in PATH_SERIES else path.growth_percent()
+    if year not in values.index:
+        return None
+    return ("extended" if year > path.horizon else "path"), float(values[year]), None
+
+
 def report_card(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per (report figure or report path, later figure) of the same series and year.
 
-    basis "forecast": the report printed a forecast for that year; basis "path": it did not, and the later
-    figure is set against the report's CAGR path (derived, labelled as such). Values are in the report
-    series' unit; error = later − report; error_percent of the report's value (None for percentages, whose
-    difference is in percentage points, and for a later figure of another definition).
+    basis "forecast": the source printed a forecast for that year (`report_origin` says whether the report
+    printed it or a supplementary source did); "path": it did not, and the later figure is set against the
+    report path (analysis.market.report_path, derived); "extended": the year is past the report's own horizon,
+    so the path is only extended there and nothing is scored. A later figure printed as a bound is scored as
+    one (`bound`, `judgement`). `scored` is False, with `unscored_reason`, past the horizon and for a later
+    figure of another definition. Values are in the report series' unit; error = later − report;
+    error_percent of the report's value (None for percentages, whose difference is in percentage points).
     """
     from analysis import later, market
 
@@ -245,37 +297,57 @@ def report_card(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         forecasts = {int(r["period"]): r for r in report[report["kind"] == "forecast"].to_dict("records")}
         unit_id = market.series_unit_row(con, group)["unit_id"] if metric in PATH_SERIES else report["unit"].iloc[0]
         rows = later.series_later(con, metric, entity, unit_id)
-        path = market.series_view(con, group, {later.LAYER_PARAM: False}).baseline if metric in PATH_SERIES else None
+        last_year = int(rows["year"].max()) if not rows.empty else None
+        path = market.report_path(con, group, until=last_year)
+        path_publisher = _publisher(path.anchors)
         for row in rows.to_dict("records"):
             year = int(row["year"])
-            figure = forecasts.get(year)
-            if figure is not None:
-                basis = "forecast"
-                reference = convert(point_value(figure), figure["unit"], unit_id, factors)
-            elif path is not None and year in path.index:
-                reference, basis, figure = float(path[year]), "path", None
-            else:
+            found = _reference(metric, year, forecasts, path, factors, unit_id)
+            if found is None:
                 continue
-            comparable = row["comparability"] == later.COMPARABLE
-            error, error_percent = _errors(row["value_series"], reference) if comparable else (None, None)
+            basis, reference, figure = found
+            origin = ("supplementary" if path.supplementary else "report") if figure is None else figure["origin"]
+            publisher = path_publisher if figure is None else (figure["producer_zh"], figure["producer_en"])
+            reason = (
+                "past_horizon"
+                if basis == "extended"
+                else ("" if row["comparability"] == later.COMPARABLE else row["comparability"])
+            )
+            bound = bound_of(row["qualifier"])
+            error, error_percent = _errors(row["value_series"], reference) if not reason else (None, None)
+            relative = error_percent
             if units[unit_id]["unit_id"] == PERCENT_UNIT:
                 error_percent = None
+            anchor = path.start_anchor(year) if basis != "forecast" else None
             records.append(
                 {
                     "group": group, "metric": metric, "entity": entity, "year": year, "basis": basis,
+                    "report_origin": origin, "report_publisher_zh": publisher[0], "report_publisher_en": publisher[1],
                     "report_value": reference, "unit": unit_id, "report_figure_id": None if figure is None else figure["figure_id"],
                     "report_printed": None if figure is None else figure["printed"],
                     "report_qualifier": "none" if figure is None else figure["qualifier"],
                     "report_source": None if figure is None else _report_source(figure),
+                    "path_base_figure_id": None if anchor is None else anchor["figure_id"],
+                    "path_horizon": path.horizon,
                     "later_id": row["later_id"], "later_value": row["value_series"], "later_kind": row["kind"],
                     "later_value_as_printed": row["value"], "later_unit": row["unit"], "later_qualifier": row["qualifier"],
                     "publisher_zh": row["publisher_zh"], "publisher_en": row["publisher_en"], "edition": row["edition"],
                     "published_on": row["published_on"], "url": row["url"], "quote": row["quote"], "document": row["document"],
                     "comparability": row["comparability"], "secondary": bool(row["secondary"]), "note": row["note"],
-                    "error": error, "error_percent": error_percent,
+                    "scored": not reason, "unscored_reason": reason, "bound": bound,
+                    "judgement": None if reason or relative is None else judge(relative, bound),
+                    "error": error, "error_percent": error_percent, "relative_percent": relative,
                 }
             )  # fmt: skip
-    return pd.DataFrame(records)
+    if not records:
+        return pd.DataFrame(records)
+    # Reading order: series as listed, then year, then the oldest edition first (an unstated date first).
+    order = {metric: i for i, (_, metric, _) in enumerate(CARD_SERIES)}
+    frame = pd.DataFrame(records)
+    frame = frame.assign(_order=frame["metric"].map(order), _dated=later.dated(frame["edition"]))
+    return (
+        frame.sort_values(["_order", "year", "_dated"], kind="stable").drop(columns=["_order", "_dated"]).reset_index(drop=True)
+    )
 
 
 def _report_source(figure: dict) -> str:
@@ -283,16 +355,33 @@ def _report_source(figure: dict) -> str:
 
 
 def _rank(card: pd.DataFrame) -> pd.DataFrame:
+    """Most telling first: a full-year actual before an in-year estimate before a forecast, then the level
+    before its growth rate, then the newest edition (an unstated date last)."""
     order = {k: i for i, k in enumerate(CARD_KINDS)}
-    return card.assign(_rank=card["later_kind"].map(order)).sort_values(
-        ["year", "_rank", "published_on"], ascending=[True, True, False], kind="stable"
-    )
+    from analysis.later import dated
+
+    return card.assign(
+        _rank=card["later_kind"].map(order), _growth=card["metric"].isin(GROWTH_SERIES), _dated=dated(card["edition"])
+    ).sort_values(["year", "_rank", "_growth", "_dated"], ascending=[True, True, True, False], kind="stable")
 
 
-def _judgement(error_percent: float, basis: str, lang: str) -> str:
-    if abs(error_percent) <= MET_TOLERANCE_PERCENT:
-        return t(f"card.met.{basis}", lang)
-    return t(f"card.{'above' if error_percent > 0 else 'below'}.{basis}", lang, percent=f"{abs(error_percent):.0f}%")
+def target_label(row, lang: str) -> str:
+    """What the later figure is set against, by its true origin: the report's forecast, a supplementary
+    publisher's forecast, or a path derived from either."""
+    basis = "path" if row["basis"] == "extended" else row["basis"]
+    suffix = "_supplementary" if row["report_origin"] == "supplementary" else ""
+    publisher = row["report_publisher_zh"] if lang == "zh" else row["report_publisher_en"]
+    return t(f"card.target.{basis}{suffix}", lang, publisher=publisher)
+
+
+def _amount(row, lang: str) -> str:
+    if row["metric"] in GROWTH_SERIES:
+        return t("scorecard.points", lang, value=f"{abs(float(row['error'])):.1f}")
+    return f"{abs(float(row['relative_percent'])):.0f}%"
+
+
+def judgement_text(row, lang: str) -> str:
+    return t(f"card.judge.{row['judgement']}", lang, target=target_label(row, lang), amount=_amount(row, lang))
 
 
 def significant(value: float, digits: int = 4) -> float:
@@ -300,26 +389,27 @@ def significant(value: float, digits: int = 4) -> float:
     return float(f"{value:.{digits}g}")
 
 
-def _window_end(group: str) -> int:
-    from analysis.market import SERIES
-
-    return SERIES[group].cagr_window_end
+def _point(value: float, qualifier: str) -> dict:
+    return {"value": round(float(value), 10), "value_low": None, "value_high": None, "qualifier": qualifier}
 
 
-def verdicts(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str) -> dict[str, str]:
-    """One line per series group: for each year its most telling later figure (an actual first, then the
-    newest), met / above / below the report, and the years a definitional break leaves unscored."""
+def _year_span(years: list[int]) -> str:
+    return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
+def verdicts(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str, *, brief: bool = False) -> dict[str, str]:
+    """One line per series group: for each year up to the report's horizon its most telling later figure
+    (`_rank`), judged against its true reference; the years a definitional break or the horizon leaves unscored.
+    `brief`: the same judgements without the figures behind them, for a slide's takeaway."""
     units = _unit_rows(con)
     out = {}
     for group in dict.fromkeys(g for g, _, _ in CARD_SERIES):
-        rows = card[(card["group"] == group) & (card["metric"].isin(PATH_SERIES))] if not card.empty else card
+        rows = card[card["group"] == group] if not card.empty else card
         if rows.empty:
             continue
         parts = []
-        # The verdict stays within the window of the report's own CAGR; the table lists every pair.
-        rows = rows[rows["year"] <= _window_end(group)]
-        for year, same in _rank(rows).groupby("year", sort=True):
-            scored = same[same["comparability"] == "comparable"]
+        for year, same in _rank(rows[rows["basis"] != "extended"]).groupby("year", sort=True):
+            scored = same[same["scored"]]
             if scored.empty:
                 if (same["comparability"] == "definitional_break").any():
                     parts.append(t("card.verdict_break", lang, year=year))
@@ -327,73 +417,97 @@ def verdicts(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str) -> d
             best = scored.iloc[0]
             unit = units[best["unit"]]
             # Printed numbers keep their digits; a derived path value is rounded to what it can claim.
-            reference = best["report_value"] if best["basis"] == "forecast" else significant(best["report_value"])
-            later_side = {
-                "value": round(float(best["later_value"]), 10),
-                "value_low": None,
-                "value_high": None,
-                "qualifier": best["later_qualifier"],
-            }
-            report_side = {
-                "value": round(float(reference), 10),
-                "value_low": None,
-                "value_high": None,
-                "qualifier": best["report_qualifier"],
-            }
+            digits = 3 if best["metric"] in GROWTH_SERIES else 4
+            reference = best["report_value"] if best["basis"] == "forecast" else significant(best["report_value"], digits)
             values = {
                 "year": year,
-                "later": format_figure(later_side, unit, lang),
-                "report": format_figure(report_side, unit, lang),
-                "judgement": _judgement(float(best["error_percent"]), best["basis"], lang),
+                "later": format_figure(_point(best["later_value"], best["later_qualifier"]), unit, lang),
+                "report": format_figure(_point(reference, best["report_qualifier"]), unit, lang),
+                "judgement": judgement_text(best, lang),
                 "kind": t(f"later.kind.{best['later_kind']}", lang),
             }
-            key = "card.verdict_forecast" if best["basis"] == "forecast" else "card.verdict_path"
-            parts.append(t(key, lang, **values))
+            if brief:  # a slide's takeaway: the judgements, without the numbers behind them (they are on the chart)
+                parts.append(t("card.verdict_brief", lang, year=year, judgement=values["judgement"]))
+                continue
+            key = "card.verdict_growth" if best["metric"] in GROWTH_SERIES else "card.verdict"
+            parts.append(t(key, lang, **values) + _rebased_clause(same, units, lang))
+        past = sorted(set(rows.loc[rows["basis"] == "extended", "year"]))
+        if past:
+            parts.append(t("card.verdict_past_horizon", lang, years=_year_span(past), horizon=int(rows["path_horizon"].iloc[0])))
         if parts:
             out[group] = t(f"card.series.{group}", lang) + t("card.colon", lang) + t("card.join", lang).join(parts)
     return out
 
 
+def _rebased_clause(same: pd.DataFrame, units: dict, lang: str) -> str:
+    """How the year's verdict would read on an edition that re-based the series (not scored): how much it depends on it."""
+    rebased = same[same["comparability"] == "rebased"]
+    if rebased.empty:
+        return ""
+    row = rebased.iloc[0].to_dict()
+    error, relative = _errors(row["later_value"], row["report_value"])
+    row |= {"error": error, "relative_percent": relative, "judgement": judge(relative, bound_of(row["later_qualifier"]))}
+    publisher = row["publisher_zh"] if lang == "zh" else row["publisher_en"]
+    later_text = format_figure(_point(row["later_value"], row["later_qualifier"]), units[row["unit"]], lang)
+    return t("card.verdict_rebased", lang, publisher=publisher, edition=row["edition"], later=later_text,
+             judgement=judgement_text(row, lang))  # fmt: skip
+
+
+def _bound_prefix(row) -> str:
+    return {"lower": "≥ ", "upper": "≤ "}.get(row["bound"] or "", "")
+
+
+def report_side_text(con: duckdb.DuckDBPyConnection, row, unit: dict, lang: str) -> str:
+    """The report side of a card row: the value and what it is (printed forecast, supplementary, derived path
+    with the base it starts from, or the path extended past the horizon)."""
+    reference = row["report_value"] if row["basis"] == "forecast" else significant(row["report_value"], 5)
+    value = format_figure(_point(reference, row["report_qualifier"]), unit, lang)
+    publisher = row["report_publisher_zh"] if lang == "zh" else row["report_publisher_en"]
+    suffix = "_supplementary" if row["report_origin"] == "supplementary" else ""
+    base = ""
+    if not is_blank(row["path_base_figure_id"]):
+        anchor = data.figures(con, figure_ids=[row["path_base_figure_id"]]).iloc[0]
+        kind = "derived" if anchor["kind"] == "derived" else "printed"
+        base = t(f"card.base.{kind}", lang, value=format_figure(anchor, anchor, lang), year=anchor["period"])
+    basis = t(f"card.basis.{row['basis']}{suffix}", lang, publisher=publisher, base=base, horizon=row["path_horizon"])
+    return t("card.report_cell", lang, value=value, basis=basis)
+
+
 def report_card_display(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The card for people: series, year, the report's side, the later side with its source, the error."""
+    from analysis import later
+
     units = _unit_rows(con)
     rows = []
     for r in card.to_dict("records"):
         unit = units[r["unit"]]
         later_unit = units[r["later_unit"]]
-        later_figure = {
-            "value": r["later_value_as_printed"],
-            "value_low": None,
-            "value_high": None,
-            "qualifier": r["later_qualifier"],
-        }
-        reference = r["report_value"] if r["basis"] == "forecast" else significant(r["report_value"], 5)
-        report_figure = {
-            "value": round(float(reference), 10),
-            "value_low": None,
-            "value_high": None,
-            "qualifier": r["report_qualifier"],
-        }
-        report_text = format_figure(report_figure, unit, lang)
-        report_side = t(f"card.basis.{r['basis']}", lang)
-        if r["comparability"] != "comparable":
-            error_text = t(f"later.comparability.{r['comparability']}", lang)
+        later_figure = _point(r["later_value_as_printed"], r["later_qualifier"])
+        if not r["scored"]:
+            reason = r["unscored_reason"]
+            error_text = (
+                t("card.unscored.past_horizon", lang, horizon=r["path_horizon"])
+                if reason == "past_horizon"
+                else t(f"later.comparability.{reason}", lang)
+            )
             percent_text = "—"
         else:
-            error_text = format_difference(significant(r["error"]), {"unit": r["unit"], **unit}, lang)
-            percent_text = format_percent(r["error_percent"])
+            error_text = _bound_prefix(r) + format_difference(significant(r["error"]), {"unit": r["unit"], **unit}, lang)
+            percent_text = "—" if is_blank(r["error_percent"]) else _bound_prefix(r) + format_percent(r["error_percent"])
         rows.append(
             {
                 t("card.col.series", lang): t(f"card.series.{r['group']}", lang)
                 + ("" if r["metric"] in PATH_SERIES else t("card.growth_suffix", lang)),
                 t("card.col.year", lang): r["year"],
-                t("card.col.report", lang): t("card.report_cell", lang, value=report_text, basis=report_side),
+                t("card.col.report", lang): report_side_text(con, r, unit, lang),
                 t("card.col.later", lang): format_figure(later_figure, later_unit, lang),
                 t("card.col.later_kind", lang): t(f"later.kind.{r['later_kind']}", lang),
                 t("card.col.error", lang): error_text,
                 t("card.col.error_percent", lang): percent_text,
-                t("card.col.publisher", lang): f"{r['publisher_zh'] if lang == 'zh' else r['publisher_en']} · {r['edition']}",
-                t("card.col.published_on", lang): r["published_on"],
+                t("card.col.judgement", lang): "—" if is_blank(r["judgement"]) else judgement_text(r, lang),
+                t("card.col.publisher", lang): f"{r['publisher_zh'] if lang == 'zh' else r['publisher_en']} · "
+                + later.date_text(r["edition"], lang),
+                t("card.col.published_on", lang): later.date_text(r["published_on"], lang),
                 t("card.col.quote", lang): r["quote"],
                 t("card.col.url", lang): r["url"],
                 t("card.col.report_source", lang): r["report_source"] or t("card.path_source", lang),
@@ -403,8 +517,40 @@ def report_card_display(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang
     return pd.DataFrame(rows, columns=[t(f"card.col.{c}", lang) for c in CARD_COLUMNS])
 
 
+def report_card_data(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The card as data (CSV, API, deck): the display's columns, but the error and the error in percent as
+    numbers (a bound's sign in its own column, the error's unit beside it), so no number is written as text."""
+    from analysis.market import display_scale, unit_label
+
+    units = _unit_rows(con)
+    frame = report_card_display(con, card, lang)
+    if card.empty:
+        return frame
+    error_col, percent_col = t("card.col.error", lang), t("card.col.error_percent", lang)
+    # In the unit as printed in `lang` (万台 in Chinese, million units in English), as the column beside it says.
+    errors = [
+        None if is_blank(e) else significant(float(e) * display_scale(units[u], lang))
+        for e, u in zip(card["error"], card["unit"], strict=True)
+    ]
+    frame[error_col] = pd.array(errors, dtype="Float64")
+    position = frame.columns.get_loc(error_col) + 1
+    error_units = [t("card.unit_pp", lang) if u == PERCENT_UNIT else unit_label(units[u], lang) for u in card["unit"]]
+    frame.insert(position, t("card.col.error_unit", lang), error_units)
+    percents = [None if is_blank(p) else round(float(p), 1) for p in card["error_percent"]]
+    frame[percent_col] = pd.array(percents, dtype="Float64")
+    bounds = [{"lower": "≥", "upper": "≤"}.get(b, "") if isinstance(b, str) else "" for b in card["bound"]]
+    frame.insert(frame.columns.get_loc(percent_col) + 1, t("card.col.bound", lang), bounds)
+    reasons = [
+        "" if r["scored"] else t("card.unscored.past_horizon", lang, horizon=r["path_horizon"])
+        if r["unscored_reason"] == "past_horizon" else t(f"later.comparability.{r['unscored_reason']}", lang)
+        for r in card.to_dict("records")
+    ]  # fmt: skip
+    frame.insert(frame.columns.get_loc(t("card.col.bound", lang)) + 1, t("card.col.unscored", lang), reasons)
+    return frame
+
+
 CARD_COLUMNS = (
-    "series", "year", "report", "later", "later_kind", "error", "error_percent",
+    "series", "year", "report", "later", "later_kind", "error", "error_percent", "judgement",
     "publisher", "published_on", "quote", "url", "report_source", "note",
 )  # fmt: skip
 

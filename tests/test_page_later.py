@@ -58,10 +58,14 @@ def test_one_click_sets_the_cagr_to_the_rate_later_figures_imply():
     at = open_page("pages/market.py")
     assert not at.exception
     button = at.button(key="later.implied.shipments")
-    assert "43.5" in button.label  # ((370 / 86.71)^(1/4) − 1) = 43.7%, on the slider's 0.5 grid
+    # ((270 / 86.71)^(1/4) − 1) = 32.8% on "more than 2.7 million" (the re-based May 2026 edition is not used),
+    # on the slider's 0.5 grid.
+    assert "33" in button.label and "43.5" not in button.label
+    caption = "\n".join(c.value for c in at.caption)
+    assert "at least 32.8%" in caption and "43.7%" in caption
     button.click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.session_state["scenario.values"]["ship_cagr"] == 43.5
-    assert at.slider(key="sc.ship_cagr").value == 43.5
-    assert at.query_params["ship_cagr"] == "43.5"
+    assert at.session_state["scenario.values"]["ship_cagr"] == 33.0
+    assert at.slider(key="sc.ship_cagr").value == 33.0
+    assert at.query_params["ship_cagr"] == "33"
     assert at.button(key="later.implied.shipments").disabled

@@ -16,6 +16,7 @@ import streamlit as st
 from conftest import DATASETS_DIR, PROJECT_ROOT, set_cell
 from streamlit.testing.v1 import AppTest
 
+from analysis.charts import SOURCE_ANNOTATION_NAME
 from analysis.i18n import LANGS, catalog, t
 from analysis.sitemap import PAGES, PAGES_BY_ID
 
@@ -119,9 +120,13 @@ def test_every_chart_has_its_source_line_and_export_name(page, lang):
         for i, node in enumerate(siblings):
             if getattr(node, "type", "") != "plotly_chart":
                 continue
+            # One source line, drawn in the figure (so an exported PNG carries it), not repeated under it.
+            spec = json.loads(node.proto.spec)
+            notes = [a for a in spec["layout"].get("annotations", []) if a.get("name") == SOURCE_ANNOTATION_NAME]
+            assert len(notes) == 1 and notes[0]["text"].startswith(prefix), "no source line in the chart"
             following = siblings[i + 1] if i + 1 < len(siblings) else None
-            assert following is not None and getattr(following, "type", "") == "caption", "no caption under the chart"
-            assert following.value.startswith(prefix), following.value
+            repeated = getattr(following, "type", "") == "caption" and following.value.startswith(prefix)
+            assert not repeated, f"source line repeated under the chart: {following.value}"
             config = json.loads(node.proto.config)
             filename = config["toImageButtonOptions"]["filename"]
             assert filename.startswith("compute-atlas_") and filename.endswith(f"_{lang}")

@@ -32,18 +32,7 @@ def implied_cagr_control(frame: Frame, series_id: str) -> None:
     if growth.cagr_percent is None or not math.isfinite(growth.cagr_percent):
         st.caption(frame.t(f"later.implied.none.{growth.reason or 'no_later'}", end_year=growth.end_year))
         return
-    row = growth.end_row
-    publisher = row["publisher_zh"] if frame.lang == "zh" else row["publisher_en"]
-    st.caption(
-        frame.t(
-            "later.implied.caption",
-            cagr=f"{growth.cagr_percent:.1f}",
-            base_year=growth.base_year,
-            end_year=growth.end_year,
-            later=row["quote"],
-            source=f"{publisher} · {row['edition']}",
-        )
-    )
+    st.caption(later_view.implied_caption(growth, frame.lang))
     param = sc.all_params()[SERIES[series_id].param("cagr")]
     target = slider_value(param, growth.cagr_percent)
     st.button(

@@ -10,7 +10,7 @@ import streamlit as st
 
 from analysis import images
 from analysis.chart_export import chart_html, chart_svg
-from analysis.charts import chart_file_name, fit_layout, full_source_text, plotly_config
+from analysis.charts import chart_file_name, fit_layout, plotly_config
 from analysis.textsafe import csv_safe_frame
 from ui.frame import Frame
 from ui.share import share_links
@@ -43,8 +43,8 @@ def show_chart(
     selection = {} if on_select is None else {"on_select": on_select, "selection_mode": "points"}
     if not laid_out:
         fig = fit_layout(fig)  # laid out for a phone's width too: nothing overlaps at 390 px
+    # The source line is drawn in the figure (so a PNG carries it), once: it is not repeated under the chart.
     event = st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=key or chart_key(slug), **selection)
-    st.caption(full_source_text(source_line, frame.lang))
     stem = chart_file_name(slug, frame.lang)
     with st.container(horizontal=True, gap="small"):
         # Every file is made only when clicked (a callable `data`): nothing is encoded on a rerun, and no

@@ -45,5 +45,8 @@ def test_report_card_page_in_chinese(page, app_url):
     page.locator("h1").first.wait_for(timeout=PAGE_READY_MS)
     page.get_by_text(t("card.heading", "zh")).wait_for(timeout=PAGE_READY_MS)
     page.get_by_text(t("card.verdict_break", "zh", year=2025), exact=False).first.wait_for(timeout=PAGE_READY_MS)
+    # A lower bound reads as one ("more than 2.7 million": at least 41% above the report's derived path).
+    bound = t("card.judge.at_least_above", "zh", target=t("card.target.path", "zh"), amount="41%")
+    page.get_by_text(bound, exact=False).first.wait_for(timeout=PAGE_READY_MS)
     assert _trace_names(page, t("card.chart.title", "zh"))
     assert not page.locator("[data-testid=stException]").count()
