@@ -64,7 +64,7 @@ def test_forecast_charts_keep_the_screen_encodings(deck):
         assert names[-1] == market.series_label("report", sid, lang)
 
 
-def test_visible_series_of_every_native_line_chart_look_different(deck):
+def test_visible_series_of_every_native_line_chart_look_different_and_as_on_screen(deck):
     lang, specs, pack, prs = deck
     checked = 0
     for slide, spec in zip(list(prs.slides)[1 : 1 + len(specs)], specs, strict=True):
@@ -74,6 +74,17 @@ def test_visible_series_of_every_native_line_chart_look_different(deck):
         hidden = legend_hidden(slide)
         seen = [tuple(sorted(series_look(ser).items(), key=str)) for i, (_, ser) in enumerate(series) if i not in hidden]
         assert len(seen) == len(set(seen)), (spec.slug, [name for name, _ in series])
+        traces = {tr.name: tr for tr in spec.figure.data if tr.name}
+        for name, ser in series:  # as the trace of the same name shows it on screen
+            trace, look = traces.get(name), series_look(ser)
+            if trace is None or trace.fill:
+                continue
+            mode = trace.mode or "lines+markers"
+            assert look["line"] == ("lines" in mode and trace.line.width != 0), (spec.slug, name, look)
+            assert (look["dash"] != "solid") == (trace.line.dash in ("dot", "dash")), (spec.slug, name, look)
+            sizes = trace.marker.size if isinstance(trace.marker.size, (list, tuple)) else [trace.marker.size]
+            markers_shown = "markers" in mode and any(size != 0 for size in sizes)
+            assert (look["marker"] != "none") == markers_shown, (spec.slug, name, look)
         checked += 1
     assert checked >= 6
 
