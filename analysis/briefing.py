@@ -778,6 +778,11 @@ def _colour(value: object) -> tuple[str | None, float]:
     return None, 1.0
 
 
+def _is_array(value: object) -> bool:
+    """A per-point property (plotly keeps lists as tuples, numpy arrays as they are)."""
+    return value is not None and not isinstance(value, str) and hasattr(value, "__len__")
+
+
 def _category(x: object) -> str:
     """A trace's x as the native chart's category (years are categories '2021', …)."""
     if isinstance(x, float) and x.is_integer():
@@ -865,12 +870,12 @@ def series_looks(native: NativeChart, figure: go.Figure) -> list[SeriesLook]:
             sizes = tr.marker.size
             per_point: dict[str, str | None] = {}
             for k, x in enumerate(tr.x if tr.x is not None else ()):
-                symbol = symbols[k] if isinstance(symbols, (list, tuple)) else (symbols or "circle")
-                size = sizes[k] if isinstance(sizes, (list, tuple)) else sizes
+                symbol = symbols[k] if _is_array(symbols) else (symbols or "circle")
+                size = sizes[k] if _is_array(sizes) else sizes
                 per_point.setdefault(_category(x), None if size == 0 else symbol)
             markers = tuple(per_point.get(c) for c in native.categories)
         size = tr.marker.size
-        marker_pt = (max(size) if isinstance(size, (list, tuple)) else size) if size else None
+        marker_pt = (max(size) if _is_array(size) else size) if size is not None and (not _is_array(size) or len(size)) else None
         looks.append(
             SeriesLook(
                 tr.name or series.name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 from deck_xml import all_text, legend_hidden, series_look, series_xml, small_runs
@@ -195,21 +196,23 @@ def test_series_looks_follow_the_figure():
             go.Scatter(x=[1, 2], y=[1.0, 2.0], mode="lines", name="low", showlegend=False, line={"width": 0}),
             go.Scatter(x=[1, 2], y=[3.0, 4.0], mode="lines", name="band", fill="tonexty", fillcolor="rgba(31, 78, 121, 0.2)", line={"width": 0}),
             go.Scatter(x=[1, 2], y=[2.0, 3.0], mode="lines", name="base", line={"dash": "dot", "color": "#112233", "width": 2}),
-            go.Scatter(x=[1], y=[2.0], mode="markers", name="points", marker={"symbol": "diamond", "size": 12}),
+            go.Scatter(x=[1, 2], y=[2.0, 5.0], mode="markers", name="points",
+                       marker={"symbol": np.array(["diamond", "circle-open"]), "size": np.array([12, 0])}),
         ]
     )  # fmt: skip
     native = NativeChart(
         "line",
         ("1", "2"),
         (
-            NativeSeries("points", (2.0, None)),
+            NativeSeries("points", (2.0, 5.0)),
             NativeSeries("base", (2.0, 3.0)),
             NativeSeries("low", (1.0, 2.0)),
             NativeSeries("high edge", (3.0, 4.0)),
         ),
     )
     points, base, low, high = briefing.series_looks(native, figure)
-    assert (points.line, points.markers, points.order) == (False, ("diamond", None), 3)
+    # per-point symbols and sizes as numpy arrays: a size of 0 hides that point's marker, as on screen
+    assert (points.line, points.markers, points.order, points.marker_pt) == (False, ("diamond", None), 3, 9.0)
     assert (base.dash, base.colour, base.width_pt, base.markers) == ("dot", "#112233", 1.5, None)
     assert low.band and high.band and not low.in_legend and high.in_legend and high.name == "band"
     assert (low.colour, low.alpha, low.markers) == (high.colour, high.alpha, None) == ("#1f4e79", pytest.approx(0.6), None)
