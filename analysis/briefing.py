@@ -12,6 +12,7 @@ The app's page and `python -m analysis export` both call `build_pack` / `assembl
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import struct
@@ -25,10 +26,12 @@ from datetime import date
 import duckdb
 import plotly.graph_objects as go
 from lxml import etree
+from PIL import Image
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
@@ -36,7 +39,7 @@ from pptx.util import Inches, Pt
 
 from analysis import images, safejson
 from analysis import scenario as sc
-from analysis.charts import chart_file_name, fit_layout, full_source_text
+from analysis.charts import chart_file_name, fit_layout, full_source_text, tint
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, chart_defs
 from analysis.db import query_memo
 from analysis.deck_template import DEFAULT_TEMPLATE, Box, DeckTemplate
@@ -109,10 +112,11 @@ class BriefingPack:
     image_charts: int  # pictures drawn by kaleido
     left_out: tuple[LeftOut, ...]
     file_stem: str  # e.g. compute-atlas_briefing_en_2025-01-31
+    document_slides: int = 0  # slides listing the later figures' documents, before the sources slide
 
     @property
     def slide_count(self) -> int:
-        return len(self.slugs) + 2
+        return len(self.slugs) + 2 + self.document_slides
 
 
 class ScenarioFileError(ValueError):
@@ -231,12 +235,15 @@ def assemble_pack(
     deck.cover(scenario_name, scenario_values, len(specs), today, in_charts)
     painter = _Painter(images_mode, renderer, template, lang)
     painter.prefetch(specs)
-    slide_count = len(specs) + 2  # cover, one per chart, closing
+    document_pages = deck.document_pages(later_documents(specs, lang))
+    slide_count = len(specs) + 2 + len(document_pages)  # cover, one per chart, later documents, sources
     for i, spec in enumerate(specs, start=1):
         _report(progress, i, steps, spec.title)
         deck.chart_slide(spec, painter, scenario_name, i + 1, slide_count)
     _report(progress, len(specs) + 1, steps, t("briefing.step_closing", lang))
-    deck.closing(specs, painter.left_out)
+    for k, page in enumerate(document_pages):
+        deck.documents(page, len(specs) + 2 + k, slide_count)
+    deck.closing(specs, painter.left_out, slide_count)
     pptx_bytes = deck.to_bytes()
     _report(progress, len(specs) + 2, steps, t("briefing.step_zip", lang))
     zip_bytes = build_zip(
@@ -251,6 +258,7 @@ def assemble_pack(
         image_charts=painter.image_count,
         left_out=tuple(painter.left_out),
         file_stem=pack_file_stem(lang, today),
+        document_slides=len(document_pages),
     )
 
 
@@ -363,6 +371,16 @@ def _megabytes(size: int) -> str:
 
 # ---------------------------------------------------------------- text helpers
 
+_PLOTLY_BREAK = re.compile(r"\s*<br\s*/?>\s*", re.IGNORECASE)
+_PLOTLY_TAG = re.compile(r"</?(?:b|i|em|strong|sup|sub|span|a)(?:\s[^<>]*)?>", re.IGNORECASE)
+PLAIN_BREAK = " · "  # a figure label's line break, in a deck's one-line label
+
+
+def plain_text(text: str) -> str:
+    """A figure's text as a slide shows it: plotly's tags out (a line break becomes " · "), entities as the
+    characters they stand for. A deck is not HTML: `<br>` or `&lt;` in it would be printed as such."""
+    return html.unescape(_PLOTLY_TAG.sub("", _PLOTLY_BREAK.sub(PLAIN_BREAK, text)))
+
 
 def display_scenario_name(name: str, lang: str) -> str:
     if name == sc.BASELINE_NAME:
@@ -406,11 +424,12 @@ def changed_assumptions(values: Mapping[str, object], lang: str, in_charts: Mapp
 
 def footnote_text(spec: ChartSpec, scenario_name: str, lang: str) -> str:
     """Sources, then the scenario and the assumptions this chart depends on."""
-    lines = [full_source_text(spec.source_line, lang)]
+    lines = [plain_text(full_source_text(spec.source_line, lang))]
     scenario_line = t("briefing.footnote_scenario", lang, name=display_scenario_name(scenario_name, lang))
     if spec.assumptions:
         assumptions = t("briefing.list_separator", lang).join(
-            t("briefing.assumption", lang, label=label, value=value) for label, value in spec.assumptions.items()
+            t("briefing.assumption", lang, label=plain_text(label), value=plain_text(value))
+            for label, value in spec.assumptions.items()
         )
         scenario_line += t("briefing.footnote_assumptions", lang, assumptions=assumptions)
     lines.append(scenario_line)
@@ -426,6 +445,26 @@ def sources_with_slides(specs: Sequence[ChartSpec]) -> list[tuple[str, list[int]
     for number, spec in enumerate(specs, start=2):  # slide 1 is the cover
         found.setdefault(spec.source_line.strip(), []).append(number)
     return list(found.items())
+
+
+def later_documents(specs: Sequence[ChartSpec], lang: str) -> list[str]:
+    """'• document, edition: URL (slides n, m)' for each document a later figure in the charts' data comes from,
+    in order of first use (from the CSV columns `market.long_data` writes; charts without them give none)."""
+    columns = {c: t(f"market.csv.{c}", lang) for c in ("line_code", "document", "edition", "url")}
+    found: dict[tuple[str, str, str], list[int]] = {}
+    for number, spec in enumerate(specs, start=2):
+        data = spec.data
+        if not set(columns.values()) <= set(data.columns):
+            continue
+        rows = data[data[columns["line_code"]] == "later"]
+        for document, edition, url in zip(rows[columns["document"]], rows[columns["edition"]], rows[columns["url"]], strict=True):
+            slides = found.setdefault((str(document), str(edition), str(url)), [])
+            if number not in slides:
+                slides.append(number)
+    return [
+        "• " + source_entry(t("briefing.document_entry", lang, document=document, edition=edition, url=url), slides, lang)
+        for (document, edition, url), slides in found.items()
+    ]
 
 
 def source_entry(line: str, slides: Sequence[int], lang: str) -> str:
@@ -454,6 +493,7 @@ def lines_needed(text: str, width_in: float, size_pt: float) -> int:
 
 
 FIT_HEADROOM = 1.2
+BAR_LABEL_SHARE = 0.8  # of a bar chart's height, what its category labels may take (the rest: axis, legend)
 
 
 def fitting_font_pt(paragraphs: Sequence[str], box: Box, size_pt: float, min_pt: float) -> float:
@@ -466,6 +506,51 @@ def fitting_font_pt(paragraphs: Sequence[str], box: Box, size_pt: float, min_pt:
             break
         size -= 0.5
     return max(size, min_pt)
+
+
+@dataclass(frozen=True)
+class SlideLayout:
+    takeaway: Box
+    takeaway_pt: float
+    chart: Box
+    footnote: Box
+
+
+def _text_height(paragraphs: Sequence[str], width: float, size_pt: float, template: DeckTemplate) -> float:
+    """Inches the paragraphs take at `size_pt` in a box `width` wide, insets and headroom included."""
+    inner = width - 2 * template.text_inset
+    lines = sum(lines_needed(p, inner, size_pt) for p in paragraphs)
+    return lines * size_pt * LINE_SPACING * FIT_HEADROOM / POINTS_PER_INCH + 2 * template.text_inset
+
+
+def slide_layout(takeaway: str, footnote: Sequence[str], template: DeckTemplate) -> SlideLayout:
+    """Where a chart slide's takeaway, chart and footnote go.
+
+    Text is never set below `template.min_text_pt`, nor a takeaway below `takeaway_min_pt`: a takeaway that
+    does not fit its box at that size takes more height, and so does a footnote at `footnote_pt`; the chart
+    gets what is left between them (its gaps to both are kept).
+    """
+    tpl = template
+    size = tpl.takeaway_pt
+    floor = max(tpl.takeaway_min_pt, tpl.min_text_pt)
+    while size > floor and _text_height([takeaway], tpl.takeaway_box.width, size, tpl) > tpl.takeaway_box.height:
+        size -= 0.5
+    size = max(size, floor)
+    # Longer still: smaller type down to min_text_pt rather than more than takeaway_max_height of the slide.
+    while size > tpl.min_text_pt and _text_height([takeaway], tpl.takeaway_box.width, size, tpl) > tpl.takeaway_max_height:
+        size -= 0.5
+    size = max(size, tpl.min_text_pt)
+    take = replace(
+        tpl.takeaway_box, height=max(tpl.takeaway_box.height, _text_height([takeaway], tpl.takeaway_box.width, size, tpl))
+    )
+    foot_height = max(tpl.footnote_box.height, _text_height(footnote, tpl.footnote_box.width, tpl.footnote_pt, tpl))
+    foot_bottom = tpl.footnote_box.top + tpl.footnote_box.height
+    foot = replace(tpl.footnote_box, top=foot_bottom - foot_height, height=foot_height)
+    gap_above = tpl.chart_box.top - (tpl.takeaway_box.top + tpl.takeaway_box.height)
+    gap_below = tpl.footnote_box.top - (tpl.chart_box.top + tpl.chart_box.height)
+    top = max(tpl.chart_box.top, take.top + take.height + gap_above)
+    bottom = min(tpl.chart_box.top + tpl.chart_box.height, foot.top - gap_below)
+    return SlideLayout(take, size, replace(tpl.chart_box, top=top, height=bottom - top), foot)
 
 
 def _rgb(colour: str) -> RGBColor:
@@ -523,8 +608,8 @@ class _Painter:
             for spec, result in zip(wanted, pool.map(self._picture, wanted), strict=True):
                 self._pictures[id(spec)] = result
 
-    def draw(self, slide, spec: ChartSpec, lang: str) -> None:
-        box = self.template.chart_box
+    def draw(self, slide, spec: ChartSpec, lang: str, box: Box | None = None) -> None:
+        box = box or self.template.chart_box
         native_ok = spec.native is not None and spec.native.kind in NATIVE_TYPES
         want_image = self._wants_picture(spec)
         reason = ""
@@ -533,13 +618,14 @@ class _Painter:
         elif want_image:
             picture, reason = self._pictures.pop(id(spec), None) or self._picture(spec)
             if picture is not None:
+                shown = _fitted(box, picture)
                 slide.shapes.add_picture(
-                    io.BytesIO(picture), Inches(box.left), Inches(box.top), Inches(box.width), Inches(box.height)
+                    io.BytesIO(picture), Inches(shown.left), Inches(shown.top), Inches(shown.width), Inches(shown.height)
                 )
                 self.image_count += 1
                 return
         if native_ok:
-            _native_chart(slide, spec.native, self.template)
+            _native_chart(slide, spec.native, self.template, spec.figure, box)
             self.native_count += 1
             return
         if spec.native is not None:  # a native kind this module cannot draw, and no picture either
@@ -566,6 +652,18 @@ class _Painter:
             self._images_failed = t("briefing.reason_no_images", self.lang, detail=str(exc))
             return None, self._images_failed
         return png, ""
+
+
+def _fitted(box: Box, picture: bytes) -> Box:
+    """The largest box of the picture's aspect inside `box`, centred across and at its top: a chart area made
+    shorter by a long takeaway or footnote does not stretch the picture."""
+    with Image.open(io.BytesIO(picture)) as image:
+        aspect = image.width / image.height
+    if box.width / box.height <= aspect:
+        height = box.width / aspect
+        return replace(box, height=height)
+    width = box.height * aspect
+    return replace(box, left=box.left + (box.width - width) / 2, width=width)
 
 
 def _figure_for_slide(fig: go.Figure, width_px: int, height_px: int) -> go.Figure:
@@ -606,22 +704,28 @@ def _value_axis_max(native: NativeChart) -> float | None:
     return None
 
 
-def _native_chart(slide, native: NativeChart, template: DeckTemplate) -> None:
+def _native_chart(slide, native: NativeChart, template: DeckTemplate, figure: go.Figure | None, box: Box) -> None:
+    looks = series_looks(native, figure) if native.kind == "line" and figure is not None else None
+    order = list(range(len(native.series)))
+    if looks is not None:
+        order.sort(key=lambda k: looks[k].order)  # drawn in the figure's order: the report's points on top
     data = CategoryChartData(number_format=native.number_format)
-    data.categories = list(native.categories)
-    for series in native.series:
-        data.add_series(series.name, list(series.values))
-    box = template.chart_box
+    data.categories = [plain_text(c) for c in native.categories]
+    for k in order:
+        name = looks[k].name if looks is not None else native.series[k].name
+        data.add_series(plain_text(name), list(native.series[k].values))
     chart = slide.shapes.add_chart(
         NATIVE_TYPES[native.kind], Inches(box.left), Inches(box.top), Inches(box.width), Inches(box.height), data
     ).chart
     _set_font(chart.font, template, size=template.chart_pt, colour=template.ink)
     chart.has_title = False  # the slide carries the title; PowerPoint would add the series name
-    chart.has_legend = len(native.series) > 1
+    hidden = [i for i, k in enumerate(order) if looks is not None and not looks[k].in_legend]
+    chart.has_legend = len(native.series) - len(hidden) > 1
     if chart.has_legend:
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM if template.chart_legend_bottom else XL_LEGEND_POSITION.TOP
         chart.legend.include_in_layout = False
         _set_font(chart.legend.font, template, size=template.chart_legend_pt, colour=template.ink)
+        _hide_legend_entries(chart, hidden)
     value_axis = chart.value_axis
     value_axis.has_major_gridlines = template.chart_gridlines
     if template.chart_gridlines:
@@ -635,26 +739,263 @@ def _native_chart(slide, native: NativeChart, template: DeckTemplate) -> None:
         value_axis.minimum_scale = 0
     if native.y_title:
         value_axis.has_title = True
-        value_axis.axis_title.text_frame.text = native.y_title
+        value_axis.axis_title.text_frame.text = plain_text(native.y_title)
         _set_font(
             value_axis.axis_title.text_frame.paragraphs[0].runs[0].font, template, size=template.chart_pt, colour=template.muted
         )
     chart.category_axis.format.line.color.rgb = _rgb(template.muted)
+    if native.kind in ("bar", "stacked_bar"):  # one line per category label, as many as the height takes
+        room_pt = box.height * POINTS_PER_INCH * BAR_LABEL_SHARE / max(1, len(native.categories))
+        label_pt = max(template.min_text_pt, min(template.chart_pt, room_pt / (LINE_SPACING * FIT_HEADROOM)))
+        chart.category_axis.tick_labels.font.size = Pt(label_pt)
     if any(v is not None and v < 0 for s in native.series for v in s.values):
         chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # labels clear of bars below zero
     for i, series in enumerate(chart.plots[0].series):
-        colour = _rgb(template.series_colours[i % len(template.series_colours)])
-        if native.kind == "line":
-            series.smooth = False
-            series.format.line.color.rgb = colour
-            series.format.line.width = Pt(template.chart_line_width_pt)
-            series.marker.style = XL_MARKER_STYLE.CIRCLE
-            series.marker.format.fill.solid()
-            series.marker.format.fill.fore_color.rgb = colour
-            series.marker.format.line.color.rgb = colour
+        k = order[i]
+        default_colour = template.series_colours[k % len(template.series_colours)]
+        if looks is not None:
+            _style_line_series(series, looks[k], default_colour, template)
+        elif native.kind == "line":
+            _style_line_series(series, SeriesLook(series.name), default_colour, template)
         else:
             series.format.fill.solid()
-            series.format.fill.fore_color.rgb = colour
+            series.format.fill.fore_color.rgb = _rgb(default_colour)
+
+
+# ---------------------------------------------------------------- native line charts drawn as on screen
+
+PX_TO_PT = 0.75  # plotly's pixels at 96 dpi
+BAND_EDGE_ALPHA_FACTOR = 3.0  # a band's edges drawn as lines: its fill colour, three times as opaque
+BAND_EDGE_WIDTH_PT = 1.0
+MIN_LINE_PT = 0.75
+VALUE_MATCH = 1e-3  # relative: a native series may hold values rounded for display (2 decimals)
+VALUE_MATCH_ABS = 0.006
+OPEN_MARKER_TINT = 0.6  # an open marker: its colour mixed with this share of white (LibreOffice draws no marker edge)
+PLOTLY_DASHES = {
+    "dot": MSO_LINE_DASH_STYLE.ROUND_DOT,
+    "dash": MSO_LINE_DASH_STYLE.DASH,
+    "longdash": MSO_LINE_DASH_STYLE.LONG_DASH,
+    "dashdot": MSO_LINE_DASH_STYLE.DASH_DOT,
+    "longdashdot": MSO_LINE_DASH_STYLE.LONG_DASH_DOT,
+}
+PLOTLY_MARKERS = {
+    "circle": XL_MARKER_STYLE.CIRCLE,
+    "diamond": XL_MARKER_STYLE.DIAMOND,
+    "square": XL_MARKER_STYLE.SQUARE,
+    "star": XL_MARKER_STYLE.STAR,
+    "triangle-up": XL_MARKER_STYLE.TRIANGLE,
+    "x": XL_MARKER_STYLE.X,
+    "cross": XL_MARKER_STYLE.PLUS,
+}
+_COLOUR = re.compile(r"rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*([\d.]+)\s*)?\)")
+
+
+@dataclass(frozen=True)
+class SeriesLook:
+    """How a native line chart draws one series: the style of the trace that shows it in the app's figure."""
+
+    name: str  # the legend's name (the trace's; a band's upper edge carries the band's name, as on screen)
+    colour: str | None = None  # "#rrggbb"; None: the template's colour for this position
+    alpha: float = 1.0
+    line: bool = True
+    width_pt: float | None = None  # None: the template's line width
+    dash: str | None = None  # plotly's dash name; None: solid
+    markers: tuple[str | None, ...] | None = ("circle",)  # plotly symbol per point (one for all); None in it: no marker
+    marker_pt: float | None = None
+    in_legend: bool = True
+    band: bool = False
+    order: int = 0  # drawing order: the trace's position in the figure (later ones are drawn on top)
+
+
+def _colour(value: object) -> tuple[str | None, float]:
+    """'#rrggbb' and opacity from a plotly colour ('#abc', '#aabbcc', 'rgb()', 'rgba()'); (None, 1) otherwise."""
+    if not isinstance(value, str):
+        return None, 1.0
+    text = value.strip()
+    if re.fullmatch(r"#[0-9a-fA-F]{6}", text):
+        return text.lower(), 1.0
+    if re.fullmatch(r"#[0-9a-fA-F]{3}", text):
+        return "#" + "".join(c * 2 for c in text[1:]).lower(), 1.0
+    match = _COLOUR.fullmatch(text)
+    if match:
+        r, g, b, a = match.groups()
+        return f"#{int(r):02x}{int(g):02x}{int(b):02x}", float(a) if a is not None else 1.0
+    return None, 1.0
+
+
+def _is_array(value: object) -> bool:
+    """A per-point property (plotly keeps lists as tuples, numpy arrays as they are)."""
+    return value is not None and not isinstance(value, str) and hasattr(value, "__len__")
+
+
+def _category(x: object) -> str:
+    """A trace's x as the native chart's category (years are categories '2021', …)."""
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+def _trace_points(trace) -> dict[str, float]:
+    xs, ys = trace.x, trace.y
+    if xs is None or ys is None:
+        return {}
+    return {_category(x): y for x, y in zip(xs, ys, strict=False)}
+
+
+def _same_values(native_values: Sequence[float | None], categories: Sequence[str], points: Mapping[str, float]) -> bool:
+    shown = {c: v for c, v in zip(categories, native_values, strict=True) if v is not None}
+    if not shown or set(shown) != {c for c in points if c in set(categories)}:
+        return False
+    return all(
+        points[c] is not None and abs(float(points[c]) - v) <= max(VALUE_MATCH_ABS, VALUE_MATCH * abs(v))
+        for c, v in shown.items()
+    )
+
+
+def series_looks(native: NativeChart, figure: go.Figure) -> list[SeriesLook]:
+    """The look of each series of a native line chart, from the figure the app shows.
+
+    A series is the trace of the same name, else the trace that draws the same values (a band's upper edge
+    carries the band's name on screen). Lines, dashes, widths, colours and marker symbols are the trace's; a
+    band (a trace filled to the one before it) becomes its two edges in the fill's colour, named once; what
+    the screen leaves out of the legend stays out of it. A series with no trace keeps the template's look.
+    """
+    traces = [tr for tr in figure.data if tr.type == "scatter"]
+    bands = {i - 1 for i, tr in enumerate(traces) if i > 0 and (tr.fill or "").startswith("tonext")}
+    bands |= {i for i, tr in enumerate(traces) if (tr.fill or "").startswith("tonext")}
+    by_name: dict[str, int] = {}
+    for i, tr in enumerate(traces):
+        by_name.setdefault(tr.name or "", i)
+    used: set[int] = set()
+    matches: list[int | None] = []
+    for series in native.series:
+        i = by_name.get(series.name)
+        if i is None or i in used:
+            i = next(
+                (
+                    j
+                    for j, tr in enumerate(traces)
+                    if j not in used and _same_values(series.values, native.categories, _trace_points(tr))
+                ),
+                None,
+            )
+        if i is not None:
+            used.add(i)
+        matches.append(i)
+    looks = []
+    for position, (series, i) in enumerate(zip(native.series, matches, strict=True)):
+        if i is None:
+            looks.append(SeriesLook(series.name, order=len(traces) + position))
+            continue
+        tr = traces[i]
+        if i in bands:
+            upper = i if (tr.fill or "").startswith("tonext") else i + 1
+            colour, alpha = _colour(traces[upper].fillcolor)
+            looks.append(
+                SeriesLook(
+                    traces[upper].name or series.name,
+                    colour,
+                    min(1.0, alpha * BAND_EDGE_ALPHA_FACTOR),
+                    width_pt=BAND_EDGE_WIDTH_PT,
+                    markers=None,
+                    in_legend=i == upper and traces[upper].showlegend is not False,
+                    band=True,
+                    order=i,
+                )
+            )
+            continue
+        mode = tr.mode or "lines+markers"
+        line_colour, line_alpha = _colour(tr.line.color)
+        marker_colour, marker_alpha = _colour(tr.marker.color)
+        width = tr.line.width
+        has_line = "lines" in mode and (width is None or width > 0)
+        markers = None
+        if "markers" in mode:
+            symbols = tr.marker.symbol
+            sizes = tr.marker.size
+            per_point: dict[str, str | None] = {}
+            for k, x in enumerate(tr.x if tr.x is not None else ()):
+                symbol = symbols[k] if _is_array(symbols) else (symbols or "circle")
+                size = sizes[k] if _is_array(sizes) else sizes
+                per_point.setdefault(_category(x), None if size == 0 else symbol)
+            markers = tuple(per_point.get(c) for c in native.categories)
+        size = tr.marker.size
+        marker_pt = (max(size) if _is_array(size) else size) if size is not None and (not _is_array(size) or len(size)) else None
+        looks.append(
+            SeriesLook(
+                tr.name or series.name,
+                line_colour or marker_colour,
+                line_alpha if line_colour else marker_alpha,
+                line=has_line,
+                width_pt=max(MIN_LINE_PT, width * PX_TO_PT) if has_line and width else None,
+                dash=tr.line.dash if tr.line.dash in PLOTLY_DASHES else None,
+                markers=markers,
+                marker_pt=marker_pt * PX_TO_PT if marker_pt else None,
+                in_legend=tr.showlegend is not False,
+                order=i,
+            )
+        )
+    return looks
+
+
+def _style_line_series(series, look: SeriesLook, default_colour: str, template: DeckTemplate) -> None:
+    colour = look.colour or default_colour
+    series.smooth = False
+    line = series.format.line
+    if look.line:
+        line.color.rgb = _rgb(colour)
+        line.width = Pt(look.width_pt or template.chart_line_width_pt)
+        line.dash_style = PLOTLY_DASHES.get(look.dash or "", MSO_LINE_DASH_STYLE.SOLID)
+        _line_alpha(series, look.alpha)
+    else:
+        line.fill.background()
+    symbols = look.markers or ()
+    first = next((s for s in symbols if s), None)
+    if first is None:
+        series.marker.style = XL_MARKER_STYLE.NONE
+        return
+    _style_marker(series.marker, first, colour, look)
+    for k, symbol in enumerate(symbols):
+        if symbol != first:
+            point_marker = series.points[k].marker
+            if symbol is None:
+                point_marker.style = XL_MARKER_STYLE.NONE
+            else:
+                _style_marker(point_marker, symbol, colour, look)
+
+
+def _line_alpha(series, alpha: float) -> None:
+    """Opacity on the series' line colour (python-pptx has no API for <a:alpha>)."""
+    if alpha >= 1:
+        return
+    ln = series.format.line._get_or_add_ln()
+    clr = ln.find(".//" + qn("a:srgbClr"))
+    if clr is not None:
+        etree.SubElement(clr, qn("a:alpha")).set("val", str(round(alpha * 100_000)))
+
+
+def _style_marker(marker, symbol: str, colour: str, look: SeriesLook) -> None:
+    base = symbol.removesuffix("-open")
+    marker.style = PLOTLY_MARKERS.get(base, XL_MARKER_STYLE.CIRCLE)
+    if look.marker_pt:
+        marker.size = max(2, min(72, round(look.marker_pt)))
+    marker.format.fill.solid()
+    marker.format.fill.fore_color.rgb = _rgb(tint(colour, OPEN_MARKER_TINT) if symbol.endswith("-open") else colour)
+    marker.format.line.color.rgb = _rgb(colour)
+
+
+def _hide_legend_entries(chart, hidden: Sequence[int]) -> None:
+    """Leave series out of the legend (python-pptx has no API for <c:legendEntry>)."""
+    legend = chart.legend._element
+    anchor = legend.find(qn("c:legendPos"))
+    for idx in sorted(hidden, reverse=True):
+        entry = etree.Element(qn("c:legendEntry"))
+        etree.SubElement(entry, qn("c:idx")).set("val", str(idx))
+        etree.SubElement(entry, qn("c:delete")).set("val", "1")
+        if anchor is not None:
+            anchor.addnext(entry)
+        else:
+            legend.insert(0, entry)
 
 
 class _Deck:
@@ -742,31 +1083,69 @@ class _Deck:
 
     def chart_slide(self, spec: ChartSpec, painter: _Painter, scenario_name: str, number: int, count: int) -> None:
         tpl, lang = self.template, self.lang
-        slide = self._slide(spec.title, tpl.title_box, tpl.title_pt)
+        title, takeaway = plain_text(spec.title), plain_text(spec.takeaway)
+        slide = self._slide(title, tpl.title_box, tpl.title_pt)
         self._rule(slide, tpl.accent_rule_box)
-        self._text(slide, tpl.takeaway_box, [spec.takeaway], size=tpl.takeaway_pt, colour=tpl.accent)
-        painter.draw(slide, spec, lang)
         footnote = footnote_text(spec, scenario_name, lang)
-        self._text(
-            slide, tpl.footnote_box, footnote.split("\n"), size=tpl.footnote_pt, colour=tpl.muted, anchor=MSO_ANCHOR.BOTTOM
+        layout = slide_layout(takeaway, footnote.split("\n"), tpl)
+        self._text(slide, layout.takeaway, [takeaway], size=layout.takeaway_pt, colour=tpl.accent)
+        painter.draw(slide, spec, lang, layout.chart)
+        self._text(slide, layout.footnote, footnote.split("\n"), size=tpl.footnote_pt, colour=tpl.muted, anchor=MSO_ANCHOR.BOTTOM)
+        self._footer(slide, number, count)
+        slide.notes_slide.notes_text_frame.text = "\n\n".join(
+            [takeaway, footnote, t("briefing.notes_data", lang, file=f"{chart_file_name(spec.slug, lang)}.csv")]
         )
+
+    def _footer(self, slide, number: int, count: int) -> None:
+        tpl = self.template
         self._text(
             slide,
             tpl.footer_box,
-            [f"{t(tpl.footer_key, lang)} · {number}/{count}"],
+            [f"{t(tpl.footer_key, self.lang)} · {number}/{count}"],
             size=tpl.footer_pt,
             colour=tpl.muted,
             anchor=MSO_ANCHOR.BOTTOM,
         ).text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
-        slide.notes_slide.notes_text_frame.text = "\n\n".join(
-            [spec.takeaway, footnote, t("briefing.notes_data", lang, file=f"{chart_file_name(spec.slug, lang)}.csv")]
-        )
 
-    def closing(self, specs: Sequence[ChartSpec], left_out: Sequence[LeftOut]) -> None:
+    def document_pages(self, entries: Sequence[str]) -> list[list[list[str]]]:
+        """The later figures' documents in pages of columns, each column as long as fits at closing_small_pt."""
+        tpl = self.template
+        body = tpl.closing_body_box
+        width = body.width / tpl.closing_columns - 0.1
+        pages: list[list[list[str]]] = []
+        column: list[str] = []
+        for entry in entries:
+            if column and _text_height([*column, entry], width, tpl.closing_small_pt, tpl) > body.height:
+                if not pages or len(pages[-1]) == tpl.closing_columns:
+                    pages.append([])
+                pages[-1].append(column)
+                column = []
+            column.append(entry)
+        if column:
+            if not pages or len(pages[-1]) == tpl.closing_columns:
+                pages.append([])
+            pages[-1].append(column)
+        return pages
+
+    def documents(self, columns: Sequence[Sequence[str]], number: int, count: int) -> None:
+        """A slide of the documents the later figures come from: title, edition, URL and the slides citing them."""
+        tpl, lang = self.template, self.lang
+        slide = self._slide(t("briefing.documents_title", lang), tpl.closing_title_box, tpl.title_pt)
+        self._rule(slide, tpl.accent_rule_box)
+        body = tpl.closing_body_box
+        width = body.width / tpl.closing_columns
+        for c, column in enumerate(columns):
+            box = replace(body, left=body.left + c * width, width=width - 0.1)
+            self._text(slide, box, column, size=tpl.closing_small_pt, colour=tpl.ink)
+        self._footer(slide, number, count)
+
+    def closing(self, specs: Sequence[ChartSpec], left_out: Sequence[LeftOut], count: int | None = None) -> None:
         tpl, lang = self.template, self.lang
         slide = self._slide(t("briefing.sources_title", lang), tpl.closing_title_box, tpl.title_pt)
         self._rule(slide, tpl.accent_rule_box)
-        sources = [f"• {source_entry(line, slides, lang)}" for line, slides in sources_with_slides(specs)]
+        if count is not None:
+            self._footer(slide, count, count)
+        sources = [f"• {plain_text(source_entry(line, slides, lang))}" for line, slides in sources_with_slides(specs)]
         body = tpl.closing_body_box
         via_height = tpl.closing_note_height
         missing = [f"• {item.title}: {item.reason}" for item in left_out]

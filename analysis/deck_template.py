@@ -57,12 +57,14 @@ class DeckTemplate:
     cover_meta_pt: float = 14
     title_pt: float = 26
     takeaway_pt: float = 16
+    takeaway_min_pt: float = 12  # a longer takeaway takes more lines (the chart gets less height), not smaller type
+    takeaway_max_height: float = 1.25  # inches; beyond it a takeaway's type goes down towards min_text_pt
     body_pt: float = 14
     footnote_pt: float = 9
     footer_pt: float = 9
     chart_pt: float = 12
     chart_legend_pt: float = 12
-    min_text_pt: float = 6.5  # text shrinks towards this, never below, to stay inside its box
+    min_text_pt: float = 9  # text shrinks towards this, never below: a box too small for it at this size grows
     text_inset: float = 0.05  # inches between a text box's edge and its text
 
     # Cover slide

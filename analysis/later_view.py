@@ -15,7 +15,7 @@ from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
 from analysis.format import format_figure
 from analysis.i18n import t
 from analysis.market import series_label, unit_label
-from analysis.market_charts import HALF_YEAR, LEGEND_RANK, _scaled, _source_line, add_later_traces
+from analysis.market_charts import HALF_YEAR, LEGEND_RANK, _scaled, _source_line, add_later_traces, later_label
 
 SOURCE_COLUMNS = ("year", "value", "kind", "publisher", "edition", "published_on", "quote", "url", "comparability", "note")
 CARD_BAR_HEIGHT_PX = 34
@@ -132,7 +132,7 @@ def _native(view: market.SeriesView, path: market.ReportPath, years: list[int], 
     ]
     for vintage in view.vintages:
         rows = vintage.rows.drop_duplicates("year", keep="last").set_index("year")["value_series"]
-        series.append(NativeSeries(t("later.legend.vintage", lang, vintage=vintage.label(lang)), values(rows)))
+        series.append(NativeSeries(later_label(vintage, lang), values(rows)))  # keeps "(definition changed)"
     return NativeChart("line", tuple(str(y) for y in years), tuple(series), y_title=unit_label(view.unit, lang))
 
 

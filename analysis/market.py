@@ -362,8 +362,22 @@ def forecast_table_aligned(
 LINE_CODES = ("report", "imported", "derived", "baseline", "scenario", "p10", "p50", "p90")
 
 
+# A later figure's comparability with the report's series, as the chart CSVs and API tables name it.
+LATER_COMPARABILITY_CODES = {
+    "comparable": "comparable",
+    "definitional_break": "definition_changed",
+    "different_method": "another_definition",
+    "rebased": "rebased",  # a later edition re-based the series (issue 24): its arithmetic is in the figure's note
+}
+LONG_DATA_COLUMNS = (
+    "year", "line", "line_code", "value", "unit", "figure_id", "edition", "comparability", "document", "url",
+)  # fmt: skip
+
+
 def long_data(view: SeriesView, lang: str) -> pd.DataFrame:
-    """The chart's data as CSV: one row per year and line, with a column naming the line."""
+    """The chart's data as CSV: one row per year and line, with a column naming the line; a later figure's row
+    also gives its edition, its comparability (comparable, definition_changed, another_definition), its
+    document and URL."""
     scale, unit = display_scale(view.unit, lang), unit_label(view.unit, lang)
     decimals = _decimals(view.unit, lang)
     lines = {
@@ -391,13 +405,30 @@ def long_data(view: SeriesView, lang: str) -> pd.DataFrame:
                     round(value * scale, decimals),
                     unit,
                     figure_id,
+                    "",
+                    "",
+                    "",
+                    "",
                 )
             )
     for row in view.later.to_dict("records") if not view.later.empty else []:
         publisher = row["publisher_zh"] if lang == "zh" else row["publisher_en"]
         label = t("later.legend.vintage", lang, vintage=f"{publisher} · {later.date_text(row['edition'], lang)}")
-        rows.append((int(row["year"]), label, "later", round(row["value_series"] * scale, decimals), unit, row["later_id"]))
-    columns = [t(f"market.csv.{c}", lang) for c in ("year", "line", "line_code", "value", "unit", "figure_id")]
+        rows.append(
+            (
+                int(row["year"]),
+                label,
+                "later",
+                round(row["value_series"] * scale, decimals),
+                unit,
+                row["later_id"],
+                row["edition"],
+                LATER_COMPARABILITY_CODES.get(row["comparability"], row["comparability"]),
+                row["document"],
+                row["url"],
+            )
+        )
+    columns = [t(f"market.csv.{c}", lang) for c in LONG_DATA_COLUMNS]
     return pd.DataFrame(rows, columns=columns)
 
 

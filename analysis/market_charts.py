@@ -306,9 +306,12 @@ def _native(view: SeriesView, lang: str) -> NativeChart:
         scaled = _scaled(values, view, lang).reindex(years)
         series.append(NativeSeries(series_label(code, sid, lang), tuple(None if pd.isna(v) else float(v) for v in scaled)))
     best = later.best_per_year(view.later) if not view.later.empty else pd.DataFrame()
-    if not best.empty:
-        scaled = _scaled(best.set_index("year")["value_series"], view, lang).reindex(years)
-        series.append(NativeSeries(t("later.legend.latest", lang), tuple(None if pd.isna(v) else float(v) for v in scaled)))
+    # The most telling comparable figure per year, one series per edition: a line never joins two editions.
+    for vintage in view.vintages if not best.empty else ():
+        rows = best[(best["publisher_en"] == vintage.publisher_en) & (best["edition"] == vintage.edition)]
+        if not rows.empty:
+            scaled = _scaled(rows.set_index("year")["value_series"], view, lang).reindex(years)
+            series.append(NativeSeries(later_label(vintage, lang), tuple(None if pd.isna(v) else float(v) for v in scaled)))
     return NativeChart("line", tuple(str(y) for y in years), tuple(series), y_title=unit_label(view.unit, lang))
 
 

@@ -40,7 +40,7 @@ def test_export_writes_the_deck_and_zip_and_shows_progress(env, capsys):
     assert captured.out.split() == [str(out), str(zip_path)]
     assert "] " in captured.err and f"{2 * len(chart_defs()) + 3}/{2 * len(chart_defs()) + 3} done" in captured.err
     deck = Presentation(str(out))
-    assert len(deck.slides) == len(chart_defs()) + 2
+    assert len(deck.slides) == len(chart_defs()) + 3
     assert "Scenario: Baseline (report values)" in texts(deck.slides[0])
     assert zipfile.ZipFile(zip_path).read(briefing.SCENARIO_FILE)
 
@@ -128,7 +128,7 @@ def test_the_command_line_runs_as_a_module(env):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(out)
     assert "[####" in result.stderr
-    assert len(Presentation(io.BytesIO(out.read_bytes())).slides) == len(chart_defs()) + 2
+    assert len(Presentation(io.BytesIO(out.read_bytes())).slides) == len(chart_defs()) + 3
     bad = subprocess.run(
         [sys.executable, "-m", "analysis", "export", "--scenario", "nope", "--out", str(env / "y.pptx")],
         cwd=PROJECT_ROOT,

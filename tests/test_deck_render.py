@@ -3,7 +3,9 @@
 What a presenter would see, checked where it can be checked: every slide's title sits in the layout's
 title placeholder and shows on the page; no word lands outside the frame of the shape it belongs to
 (text that overflows a box, a title running into the takeaway); text boxes do not overlap; pictures keep
-their aspect ratio; the footer's slide number is the page's. Needs `soffice` and `pdftotext`
+their aspect ratio; every slide but the cover is numbered n/total, the last one too; no markup (`<br>`,
+`&lt;`) in any text; no text below 9 pt; each native line chart draws its visible series in styles of their
+own, as the screen does (dashes, markers only, a band's edges named once). Needs `soffice` and `pdftotext`
 (`make browser-deps` installs libreoffice-impress and poppler-utils) and a Chromium for the pictures.
 """
 
@@ -17,6 +19,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from deck_xml import all_text, legend_hidden, series_look, series_xml, small_runs
 from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
@@ -141,8 +144,8 @@ def test_footer_numbers_each_slide_out_of_all_slides(rendered, lang):
     deck, pages = rendered[lang]
     total = len(deck.slides)
     for number, words in enumerate(pages, start=1):
-        if number in (1, total):
-            continue  # the cover and the sources slide carry no footer
+        if number == 1:
+            continue  # the cover carries no footer; the sources slide, the last, does
         assert f"{number}/{total}" in [w[4] for w in words], f"slide {number}: footer number missing or wrong"
 
 
@@ -156,6 +159,50 @@ def test_pictures_keep_their_aspect_ratio(rendered, lang):
         assert (picture.crop_left, picture.crop_right, picture.crop_top, picture.crop_bottom) == (0, 0, 0, 0)
         shown = Emu(picture.width) / Emu(picture.height)
         assert abs(shown / (width_px / height_px) - 1) <= ASPECT_TOLERANCE, (picture.name, width_px, height_px)
+
+
+MARKUP = ("<", ">", "&lt;", "&gt;")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_markup_in_any_text_drawn_or_stored(rendered, lang):
+    """The report card once showed a raw <br> in every category label."""
+    deck, pages = rendered[lang]
+    for number, words in enumerate(pages, start=1):
+        for word in words:
+            assert not any(m in word[4] for m in MARKUP), f"slide {number}: {word[4]!r} drawn"
+    for number, text in all_text(deck):
+        assert not any(m in text for m in MARKUP), f"slide {number}: {text[:120]!r}"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_run_of_text_below_9_pt(rendered, lang):
+    deck, _ = rendered[lang]
+    assert small_runs(deck) == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_native_line_charts_draw_each_visible_series_in_its_own_style(rendered, lang):
+    """Every series once was the same solid line with markers: the scenario hidden under the median, the
+    band two more lines, 8 legend entries for about 4 visible lines."""
+    deck, _ = rendered[lang]
+    styles = []
+    for number, slide in enumerate(deck.slides, start=1):
+        series = series_xml(slide)
+        if not series:
+            continue
+        chart = next(shape.chart for shape in slide.shapes if shape.has_chart)
+        if chart.chart_type is None or "LINE" not in chart.chart_type.name:
+            continue
+        hidden = legend_hidden(slide)
+        shown = [tuple(sorted(series_look(ser).items(), key=str)) for i, (_, ser) in enumerate(series) if i not in hidden]
+        assert len(shown) == len(set(shown)), f"slide {number}: two visible series look alike"
+        names = [name for i, (name, _) in enumerate(series) if i not in hidden]
+        assert len(names) == len(set(names)), f"slide {number}: a legend entry twice: {names}"
+        styles += [series_look(ser) for _, ser in series]
+    assert any(s["line"] and s["dash"] != "solid" for s in styles), "no dashed line (the baseline is dotted on screen)"
+    assert any(not s["line"] and s["marker"] not in (None, "none") for s in styles), "no markers-only series"
+    assert any(s["line"] and s["marker"] == "none" for s in styles), "no line without markers"
 
 
 def test_render_tools_are_the_ones_the_makefile_installs():

@@ -79,7 +79,7 @@ def test_charts_are_grouped_by_page_and_all_selected(lang):
 def test_build_gives_a_deck_and_a_zip_for_the_selection(lang):
     at = build(open_page(lang))
     pack = at.session_state[PACK_KEY][1]
-    assert len(Presentation(io.BytesIO(pack.pptx)).slides) == len(chart_defs()) + 2
+    assert len(Presentation(io.BytesIO(pack.pptx)).slides) == len(chart_defs()) + 3
     assert [s.value for s in at.success] == [
         t("briefing.built", lang, slides=pack.slide_count, native=pack.native_charts, images=pack.image_charts)
     ]
