@@ -31,6 +31,7 @@ import pandas as pd
 from analysis import data, images, imports
 from analysis.build import BuildError
 from analysis.chart_export import SVG_HEIGHT_PX, SVG_WIDTH_PX
+from analysis.chart_layout import api_medium, lay_out, render, scenario_subtitle
 from analysis.charts import chart_file_name
 from analysis.chartspec import ChartDef, ChartSpec, chart_defs
 from analysis.compute import ComputeInputError
@@ -393,6 +394,8 @@ class Api:
         size = _image_size(pairs, fmt, lang)
         items = tuple(sorted(values.items()))
         stem = chart_file_name(slug, lang)
+        # A picture says which scenario it shows: the name is part of what identifies it.
+        name = dict(pairs).get("scenario", "").strip() if fmt in IMAGE_FORMATS else ""
 
         spec_key = (slug, self.database().content_hash, self._revision(), lang, items)
 
@@ -404,10 +407,28 @@ class Api:
                 return csv_bytes(spec().data), MEDIA_TYPES["csv"]
             if fmt == "json":
                 return spec().figure.to_json().encode("utf-8"), MEDIA_TYPES["json"]
-            image = self._images.get_or_make((spec_key, fmt, size), lambda: self._render(spec(), fmt, size, lang))
+
+            def draw() -> bytes:
+                built = spec()
+                return self._render(built, fmt, size, lang, self.picture_subtitle(chart, built, values, name, lang))
+
+            image = self._images.get_or_make((spec_key, fmt, size, name), draw)
             return image, MEDIA_TYPES[fmt]
 
-        return self._respond(headers, ["chart", slug, fmt, lang, items, size], make, filename=f"{stem}.{fmt}")
+        key = ["chart", slug, fmt, lang, items, size] + ([name] if name else [])
+        return self._respond(headers, key, make, filename=f"{stem}.{fmt}")
+
+    def picture_subtitle(
+        self, chart: ChartDef, spec: ChartSpec, values: Mapping[str, object], name: str, lang: str
+    ) -> str | None:
+        """The scenario line under a picture's title: None for a chart no scenario parameter changes."""
+        depends = self.chart_parameters(chart)
+        if not depends and not spec.assumptions:
+            return None
+        baseline = all(values[n] == self._params[n].default for n in depends)
+        if not name:
+            name = BASELINE_NAME if baseline else ""
+        return scenario_subtitle(name, baseline=baseline, assumptions=spec.assumptions, lang=lang)
 
     def _build(self, chart: ChartDef, values: Mapping[str, object], lang: str) -> ChartSpec:
         try:
@@ -420,10 +441,12 @@ class Api:
                 param=_param_of_field(getattr(exc, "field", None), self._params),
             ) from None
 
-    def _render(self, spec: ChartSpec, fmt: str, size: tuple, lang: str) -> bytes:
+    def _render(self, spec: ChartSpec, fmt: str, size: tuple, lang: str, subtitle: str | None = None) -> bytes:
+        """The picture laid out for the requested size (`analysis.chart_layout`: taller if the plot needs room)."""
         width, height, scale = size
         try:
-            return self.renderer_factory().render(spec.figure, fmt=fmt, width=width, height=height, scale=scale)
+            picture = lay_out(spec.figure, api_medium(width, height), subtitle=subtitle)
+            return render(picture, fmt, scale=scale, renderer=self.renderer_factory())
         except images.ImagesUnavailable as exc:
             raise ApiError(503, "images_unavailable", t("api.error.images_unavailable", lang, reason=str(exc))) from None
 
@@ -742,8 +765,9 @@ def chart_url(base_url: str, slug: str, fmt: str, lang: str, values: Mapping[str
 
 
 def embed_snippet(png_url: str, alt: str) -> str:
-    """An <img> for a wiki page or a shared document, sized as the PNG's default 1000 × 560 px drawing."""
-    return f'<img src="{html.escape(png_url)}" alt="{html.escape(alt)}" width="{SVG_WIDTH_PX}" height="{SVG_HEIGHT_PX}">'
+    """An <img> for a wiki page or a shared document, as wide as the PNG's default drawing (its height follows:
+    a picture grows taller when its legend needs room)."""
+    return f'<img src="{html.escape(png_url)}" alt="{html.escape(alt)}" width="{SVG_WIDTH_PX}">'
 
 
 def base_url(page_url: str, base_path: str = "") -> str:

@@ -26,7 +26,6 @@ from datetime import date
 import duckdb
 import plotly.graph_objects as go
 from lxml import etree
-from PIL import Image
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
@@ -39,12 +38,12 @@ from pptx.util import Inches, Pt
 
 from analysis import images, safejson
 from analysis import scenario as sc
-from analysis.charts import chart_file_name, fit_layout, full_source_text, tint
+from analysis.chart_layout import Picture, lay_out, render, slide_medium
+from analysis.charts import chart_file_name, full_source_text, tint
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, chart_defs
 from analysis.db import query_memo
 from analysis.deck_template import DEFAULT_TEMPLATE, Box, DeckTemplate
 from analysis.i18n import LANG_NAMES, catalog, t
-from analysis.regions import fit_map_view
 from analysis.sitemap import PAGES
 from analysis.textsafe import csv_safe_frame
 
@@ -618,10 +617,8 @@ class _Painter:
         elif want_image:
             picture, reason = self._pictures.pop(id(spec), None) or self._picture(spec)
             if picture is not None:
-                shown = _fitted(box, picture)
-                slide.shapes.add_picture(
-                    io.BytesIO(picture), Inches(shown.left), Inches(shown.top), Inches(shown.width), Inches(shown.height)
-                )
+                left, top, width, height = picture_box(picture, box)
+                slide.shapes.add_picture(io.BytesIO(picture), Inches(left), Inches(top), Inches(width), Inches(height))
                 self.image_count += 1
                 return
         if native_ok:
@@ -641,41 +638,30 @@ class _Painter:
         tpl = self.template
         try:
             renderer = self.renderer or images.default_renderer()
-            png = renderer.render(
-                _figure_for_slide(spec.figure, tpl.image_width_px, tpl.image_height_px),
-                fmt="png",
-                width=tpl.image_width_px,
-                height=tpl.image_height_px,
-                scale=tpl.image_scale,
-            )
+            png = render(slide_picture(spec.figure, tpl), "png", scale=tpl.image_scale, renderer=renderer)
         except images.ImagesUnavailable as exc:
             self._images_failed = t("briefing.reason_no_images", self.lang, detail=str(exc))
             return None, self._images_failed
         return png, ""
 
 
-def _fitted(box: Box, picture: bytes) -> Box:
-    """The largest box of the picture's aspect inside `box`, centred across and at its top: a chart area made
-    shorter by a long takeaway or footnote does not stretch the picture."""
-    with Image.open(io.BytesIO(picture)) as image:
-        aspect = image.width / image.height
-    if box.width / box.height <= aspect:
-        height = box.width / aspect
-        return replace(box, height=height)
-    width = box.height * aspect
-    return replace(box, left=box.left + (box.width - width) / 2, width=width)
+def picture_box(png: bytes, box: Box) -> tuple[float, float, float, float]:
+    """Left, top, width, height (inches) of a picture fitted whole into `box`, centred, never stretched: a
+    picture laid out taller than the box (its plot needed the room) comes out narrower."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
+        return box.left, box.top, box.width, box.height
+    width_px, height_px = struct.unpack(">II", png[16:24])
+    if not width_px or not height_px:
+        return box.left, box.top, box.width, box.height
+    scale = min(box.width / width_px, box.height / height_px)
+    width, height = width_px * scale, height_px * scale
+    return box.left + (box.width - width) / 2, box.top + (box.height - height) / 2, width, height
 
 
-def _figure_for_slide(fig: go.Figure, width_px: int, height_px: int) -> go.Figure:
-    """The app's figure laid out for the picture's size, without title and source line (the slide carries
-    both in its title and footnote); a map is framed on the whole of China for the picture's map area."""
-    out = fit_layout(fig, width_px=width_px, height_px=height_px, title=False, source=False)
-    if out.layout.map.style is not None:
-        margin = out.layout.margin
-        map_w = width_px - (margin.l or 0) - (margin.r or 0)
-        map_h = height_px - (margin.t or 0) - (margin.b or 0)
-        out.update_layout(map=fit_map_view(map_w, map_h))
-    return out
+def slide_picture(fig: go.Figure, template: DeckTemplate) -> Picture:
+    """The app's figure laid out for the slide's picture (`analysis.chart_layout.slide_medium`): without title
+    and source line (the slide carries both in its title and footnote), a map framed on the whole of China."""
+    return lay_out(fig, slide_medium(template.image_width_px, template.image_height_px))
 
 
 def _placeholder(slide, text: str, template: DeckTemplate) -> None:

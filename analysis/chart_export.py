@@ -1,6 +1,7 @@
-"""One chart as a file: a self-contained interactive HTML page or a vector SVG.
+"""One chart as a file: a self-contained interactive HTML page, a vector SVG or a PNG.
 
-Kept apart from the briefing pack so the app can offer these per chart without loading python-pptx.
+Kept apart from the briefing pack so the app can offer these per chart without loading python-pptx. The SVG
+and the PNG are laid out for a file by `analysis.chart_layout` (the API's default picture is the same one).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import re
 import plotly.graph_objects as go
 
 from analysis import images
-from analysis.charts import plotly_config
+from analysis.chart_layout import FILE, FILE_HEIGHT_PX, FILE_WIDTH_PX, lay_out, render
+from analysis.charts import PNG_SCALE, plotly_config
 from analysis.static_assets import inline_static_geojson
 
-SVG_WIDTH_PX = 1000  # a fixed size, so the exported file does not depend on the browser window
-SVG_HEIGHT_PX = 560
+SVG_WIDTH_PX = FILE_WIDTH_PX  # the file's size; `analysis.chart_layout` grows its height when the plot needs room
+SVG_HEIGHT_PX = FILE_HEIGHT_PX
 HTML_LANG_TAGS = {"zh": "zh-CN", "en": "en"}
 
 
@@ -35,7 +37,12 @@ def chart_html(fig: go.Figure, *, slug: str, lang: str) -> bytes:
     return page.encode("utf-8")
 
 
-def chart_svg(fig: go.Figure, renderer: images.ImageRenderer | None = None) -> bytes:
-    """The chart as SVG, drawn server-side; raises images.ImagesUnavailable when no browser can draw it."""
-    renderer = renderer or images.default_renderer()
-    return renderer.render(fig, fmt="svg", width=SVG_WIDTH_PX, height=SVG_HEIGHT_PX, scale=1)
+def chart_svg(fig: go.Figure, renderer: images.ImageRenderer | None = None, *, subtitle: str | None = None) -> bytes:
+    """The chart (a builder's figure) laid out for a file, as SVG drawn server-side; raises
+    images.ImagesUnavailable when no browser can draw it. `subtitle`: e.g. the scenario shown."""
+    return render(lay_out(fig, FILE, subtitle=subtitle), "svg", renderer=renderer)
+
+
+def chart_png(fig: go.Figure, renderer: images.ImageRenderer | None = None, *, subtitle: str | None = None) -> bytes:
+    """As `chart_svg`, as a PNG at PNG_SCALE× (the toolbar's scale before the download replaced it)."""
+    return render(lay_out(fig, FILE, subtitle=subtitle), "png", scale=PNG_SCALE, renderer=renderer)

@@ -39,12 +39,14 @@ def chart_file_name(slug: str, lang: str) -> str:
     return f"compute-atlas_{slug}_{lang}"
 
 
-def plotly_config(slug: str, lang: str) -> dict:
-    """Modebar: PNG at 2× with a meaningful file name; no plotly logo or cloud links."""
+def plotly_config(slug: str, lang: str, *, image_button: bool = True) -> dict:
+    """Modebar: PNG at 2× with a meaningful file name; no plotly logo or cloud links.
+
+    `image_button=False`: no picture button (a chart with an "Image (PNG)" download laid out for a file)."""
     return {
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": chart_file_name(slug, lang), "scale": PNG_SCALE},
-        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"] + ([] if image_button else ["toImage"]),
     }
 
 
@@ -173,6 +175,16 @@ def _line_count(text: str | None) -> int:
     return 0 if not text else text.count("<br>") + 1
 
 
+def plain_text(text: str | None) -> str:
+    """Text without markup, line breaks turned into spaces."""
+    return _plain(text)
+
+
+def display_width(text: str) -> int:
+    """Display columns of `text` (a CJK character takes two)."""
+    return _display_width(text)
+
+
 def _plain(text: str | None) -> str:
     return re.sub(r"<br\s*/?>", " ", re.sub(r"<(?!br)[^>]+>", "", text or "")).replace("  ", " ").strip()
 
@@ -239,12 +251,15 @@ def fit_layout(
     title: bool = True,
     source: bool = True,
     height_px: float | None = None,
+    top_pad_px: float = MODEBAR_PX,
 ) -> go.Figure:
     """A copy of `fig` laid out so nothing overlaps at `width_px` and wider: title (wrapped) under the toolbar,
     the plot, the legend in rows under it, then the source line (wrapped). The plot keeps its height.
 
     The app calls it with the phone width; a slide picture calls it with its own width and height
     (`height_px`: the plot takes what the rest leaves) and without title and source (the slide carries both).
+    `top_pad_px`: room above the title (the toolbar's on screen; a picture has no toolbar).
+    Which medium gets which arguments is decided in `analysis.chart_layout`.
     """
     out = go.Figure(fig)
     plot_px = _plot_height_px(fig)
@@ -256,7 +271,7 @@ def fit_layout(
         subtitle = out.layout.title.subtitle.text
         subtitle_text = wrap_text(_plain_keep_breaks(subtitle), int(SUBTITLE_WRAP_COLS * wrap_scale)) if subtitle else None
         top_px = (
-            MODEBAR_PX
+            top_pad_px
             + (TITLE_LINE_PX + TITLE_EXTRA_LINE_LIFT_PX) * _line_count(title_text)
             + SUBTITLE_LINE_PX * _line_count(subtitle_text)
             + GAP_PX
@@ -272,12 +287,13 @@ def fit_layout(
                 "yref": "container",
                 "yanchor": "top",
                 # plotly lifts a title of several lines by part of a line each: push it back under the toolbar
-                "pad": {"t": MODEBAR_PX + TITLE_EXTRA_LINE_LIFT_PX * (_line_count(title_text) - 1), "l": 8},
+                "pad": {"t": top_pad_px + TITLE_EXTRA_LINE_LIFT_PX * (_line_count(title_text) - 1), "l": 8},
                 "font": {"size": TITLE_PT},
             }
         )
     else:
         out.update_layout(title_text="", title_subtitle_text=None)
+    base_margin_l = out.layout.margin.l
     _fit_y_axes(out, wrap_scale, plot_px if height_px is None else height_px - top_px - AXIS_BAND_PX)
     margin_l = out.layout.margin.l if out.layout.margin.l is not None else 60
     margin_r = out.layout.margin.r if out.layout.margin.r is not None else 24
@@ -316,6 +332,17 @@ def fit_layout(
         )
     if height_px is not None:
         plot_px = max(MIN_PLOT_PX, height_px - top_px - bottom_px)
+        # The legend and the source line have taken their rows: y-axis titles wrapped for the plot that is left
+        # (a title longer than the plot runs off the picture's top).
+        first_margin_l = out.layout.margin.l
+        out.layout.margin.l = base_margin_l
+        _fit_y_axes(out, wrap_scale, plot_px)
+        note = source_annotation(out)
+        if note is not None and out.layout.margin.l != first_margin_l:
+            note.xshift = -((out.layout.margin.l if out.layout.margin.l is not None else 60) - 8)
+    # Legend groups ("grouped", plotly's default when a figure has any) are stacked one under another, each in
+    # its own column, whatever the width: the rows reserved above would not hold them. Entries go row by row.
+    order = out.layout.legend.traceorder or ""
     out.update_layout(
         height=round(top_px + plot_px + bottom_px),
         margin={"t": top_px, "b": bottom_px},
@@ -332,6 +359,7 @@ def fit_layout(
             "entrywidthmode": "fraction",
             "entrywidth": 1 / columns,
             "tracegroupgap": 0,
+            "traceorder": "reversed" if "reversed" in order else "normal",
         },
     )
     return out

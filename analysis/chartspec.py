@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analysis.charts import fit_layout
+from analysis.chart_layout import SCREEN, lay_out
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,11 @@ class ScreenFigure(go.Figure):
 
 
 def laid_out(spec: ChartSpec) -> ChartSpec:
-    """The spec with its screen figure (`analysis.charts.fit_layout` at a phone's width and wider), made once
+    """The spec with its screen figure (`analysis.chart_layout.SCREEN`: a phone's width and wider), made once
     where the spec is cached, so no rerun copies or changes a figure to show it."""
     if spec.screen_figure is not None:
         return spec
-    return replace(spec, screen_figure=ScreenFigure(fit_layout(spec.figure)))
+    return replace(spec, screen_figure=ScreenFigure(lay_out(spec.figure, SCREEN).figure))
 
 
 ChartBuilder = Callable[[duckdb.DuckDBPyConnection, Mapping[str, object], str], ChartSpec]

@@ -125,22 +125,22 @@ def test_a_chart_is_built_once_and_the_same_object_is_served_again(shared_specs)
 
 
 def test_a_rerun_shows_the_shared_laid_out_figure_without_copying_it(shared_specs, monkeypatch):
-    """Laying a figure out copies it (analysis.charts.fit_layout): done when the shared spec is built, never
+    """Laying a figure out copies it (analysis.chart_layout.lay_out): done when the shared spec is built, never
     on a rerun, and st.plotly_chart gets the shared screen figure itself."""
     at = open_page(PAGES_BY_ID["market"].file, "en")
     assert not at.exception
     layouts, shown = [], []
-    original_fit, original_plot = ui_widgets.fit_layout, st.plotly_chart
+    original_fit, original_plot = ui_widgets.lay_out, st.plotly_chart
 
-    def counting_fit(fig, **kwargs):
+    def counting_fit(fig, *args, **kwargs):
         layouts.append(1)
-        return original_fit(fig, **kwargs)
+        return original_fit(fig, *args, **kwargs)
 
     def recording_plot(fig, *args, **kwargs):
         shown.append(fig)
         return original_plot(fig, *args, **kwargs)
 
-    monkeypatch.setattr(ui_widgets, "fit_layout", counting_fit)
+    monkeypatch.setattr(ui_widgets, "lay_out", counting_fit)
     monkeypatch.setattr(st, "plotly_chart", recording_plot)
     move = find_perturbation(at)
     assert move is not None

@@ -3,8 +3,9 @@
 Started from the server's lifespan (app.py), after Streamlit's runtime is up, in a daemon thread: the server
 answers at once, and between its first answer and the first script run (the browser fetching and starting
 the frontend, about a second) this thread imports the app's modules, checks or builds the figure database
-and draws a first figure, so plotly's validators are loaded. A failure here is logged and changes nothing:
-the first session then does the same work itself, and shows any problem the way it always does.
+and draws a first figure, so plotly's validators are loaded; then it starts the image browser (kaleido) and
+draws a first small picture, so the first PNG or SVG does not wait for Chromium. A failure here is logged and
+changes nothing: the first session then does the same work itself, and shows any problem the way it always does.
 """
 
 from __future__ import annotations
@@ -32,11 +33,31 @@ def warm_up() -> float:
     return time.perf_counter() - started
 
 
+def warm_images() -> float:
+    """Start the image browser (kaleido's Chromium) and draw one small picture, so the first picture a user or
+    the API asks for does not pay for it (measured cold: about 5 s, see the README); the seconds it took.
+    Nothing happens without a Chromium: pictures then say why they cannot be made, as they always do."""
+    started = time.perf_counter()
+    from analysis import images
+
+    if images.unavailable_reason() is None:
+        import plotly.graph_objects as go
+
+        images.render(go.Figure(go.Scatter(x=[0, 1], y=[0, 1])), fmt="png", width=120, height=80, scale=1)
+    return time.perf_counter() - started
+
+
 def _run() -> None:
     try:
         _LOG.info("warm-up done in %.2f s", warm_up())
     except Exception:  # noqa: BLE001 - the first session repeats the work and reports any problem itself
         _LOG.warning("start-up warm-up failed; the first session will do this work", exc_info=True)
+    # After the app's own warm-up, so the browser's start does not compete with the first session's page;
+    # still in this background thread, so neither the server's answer nor a session waits for it.
+    try:
+        _LOG.info("image browser warmed in %.2f s", warm_images())
+    except Exception:  # noqa: BLE001 - e.g. Chromium failed to start: the first picture reports it
+        _LOG.warning("warming the image browser failed; the first picture will start it", exc_info=True)
 
 
 def start() -> bool:

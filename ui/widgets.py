@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
+from functools import cache, partial
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from analysis import images
-from analysis.chart_export import chart_html, chart_svg
-from analysis.charts import chart_file_name, fit_layout, plotly_config
+from analysis.chart_export import chart_html, chart_png, chart_svg
+from analysis.chart_layout import SCREEN, lay_out
+from analysis.charts import chart_file_name, plotly_config
+from analysis.scenario import defaults
 from analysis.textsafe import csv_safe_frame
 from ui.frame import Frame
 from ui.share import share_links
@@ -34,17 +37,21 @@ def show_chart(
     source_line: str,
     on_select=None,
     key: str = "",
-    laid_out: bool = False,
+    screen_figure: go.Figure | None = None,
+    subtitle: Callable[[], str | None] | None = None,
 ):
     """`on_select`: a callback run when a point is clicked (the event is in st.session_state[key or chart_key(slug)]).
 
-    `laid_out`: `fig` is already fitted for the screen (a cached spec's screen_figure); it is shown as it is.
+    `fig` is the builder's figure: each medium lays it out for itself (`analysis.chart_layout`), the files here
+    for a file. `screen_figure`: `fig` already laid out for the screen (a cached spec's), shown as it is.
+    `subtitle`: makes what the exported pictures add under the title (the scenario shown), when one is asked for.
     """
     selection = {} if on_select is None else {"on_select": on_select, "selection_mode": "points"}
-    if not laid_out:
-        fig = fit_layout(fig)  # laid out for a phone's width too: nothing overlaps at 390 px
-    # The source line is drawn in the figure (so a PNG carries it), once: it is not repeated under the chart.
-    event = st.plotly_chart(fig, config=plotly_config(slug, frame.lang), key=key or chart_key(slug), **selection)
+    screen = screen_figure if screen_figure is not None else lay_out(fig, SCREEN).figure
+    # The toolbar keeps no picture button: it would draw the screen's layout at the file's size. The
+    # "Image (PNG)" download below is the file's layout, as the SVG and the live PNG link are.
+    config = plotly_config(slug, frame.lang, image_button=False)
+    event = st.plotly_chart(screen, config=config, key=key or chart_key(slug), **selection)
     stem = chart_file_name(slug, frame.lang)
     with st.container(horizontal=True, gap="small"):
         # Every file is made only when clicked (a callable `data`): nothing is encoded on a rerun, and no
@@ -62,8 +69,19 @@ def show_chart(
         # The HTML alone is about 5 MB.
         no_svg = images.unavailable_reason()
         st.download_button(
+            frame.t("export.png"),
+            data=partial(_picture_file, chart_png, fig, subtitle),
+            file_name=f"{stem}.png",
+            mime="image/png",
+            key=f"png-{slug}",
+            icon=":material/image:",
+            on_click="ignore",
+            disabled=no_svg is not None,
+            help=frame.t("export.png_unavailable", reason=no_svg) if no_svg else frame.t("export.png_help"),
+        )
+        st.download_button(
             frame.t("briefing.svg"),
-            data=partial(chart_svg, fig),
+            data=partial(_picture_file, chart_svg, fig, subtitle),
             file_name=f"{stem}.svg",
             mime="image/svg+xml",
             key=f"svg-{slug}",
@@ -87,16 +105,45 @@ def show_chart(
 
 def show_spec(frame: Frame, spec, *, on_select=None, key: str = ""):
     """Show a registered chart (`analysis.chartspec.ChartSpec`) with its source line, CSV and live links."""
-    screen = spec.screen_figure  # set where the spec is cached (ui.frame): shown without a copy
     event = show_chart(
         frame,
-        spec.figure if screen is None else screen,
+        spec.figure,
         spec.data,
         slug=spec.slug,
         source_line=spec.source_line,
         on_select=on_select,
         key=key,
-        laid_out=screen is not None,
+        screen_figure=spec.screen_figure,  # set where the spec is cached (ui.frame): shown without a copy
+        subtitle=export_subtitle(frame, spec),
     )
     share_links(frame, spec)
     return event
+
+
+def export_subtitle(frame: Frame, spec) -> Callable[[], str | None]:
+    """The scenario line of a registered chart's exported pictures, worked out when a file is asked for: the
+    API's rule (`Api.picture_subtitle`), so a download and the chart's live PNG link say the same."""
+    from ui import scenario as scenario_state
+
+    return partial(_scenario_line, spec, dict(frame.scenario), scenario_state.current_name(), frame.lang)
+
+
+@cache
+def _api():
+    from analysis.api import Api
+
+    return Api()
+
+
+def _scenario_line(spec, values: dict, name: str, lang: str) -> str | None:
+    from analysis.chartspec import chart_def
+
+    try:
+        chart = chart_def(spec.slug)
+    except ValueError:  # not registered: no scenario is known to apply
+        return None
+    return _api().picture_subtitle(chart, spec, {**defaults(), **values}, name, lang)
+
+
+def _picture_file(make: Callable[..., bytes], fig: go.Figure, subtitle: Callable[[], str | None] | None) -> bytes:
+    return make(fig, subtitle=subtitle() if subtitle is not None else None)
