@@ -1,7 +1,8 @@
 """The saved-scenario store on both back ends: the files (embedded default) and PostgreSQL (ATLAS_USERDATA_URL).
 
 The `store` fixture is parametrised over "files" and "postgres": every test taking it runs on both. PostgreSQL
-is a real server started by tests/pgcluster.py; the tests skip only when the package is not installed.
+is a real server started by tests/pgcluster.py (fixtures `pg_cluster`, `pg_url` in conftest.py); the
+tests skip only when the package is not installed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import threading
 
 import pytest
 from conftest import PROJECT_ROOT
-from pgcluster import postgres_bindir, running_cluster
 
 from analysis import scenario as sc
 from analysis import userstore_pg
@@ -25,23 +25,6 @@ from analysis.userstore_pg import PostgresScenarioStore
 @pytest.fixture(autouse=True)
 def fixture_params(monkeypatch):
     monkeypatch.setattr(sc, "PARAM_MODULES", ("scenario_params_fixture",))
-
-
-@pytest.fixture(scope="session")
-def pg_cluster():
-    if postgres_bindir() is None:
-        pytest.skip("PostgreSQL server binaries are not installed (Debian package postgresql; make test-deps)")
-    with running_cluster() as cluster:
-        yield cluster
-
-
-@pytest.fixture
-def pg_url(request, monkeypatch):
-    cluster = request.getfixturevalue("pg_cluster")
-    url = cluster.new_database()
-    monkeypatch.setenv("ATLAS_USERDATA_URL", url)
-    yield url
-    userstore_pg.close_pools()
 
 
 @pytest.fixture(params=["files", "postgres"])
