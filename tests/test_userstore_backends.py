@@ -210,3 +210,25 @@ def test_without_the_url_the_files_are_used(tmp_path, monkeypatch):
     monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(tmp_path))
     open_scenario_store().save("mine", sc.defaults())
     assert (tmp_path / "scenarios.json").exists()
+
+
+def test_twenty_writers_in_two_server_processes_lose_nothing(pg_url):
+    """Two processes (two app servers, each with its own pool), ten writer threads each, one database."""
+    code = (
+        "import sys, threading; sys.path.insert(0, 'tests');"
+        "from analysis import scenario as sc; sc.PARAM_MODULES = ('scenario_params_fixture',);"
+        "from analysis.userstore import open_scenario_store;"
+        "store = open_scenario_store(); server = sys.argv[1];"
+        "threads = [threading.Thread(target=store.save, args=(f'server {server} writer {i}', sc.defaults()))"
+        " for i in range(10)];"
+        "[t.start() for t in threads]; [t.join() for t in threads]"
+    )
+    servers = [
+        subprocess.Popen([sys.executable, "-c", code, server], cwd=PROJECT_ROOT, env=dict(os.environ), stderr=subprocess.PIPE)
+        for server in ("1", "2")
+    ]
+    for server in servers:
+        assert server.wait() == 0, server.stderr.read().decode()
+        server.stderr.close()
+    expected = sorted(f"server {s} writer {i}" for s in "12" for i in range(10))
+    assert open_scenario_store().names() == ["baseline", *expected]
