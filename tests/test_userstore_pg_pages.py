@@ -58,5 +58,6 @@ def test_an_unreachable_database_is_shown_as_a_message_without_server_details(tm
         userstore_pg.close_pools()
     assert not at.exception
     shown = " ".join(e.value for e in at.sidebar.error).replace("\\", "")
-    assert "user-data database cannot be used" in shown
+    assert "The saved scenarios cannot be read" in shown and "user-data database cannot be used" in shown
+    assert "file" not in shown, "the message does not call the database a file"
     assert "hunter2" not in shown and "secretuser" not in shown and str(tmp_path) not in shown
