@@ -21,6 +21,8 @@ from analysis import userstore_pg
 from analysis.userstore import ScenarioStore, StoreError, open_scenario_store
 from analysis.userstore_pg import PostgresScenarioStore
 
+REAL_PARAM_MODULES = sc.PARAM_MODULES
+
 
 @pytest.fixture(autouse=True)
 def fixture_params(monkeypatch):
@@ -232,3 +234,20 @@ def test_twenty_writers_in_two_server_processes_lose_nothing(pg_url):
         server.stderr.close()
     expected = sorted(f"server {s} writer {i}" for s in "12" for i in range(10))
     assert open_scenario_store().names() == ["baseline", *expected]
+
+
+def test_the_api_lists_and_serves_scenarios_saved_in_postgresql(pg_url, built_db, tmp_path, monkeypatch):
+    from starlette.applications import Starlette
+    from test_api import AsgiClient
+
+    from analysis.api import Api
+    from ui.http_api import routes
+
+    monkeypatch.setenv("ATLAS_DB_PATH", str(built_db))
+    monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(tmp_path / "userdata"))
+    monkeypatch.setattr(sc, "PARAM_MODULES", REAL_PARAM_MODULES)  # the API serves the real charts
+    PostgresScenarioStore(pg_url).save("牛市 bull case", {"mkt_cagr": 30.0})
+    client = AsgiClient(Starlette(routes=routes(Api())))
+    listing = client.get("/api/v1/scenarios").json()["scenarios"]
+    assert [s["name"] for s in listing] == ["baseline", "牛市 bull case"]
+    assert not (tmp_path / "userdata" / "scenarios.json").exists()
