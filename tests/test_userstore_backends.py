@@ -251,3 +251,21 @@ def test_the_api_lists_and_serves_scenarios_saved_in_postgresql(pg_url, built_db
     listing = client.get("/api/v1/scenarios").json()["scenarios"]
     assert [s["name"] for s in listing] == ["baseline", "牛市 bull case"]
     assert not (tmp_path / "userdata" / "scenarios.json").exists()
+
+
+def test_the_export_command_reads_a_scenario_saved_in_postgresql(pg_url, built_db, tmp_path, monkeypatch, capsys):
+    from analysis import briefing, chartspec
+    from analysis.__main__ import main
+
+    monkeypatch.setenv("ATLAS_DB_PATH", str(built_db))
+    monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(tmp_path / "userdata"))
+    monkeypatch.setattr(sc, "PARAM_MODULES", (*REAL_PARAM_MODULES, "scenario_params_fixture"))
+    monkeypatch.setattr(chartspec, "CHART_MODULES", (*chartspec.CHART_MODULES, "briefing_charts_fixture"))
+    values = {**sc.defaults(), "t_growth": 42.0}
+    PostgresScenarioStore(pg_url).save("Fast", values)
+    out, zip_path = tmp_path / "fast.pptx", tmp_path / "fast.zip"
+    args = ["export", "--scenario", "Fast", "--charts", "t-line", "--images", "never"]
+    code = main([*args, "--out", str(out), "--zip", str(zip_path)])
+    assert code == 0, capsys.readouterr().err
+    name, reloaded, _ = briefing.read_scenario_file(zip_path.read_bytes())
+    assert (name, reloaded) == ("Fast", values)
