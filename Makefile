@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test test-fast browser-deps lint format clean
+.PHONY: help setup build run test test-fast browser-deps test-deps lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -37,11 +37,18 @@ browser-deps: ## Install with apt what the browser and deck tests need: Chromium
 			chromium fonts-noto-cjk libreoffice-impress poppler-utils; \
 	fi
 
-test: setup browser-deps ## Set up and run every test tier (unit, AppTest, browser) and the linter
+test-deps: ## Install with apt the PostgreSQL server the user-data store tests start (a throwaway cluster)
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "PostgreSQL present"; \
+	else \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q postgresql; \
+	fi
+
+test: setup browser-deps test-deps ## Set up and run every test tier (unit, AppTest, browser) and the linter
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-test-fast: setup ## Unit and AppTest tiers only (no browser)
+test-fast: setup test-deps ## Unit and AppTest tiers only (no browser)
 	$(BIN)/python -m pytest -m "not browser"
 
 lint: setup ## ruff lint and format check

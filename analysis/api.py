@@ -45,7 +45,7 @@ from analysis.schema import KINDS, ORIGINS
 from analysis.sitemap import API_PREFIX
 from analysis.tables import figures_export
 from analysis.textsafe import csv_safe_frame
-from analysis.userstore import ScenarioStore, StoreError
+from analysis.userstore import StoreError, open_scenario_store
 
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 ALLOW_ORIGIN_ENV = "ATLAS_API_ALLOW_ORIGIN"  # one origin (or *) that browsers may call the API from; unset: none
@@ -456,7 +456,7 @@ class Api:
         name = given.get("scenario", "").strip()
         values = {n: p.default for n, p in self._params.items()}
         if name and name != BASELINE_NAME:
-            store = ScenarioStore()
+            store = open_scenario_store()
             try:
                 names = store.names()
                 if name not in names:
@@ -564,7 +564,7 @@ class Api:
 
     def _scenario_list(self, pairs, lang, headers) -> Response:
         _check_names(pairs, ("lang",), lang)
-        store = ScenarioStore()
+        store = open_scenario_store()
         try:
             listing = [
                 {"name": n, "saved_at": store.saved_at(n), "url": f"{API_PREFIX}/scenarios/{quote(n, safe='')}"}
@@ -576,7 +576,7 @@ class Api:
 
     def _scenario(self, raw_name: str, pairs, lang, headers) -> Response:
         _check_names(pairs, ("lang",), lang)
-        store = ScenarioStore()
+        store = open_scenario_store()
         try:
             names = store.names()
             name = raw_name if raw_name in names else raw_name.removesuffix(".json")

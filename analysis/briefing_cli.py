@@ -74,9 +74,9 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from analysis import briefing, db
     from analysis.build import BuildError
-    from analysis.userstore import ScenarioStore, StoreError, atomic_write_bytes
+    from analysis.userstore import StoreError, atomic_write_bytes, open_scenario_store
 
-    store = ScenarioStore()
+    store = open_scenario_store()
     try:
         values = store.load(args.scenario)
     except KeyError:

@@ -20,3 +20,8 @@ def database_path() -> Path:
 def user_data_dir() -> Path:
     """User data (saved scenarios, imported figures): never touched by a rebuild."""
     return Path(os.environ.get("ATLAS_USER_DATA_DIR", PROJECT_ROOT / "var" / "userdata"))
+
+
+def userdata_url() -> str:
+    """`ATLAS_USERDATA_URL`: a PostgreSQL database for saved scenarios (team deployment); empty means the files."""
+    return os.environ.get("ATLAS_USERDATA_URL", "").strip()

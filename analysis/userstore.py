@@ -208,3 +208,17 @@ class ScenarioStore:
 
     def saved_at(self, name: str) -> str:
         return "" if name == BASELINE_NAME else str(self._read().get(name, {}).get("saved_at", ""))
+
+
+def open_scenario_store(directory: Path | None = None):
+    """The saved-scenario store this server uses: PostgreSQL when `ATLAS_USERDATA_URL` names one
+    (a team deployment), otherwise the files under `directory` or `paths.user_data_dir()`.
+
+    An `ATLAS_USERDATA_URL` that is not a PostgreSQL URL makes every call a StoreError, never a silent
+    fall back to files (a team would then save onto one server's disk unnoticed)."""
+    url = paths.userdata_url()
+    if directory is not None or not url:
+        return ScenarioStore(directory)
+    from analysis.userstore_pg import PostgresScenarioStore
+
+    return PostgresScenarioStore(url)

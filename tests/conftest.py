@@ -215,3 +215,28 @@ def open_app_page(file: str | None, lang: str = "en", *, timeout: float, **query
     if file:
         at.switch_page(file)
     return at.run()
+
+
+# ---------------------------------------------------------------- a real PostgreSQL (issue 26: user data in a database)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for the session (tests/pgcluster.py); skipped only without the package."""
+    from pgcluster import postgres_bindir, running_cluster
+
+    if postgres_bindir() is None:
+        pytest.skip("PostgreSQL server binaries are not installed (Debian package postgresql; make test-deps)")
+    with running_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def pg_url(pg_cluster, monkeypatch):
+    """A fresh empty database, named by ATLAS_USERDATA_URL for the test; its connection pools closed after."""
+    from analysis import userstore_pg
+
+    url = pg_cluster.new_database()
+    monkeypatch.setenv("ATLAS_USERDATA_URL", url)
+    yield url
+    userstore_pg.close_pools()

@@ -12,7 +12,7 @@ from analysis.market_charts import MAX_COMPARED, scenario_display_name
 from analysis.scenario import StoredScenarioInvalid
 from analysis.tables import AlignedTable, aligned_table
 from analysis.textsafe import csv_safe_cell, escape_markdown, redact_paths
-from analysis.userstore import ScenarioStore, StoreError
+from analysis.userstore import ScenarioStore, StoreError, open_scenario_store
 from ui import scenario as scenario_state
 from ui.choice import relabel
 from ui.frame import Frame, frame_chart, frame_load, interactive_section
@@ -68,7 +68,7 @@ def show_table(table: pd.DataFrame | AlignedTable, key: str) -> None:
 
 
 def _saved_scenarios(frame: Frame) -> tuple[ScenarioStore, list[str]] | None:
-    store = ScenarioStore()
+    store = open_scenario_store()
     try:
         return store, store.names()
     except StoreError as exc:

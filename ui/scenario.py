@@ -17,7 +17,7 @@ from analysis import scenario as sc
 from analysis.format import scaled
 from analysis.i18n import t
 from analysis.textsafe import escape_markdown, redact_paths
-from analysis.userstore import ScenarioStore, StoreError
+from analysis.userstore import ScenarioStore, StoreError, open_scenario_store
 from ui.choice import relabel
 
 SESSION_VALUES = "scenario.values"
@@ -231,7 +231,7 @@ def _detail(exc: BaseException) -> str:
 
 
 def _store() -> ScenarioStore:
-    return ScenarioStore()
+    return open_scenario_store()
 
 
 def scenario_manager(lang: str) -> None:

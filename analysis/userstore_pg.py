@@ -1,0 +1,223 @@
+"""Saved scenarios in PostgreSQL, for a team deployment (`ATLAS_USERDATA_URL=postgresql://…`).
+
+The same interface, validation and size bounds as `userstore.ScenarioStore` (the files, the embedded default):
+`names`, `load`, `save`, `delete`, `saved_at`. Each change is one statement in its own transaction, so
+concurrent writers on any number of servers never lose one another's scenario. The schema is created and
+migrated by the app itself (`migrate`): versioned in `schema_version`, idempotent, and serialised by an
+advisory lock so two servers starting together apply each step once.
+
+A stored row that no longer passes the checks (edited by hand, written by another tool) is left out of
+`names()` and listed by `problems()`: one damaged row does not hide the others. Imports still live in files
+(see the README's "Team deployment (in progress)").
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from analysis.safejson import UnsafeJSON, loads
+from analysis.scenario import BASELINE_NAME, StoredScenarioInvalid, all_params, parse_values, validate_name
+from analysis.userstore import StoreError
+
+# The values of one scenario are a few dozen numbers; a row above this was not written by this product.
+MAX_VALUES_BYTES = 64 * 1024
+MAX_NAME_CHARS_STORED = 200  # validate_name allows 60; the column leaves room, the read check holds the rule
+_ADVISORY_LOCK = 0x41544C53  # "ATLS": serialises migrations across servers
+POOL_TIMEOUT = 10.0  # seconds to wait for a connection before the store reports the database unusable
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        f"""
+        CREATE TABLE scenarios (
+            name text PRIMARY KEY CHECK (char_length(name) BETWEEN 1 AND {MAX_NAME_CHARS_STORED}),
+            values_json text NOT NULL CHECK (octet_length(values_json) <= {MAX_VALUES_BYTES}),
+            saved_at text NOT NULL
+        )
+        """,
+    ),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+_pools: dict[str, object] = {}
+_pools_lock = threading.Lock()
+_migrated: set[str] = set()
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def _unreachable(exc: Exception) -> StoreError:
+    # psycopg's message can hold the host, port and user; a visitor sees none of them
+    reason = type(exc).__name__
+    return StoreError(f"the user-data database cannot be used ({reason})", [f"{reason}: {exc}"])
+
+
+def pool(url: str):
+    """One connection pool per database URL in this process."""
+    from psycopg_pool import ConnectionPool
+
+    with _pools_lock:
+        found = _pools.get(url)
+        if found is None:
+            found = ConnectionPool(url, min_size=1, max_size=8, open=True, timeout=POOL_TIMEOUT, kwargs={"autocommit": False})
+            _pools[url] = found
+        return found
+
+
+def close_pools() -> None:
+    """Close every pool (tests, and a clean shutdown)."""
+    with _pools_lock:
+        for each in _pools.values():
+            each.close()
+        _pools.clear()
+        _migrated.clear()
+
+
+def migrate(url: str) -> int:
+    """Create or bring the schema up to `SCHEMA_VERSION`; returns the version found before. Safe to run again."""
+    import psycopg
+
+    try:
+        with pool(url).connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK,))
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                " version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+            before = int(row[0])
+            if before > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the user-data database has schema version {before}; this app knows up to {SCHEMA_VERSION}",
+                    [f"schema version {before} is newer than this app's {SCHEMA_VERSION}"],
+                )
+            for version, statement in MIGRATIONS:
+                if version > before:
+                    conn.execute(statement)
+                    conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (version,))
+    except psycopg.Error as exc:
+        raise _unreachable(exc) from None
+    return before
+
+
+def row_problems(name: object, values_json: object, saved_at: object) -> list[str]:
+    """Everything wrong with one stored row (empty when it is sound): the same rules as the file store's."""
+    shown = str(name)[:40]
+    try:
+        valid = isinstance(name, str) and validate_name(name, stored=True) == name
+    except ValueError:
+        valid = False
+    if not valid:
+        return [f"the name {shown!r} cannot be a scenario name"]
+    if not isinstance(values_json, str) or len(values_json.encode("utf-8")) > MAX_VALUES_BYTES:
+        return [f"scenario {shown!r} has values larger than {MAX_VALUES_BYTES} bytes"]
+    try:
+        values = loads(values_json)
+    except UnsafeJSON as exc:
+        return [f"scenario {shown!r} has values that are not readable JSON ({exc})"]
+    if not isinstance(values, dict):
+        return [f"scenario {shown!r} has no values"]
+    if not isinstance(saved_at, str):
+        return [f"scenario {shown!r} has a saved_at that is not text"]
+    return []
+
+
+class PostgresScenarioStore:
+    """Named scenarios in one PostgreSQL table. `baseline` is the report's defaults and cannot be changed."""
+
+    def __init__(self, url: str):
+        self.url = url  # nothing is opened here: a wrong or unreachable database is a StoreError at the first use
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        import psycopg
+
+        if not is_postgres_url(self.url):  # never a silent fall back to files: a team would save on one disk
+            raise StoreError(
+                "ATLAS_USERDATA_URL must name a PostgreSQL database (postgresql://…)",
+                ["ATLAS_USERDATA_URL is set but is not a postgresql:// URL"],
+            )
+        if self.url not in _migrated:
+            migrate(self.url)
+            _migrated.add(self.url)
+        try:
+            with pool(self.url).connection() as conn, conn.transaction():
+                cursor = conn.execute(sql, params)
+                return cursor.fetchall() if cursor.description else [(cursor.rowcount,)]
+        except psycopg.Error as exc:
+            raise _unreachable(exc) from None
+
+    def _rows(self) -> tuple[dict[str, dict], list[str]]:
+        sound, problems = {}, []
+        for name, values_json, saved_at in self._query("SELECT name, values_json, saved_at FROM scenarios"):
+            found = row_problems(name, values_json, saved_at)
+            if found:
+                problems += found
+            else:
+                sound[name] = {"values": loads(values_json), "saved_at": saved_at}
+        return sound, problems
+
+    def problems(self) -> list[str]:
+        """Stored rows left out because they fail the checks (empty when every row is sound)."""
+        return self._rows()[1]
+
+    def names(self) -> list[str]:
+        return [BASELINE_NAME, *sorted(self._rows()[0])]
+
+    def _stored(self, name: str) -> dict | None:
+        rows = self._query("SELECT name, values_json, saved_at FROM scenarios WHERE name = %s", (name,))
+        if not rows:
+            return None
+        found = row_problems(*rows[0])
+        if found:
+            raise StoreError(f"saved scenario is damaged: {found[0]}", found)
+        return {"values": loads(rows[0][1]), "saved_at": rows[0][2]}
+
+    def load(self, name: str) -> dict[str, object]:
+        """As `ScenarioStore.load`: KeyError when absent, StoredScenarioInvalid when a value is refused today,
+        StoreError when the row itself is damaged."""
+        if name == BASELINE_NAME:
+            return parse_values({})[0]
+        stored = self._stored(name)
+        if stored is None:
+            raise KeyError(name)
+        values, problems = parse_values(stored["values"])
+        if problems:
+            raise StoredScenarioInvalid(name, problems)
+        return values
+
+    def save(self, name: str, values: Mapping[str, object]) -> str:
+        """Save (or overwrite) a scenario in one statement; returns the name as stored. ValueError for bad input."""
+        name = validate_name(name)
+        params = all_params()
+        _, problems = parse_values({n: v for n, v in values.items() if n in params})
+        if problems:
+            raise ValueError("; ".join(str(p) for p in problems))
+        values_json = json.dumps({n: values[n] for n in sorted(params) if n in values}, ensure_ascii=False)
+        if len(values_json.encode("utf-8")) > MAX_VALUES_BYTES:
+            raise ValueError(f"the scenario's values exceed {MAX_VALUES_BYTES} bytes")
+        self._query(
+            "INSERT INTO scenarios (name, values_json, saved_at) VALUES (%s, %s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET values_json = EXCLUDED.values_json, saved_at = EXCLUDED.saved_at",
+            (name, values_json, datetime.now(UTC).isoformat(timespec="seconds")),
+        )
+        return name
+
+    def delete(self, name: str) -> None:
+        if name == BASELINE_NAME:
+            raise ValueError("the baseline scenario cannot be deleted")
+        if not self._query("DELETE FROM scenarios WHERE name = %s RETURNING name", (name,)):
+            raise KeyError(name)
+
+    def saved_at(self, name: str) -> str:
+        if name == BASELINE_NAME:
+            return ""
+        try:
+            stored = self._stored(name)
+        except StoreError:
+            return ""
+        return "" if stored is None else str(stored["saved_at"])
