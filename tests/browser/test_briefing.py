@@ -49,7 +49,8 @@ def test_build_and_download_the_deck(page, app_url, tmp_path):
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     deck = Presentation(str(target))
-    assert len(deck.slides) == len(chart_defs()) + 2
+    # the cover, one slide per chart, the later figures' documents and the sources
+    assert len(deck.slides) == len(chart_defs()) + 3
     assert page.locator("[data-testid=stException]").count() == 0
     assert [m for m in page.console_errors if not BENIGN_CONSOLE.search(m)] == []
     assert page.external_requests == []
