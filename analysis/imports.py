@@ -536,7 +536,8 @@ class ImportStore:
             version = Version(
                 f"v{number:04d}",
                 name,
-                check.file_name[:MAX_NAME_CHARS],
+                # the uploader's own name for the file: shown in the versions table, so kept to what reads as written
+                without_refused_characters(normalize_text(check.file_name))[:MAX_NAME_CHARS],
                 check.sha256,
                 len(check.rows),
                 _now(),

@@ -449,3 +449,13 @@ def test_the_imports_page_says_the_store_is_full_in_the_users_language(db_con, t
         assert not at.exception
         assert [e.value for e in at.error] == [t("imports.quota.versions", lang, count="1", limit="1")]
         assert [v.version_id for v in ImportStore(userdata).versions()] == ["v0001"]
+
+
+@pytest.mark.parametrize("hidden", ["\u202e", "\u200b", "\u2028", "\ufeff", "\x07"])
+def test_a_file_name_with_a_hidden_character_is_stored_as_it_reads(db_con, store_dir, hidden):
+    """The versions table shows the uploaded file's name: a right-to-left override there would show
+    'Q3 plan \u202eFDP.csv' as 'Q3 plan vsc.PDF' (issue 28, finding 13)."""
+    check = check_import(db_con, good_file(), f"Q3 plan {hidden}FDP.csv")
+    version = ImportStore().apply(check, "q3")
+    assert version.file_name == "Q3 plan FDP.csv"
+    assert [v.file_name for v in ImportStore().versions()] == ["Q3 plan FDP.csv"]
