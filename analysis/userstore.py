@@ -137,6 +137,26 @@ def scenario_problems(body: object) -> list[str]:
     return problems
 
 
+def checked_for_save(name: str, values: Mapping[str, object]) -> tuple[str, dict[str, object]]:
+    """The name as stored and the known values in a stable order, as every back end saves them; ValueError for a
+    bad name or value."""
+    name = validate_name(name)
+    params = all_params()
+    _, problems = parse_values({n: v for n, v in values.items() if n in params})
+    if problems:
+        raise ValueError("; ".join(str(p) for p in problems))
+    return name, {n: values[n] for n in sorted(params) if n in values}
+
+
+def checked_on_load(name: str, stored_values: Mapping[str, object]) -> dict[str, object]:
+    """A stored scenario's values, validated again on every load: one saved before a check existed is reported
+    (StoredScenarioInvalid), not run."""
+    values, problems = parse_values(stored_values)
+    if problems:
+        raise StoredScenarioInvalid(name, problems)
+    return values
+
+
 class ScenarioStore:
     """Named scenarios in one JSON file. `baseline` is the report's defaults and cannot be changed."""
 
@@ -172,20 +192,13 @@ class ScenarioStore:
         stored = self._read().get(name)
         if stored is None:
             raise KeyError(name)
-        values, problems = parse_values(stored.get("values", {}))
-        if problems:  # validated again on every load: a value saved before a check existed is reported, not run
-            raise StoredScenarioInvalid(name, problems)
-        return values
+        return checked_on_load(name, stored.get("values", {}))
 
     def save(self, name: str, values: Mapping[str, object]) -> str:
         """Save (or overwrite) a scenario; returns the name as stored. ValueError for a bad name or value."""
-        name = validate_name(name)
-        params = all_params()
-        _, problems = parse_values({n: v for n, v in values.items() if n in params})
-        if problems:
-            raise ValueError("; ".join(str(p) for p in problems))
+        name, kept = checked_for_save(name, values)
         record = {
-            "values": {n: values[n] for n in sorted(params) if n in values},
+            "values": kept,
             "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         with locked(self.path):

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from analysis.safejson import UnsafeJSON, loads
-from analysis.scenario import BASELINE_NAME, StoredScenarioInvalid, all_params, parse_values, validate_name
-from analysis.userstore import StoreError
+from analysis.scenario import BASELINE_NAME, parse_values, validate_name
+from analysis.userstore import StoreError, checked_for_save, checked_on_load
 
 # The values of one scenario are a few dozen numbers; a row above this was not written by this product.
 MAX_VALUES_BYTES = 64 * 1024
@@ -185,19 +185,12 @@ class PostgresScenarioStore:
         stored = self._stored(name)
         if stored is None:
             raise KeyError(name)
-        values, problems = parse_values(stored["values"])
-        if problems:
-            raise StoredScenarioInvalid(name, problems)
-        return values
+        return checked_on_load(name, stored["values"])
 
     def save(self, name: str, values: Mapping[str, object]) -> str:
         """Save (or overwrite) a scenario in one statement; returns the name as stored. ValueError for bad input."""
-        name = validate_name(name)
-        params = all_params()
-        _, problems = parse_values({n: v for n, v in values.items() if n in params})
-        if problems:
-            raise ValueError("; ".join(str(p) for p in problems))
-        values_json = json.dumps({n: values[n] for n in sorted(params) if n in values}, ensure_ascii=False)
+        name, kept = checked_for_save(name, values)
+        values_json = json.dumps(kept, ensure_ascii=False)
         if len(values_json.encode("utf-8")) > MAX_VALUES_BYTES:
             raise ValueError(f"the scenario's values exceed {MAX_VALUES_BYTES} bytes")
         self._query(
