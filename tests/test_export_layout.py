@@ -297,21 +297,28 @@ def measured(exports, renderer):
     for e in exports:
         figure_json, _fmt, width, height, _scale = e.key
         layouts.setdefault((figure_json, width, height), (e.slug, e.lang, []))[2].append(e.path)
-    results = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=["--headless", "--no-sandbox"])
-        page = browser.new_page()
-        page.set_content("<html><body style='margin:0'></body></html>")
-        for (figure_json, width, height), (slug, lang, paths) in layouts.items():
-            import plotly.io as pio
 
-            fig = pio.from_json(figure_json)
-            svg = renderer.render(fig, fmt="svg", width=width, height=height, scale=1).decode("utf-8")
-            index = [i for i, a in enumerate(fig.layout.annotations) if a.name == SOURCE_ANNOTATION_NAME]
-            found = page.evaluate(MEASURE_JS, [svg, index[0] if index else None])
-            results.append((slug, lang, paths, found))
-        browser.close()
-    return results
+    def measure_all() -> list:
+        results = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=["--headless", "--no-sandbox"])
+            page = browser.new_page()
+            page.set_content("<html><body style='margin:0'></body></html>")
+            for (figure_json, width, height), (slug, lang, paths) in layouts.items():
+                import plotly.io as pio
+
+                fig = pio.from_json(figure_json)
+                svg = renderer.render(fig, fmt="svg", width=width, height=height, scale=1).decode("utf-8")
+                index = [i for i, a in enumerate(fig.layout.annotations) if a.name == SOURCE_ANNOTATION_NAME]
+                found = page.evaluate(MEASURE_JS, [svg, index[0] if index else None])
+                results.append((slug, lang, paths, found))
+            browser.close()
+        return results
+
+    # In a whole run the browser tier's session keeps its own Playwright (and its asyncio loop) running in this
+    # thread, and the sync API refuses to start a second one there: measure in a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(measure_all).result()
 
 
 def _problems(slug, lang, paths, m) -> list[str]:
