@@ -169,10 +169,11 @@ def card_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], l
     colours = [PALETTE["secondary"] if v > 0 else PALETTE["primary"] for v in scored["error_percent"]]
     title = t("card.chart.title", lang)
     # A bound is drawn to the bound and labelled as one ("≥ +40.6%"): the later figure says at least this much.
+    # Labels sit inside a bar long enough to hold them ("auto"): outside the longest bar they ran off a picture's edge.
     prefix = [{"lower": "≥ ", "upper": "≤ "}.get(b, "") if isinstance(b, str) else "" for b in scored["bound"]]
     texts = [f"{p}{v:+.1f}%" for p, v in zip(prefix, scored["error_percent"], strict=True)]
     fig = go.Figure(go.Bar(y=labels, x=scored["error_percent"].round(1), orientation="h", marker={"color": colours},
-                           text=texts, textposition="outside", cliponaxis=False,
+                           text=texts, textposition="auto", cliponaxis=False,
                            hovertemplate="%{y}: %{text}<extra></extra>"))  # fmt: skip
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text=t("card.chart.x", lang), zeroline=True, zerolinecolor=PALETTE["ink"])
