@@ -71,7 +71,7 @@ def section() -> None:
         st.plotly_chart(spec.screen_figure, key="floor.chart")
         st.caption(spec.source_line)
         with st.container(horizontal=True, gap="small"):
-            for kind in ("csv", "svg", "html"):
+            for kind in ("csv", "png", "svg", "html"):
                 st.download_button(
                     kind,
                     data=partial(bytes, 1),
