@@ -133,10 +133,10 @@ def _store_refused(what: str, exc: Exception) -> int:
 
 
 def _prune_imports(args: argparse.Namespace) -> int:
-    from analysis.imports import ImportStore, quota
+    from analysis.imports import open_import_store, quota
     from analysis.userstore import StoreError
 
-    store = ImportStore()
+    store = open_import_store()
     try:
         pruned = store.prune(args.keep)
         left = store.versions()
@@ -209,7 +209,7 @@ def _database():
 
 def _import(args: argparse.Namespace) -> int:
     from analysis.build import BuildError
-    from analysis.imports import ImportNameError, ImportStore, check_import_file
+    from analysis.imports import ImportNameError, check_import_file, open_import_store
     from analysis.textsafe import redact_paths
     from analysis.userstore import StoreError
 
@@ -236,7 +236,7 @@ def _import(args: argparse.Namespace) -> int:
         print(f"{args.file}: {len(check.rows)} figure(s), no problems (nothing stored).", file=sys.stderr)
         return 0
     try:
-        version = ImportStore().apply(check, args.name or args.file.stem)
+        version = open_import_store().apply(check, args.name or args.file.stem)
     except StoreError as exc:  # damaged (the pages say so too), or full
         return _store_refused(f"{args.file.name}: not imported", exc)
     except (ImportNameError, OSError) as exc:
@@ -248,11 +248,11 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _versions(args: argparse.Namespace) -> int:
-    from analysis.imports import ImportStore
+    from analysis.imports import open_import_store
     from analysis.userstore import StoreError
 
     try:
-        versions = ImportStore().versions()
+        versions = open_import_store().versions()
     except StoreError as exc:
         return _store_refused("cannot list the versions", exc)
     print("version,name,file,rows,imported_at,status")
@@ -269,11 +269,11 @@ def _csv_cell(value: object) -> str:
 
 
 def _set_status(args: argparse.Namespace) -> int:
-    from analysis.imports import ImportStore
+    from analysis.imports import open_import_store
     from analysis.userstore import StoreError
 
     try:
-        version = getattr(ImportStore(), args.command)(args.version)
+        version = getattr(open_import_store(), args.command)(args.version)
     except KeyError:
         print(f"no import version {args.version!r}; `python -m analysis versions` lists them", file=sys.stderr)
         return 1
