@@ -1,0 +1,162 @@
+"""Imported figures shared by every server through PostgreSQL (issue 26, part B): the shared revision, damage
+reported and not fatal, and concurrent writers in two processes.
+
+Each "server" here is a process of its own with its own user-data folder (as servers on separate machines have):
+only the database joins them, so a test that passes through the files instead fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import PROJECT_ROOT
+from import_rows import apply, good_file
+
+from analysis import imports, imports_pg
+from analysis.userstore import open_scenario_store
+
+# Run by another process: check and import files, roll back or restore versions, save scenarios, as a second
+# app server would. argv[1] is a JSON list of actions; it prints what it did as JSON.
+SERVER = """
+import json, sys, threading
+sys.path.insert(0, "tests")
+import duckdb
+from analysis import imports, paths
+from analysis import scenario as sc
+from analysis.userstore import open_scenario_store
+from import_rows import good_file
+
+con = duckdb.connect(str(paths.database_path()), read_only=True)
+done, errors = [], []
+
+def act(action):
+    try:
+        if action["do"] == "import":
+            check = imports.check_import(con.cursor(), good_file(action["figure_id"]), action["figure_id"] + ".csv")
+            done.append(imports.open_import_store().apply(check, action["name"]).version_id)
+            if action.get("scenario"):
+                done.append(open_scenario_store().save(action["scenario"], sc.defaults()))
+        else:
+            done.append(getattr(imports.open_import_store(), action["do"])(action["version"]).status)
+    except Exception as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+
+actions = json.loads(sys.argv[1])
+threads = [threading.Thread(target=act, args=(a,)) for a in actions]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(json.dumps({"done": done, "errors": errors}))
+"""
+
+
+@pytest.fixture
+def shared(pg_url, tmp_path, monkeypatch, built_db):
+    """This process as server A, on PostgreSQL, with its own (empty) user-data folder."""
+    monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(tmp_path / "server-a"))
+    monkeypatch.setenv("ATLAS_DB_PATH", str(built_db))
+    return pg_url
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """The clock the revision's once-a-second read goes by, moved on by the test rather than waited for."""
+    now = [1000.0]
+    monkeypatch.setattr(imports_pg, "_clock", lambda: now[0])
+
+    def tick(seconds: float = imports_pg.REVISION_SECONDS) -> None:
+        now[0] += seconds
+
+    return tick
+
+
+def other_server(tmp_path, *actions: dict) -> dict:
+    """Run the actions in a second process, with a user-data folder of its own; its result."""
+    env = dict(os.environ, ATLAS_USER_DATA_DIR=str(tmp_path / f"server-b-{len(list(tmp_path.glob('server-b-*')))}"))
+    out = subprocess.run(
+        [sys.executable, "-c", SERVER, json.dumps(list(actions))],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout)
+
+
+def test_an_import_and_a_rollback_through_another_server_reach_this_ones_figures(shared, tmp_path, db_con, frozen_clock):
+    assert imports.revision() == 0 and imports.active_imported_figures(db_con).empty
+    made = other_server(tmp_path, {"do": "import", "figure_id": "test_shipments_2023_actual", "name": "from B"})
+    assert made == {"done": ["v0001"], "errors": []}
+    # At most one revision query a second per process: until then this server draws what it drew.
+    assert imports.revision() == 0
+    frozen_clock()
+    assert imports.revision() == 1
+    assert imports.store_problem() is None
+    figures = imports.active_imported_figures(db_con)
+    assert list(figures["figure_id"]) == ["test_shipments_2023_actual"] and list(figures["version_name"]) == ["from B"]
+    assert "test_shipments_2023_actual" in set(imports.figures_with_imports(db_con, "both")["figure_id"])
+
+    assert other_server(tmp_path, {"do": "rollback", "version": "v0001"}) == {"done": ["rolled_back"], "errors": []}
+    frozen_clock()
+    assert imports.revision() == 2
+    assert imports.active_imported_figures(db_con).empty
+
+
+def test_this_servers_own_import_shows_at_once(shared, db_con, frozen_clock):
+    assert imports.revision() == 0
+    apply(db_con, good_file(), "mine")
+    assert imports.revision() == 1, "a write of this process is read back without waiting for the next second"
+    assert list(imports.active_imported_figures(db_con)["figure_id"]) == ["test_shipments_2023_actual"]
+
+
+def test_a_damaged_version_is_reported_and_left_out_and_the_others_still_show(shared, db_con, pg_cluster, frozen_clock):
+    apply(db_con, good_file("test_a_2023_actual"), "a")
+    apply(db_con, good_file("test_b_2023_actual"), "b")
+    apply(db_con, good_file("test_c_2023_actual"), "c")
+    dbname = shared.split("/")[3].split("?")[0]
+    pg_cluster.psql(
+        "UPDATE import_versions SET rows_csv = convert_to('not,an\nimport', 'UTF8') WHERE version_id = 'v0001'", dbname
+    )
+    pg_cluster.psql("UPDATE import_versions SET name = E'c\\u202ed' WHERE version_id = 'v0003'", dbname)
+    frozen_clock()
+    damaged = imports.store_problem()
+    assert damaged is not None and len(damaged.problems) == 2
+    assert "import version v0001" in damaged.problems[0] and "v0003" in damaged.problems[1]
+    assert list(imports.active_imported_figures(db_con)["figure_id"]) == ["test_b_2023_actual"]
+    # Not fatal: the store still takes an import, and rolling the damaged versions back clears the report.
+    assert apply(db_con, good_file("test_d_2023_actual"), "d").version_id == "v0004"
+    assert sorted(imports.active_imported_figures(db_con)["figure_id"]) == ["test_b_2023_actual", "test_d_2023_actual"]
+    store = imports.open_import_store()
+    with pytest.raises(imports.StoreError, match="v0001"):
+        store.rows("v0001", store.versions()[0].rows_sha256)
+
+
+def test_twenty_concurrent_writers_in_two_processes_lose_nothing(shared, tmp_path, db_con, frozen_clock):
+    """Ten threads in each of two server processes import a file and save a scenario at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def batch(server: str) -> list[dict]:
+        return [
+            {"do": "import", "figure_id": f"test_{server}{i}_2023_actual", "name": f"{server} {i}", "scenario": f"{server} {i}"}
+            for i in range(10)
+        ]
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda server: other_server(tmp_path, *batch(server)), ["a", "b"]))
+    assert [r["errors"] for r in results] == [[], []]
+    store = imports.open_import_store()
+    versions = store.versions()
+    assert [v.version_id for v in versions] == [f"v{n:04d}" for n in range(1, 21)]
+    assert sorted(v.name for v in versions) == sorted(f"{s} {i}" for s in "ab" for i in range(10))
+    frozen_clock()
+    assert imports.revision() == 20 and imports.store_problem() is None
+    expected = sorted(f"test_{s}{i}_2023_actual" for s in "ab" for i in range(10))
+    assert sorted(imports.active_imported_figures(db_con)["figure_id"]) == expected
+    assert open_scenario_store().names() == ["baseline", *sorted(f"{s} {i}" for s in "ab" for i in range(10))]
