@@ -171,16 +171,17 @@ class PostgresImportStore:
         _forget(self.url)
         return pruned
 
-    def add_versions(self, conn, versions: list[tuple[Version, bytes]]) -> None:
-        """Insert versions as they are (ids, times, status kept), in the caller's transaction, the state row locked
-        by the caller: for `python -m analysis migrate-userdata`."""
-        for version, payload in versions:
-            conn.execute(
-                f"INSERT INTO import_versions ({_FIELDS}, rows_csv) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (*_values(version), payload),
-            )
-        if versions:
-            _bump(conn, max(int(v.version_id[1:]) for v, _ in versions))
+
+def add_versions(conn, versions: list[tuple[Version, bytes]], last_number: int = 0) -> None:
+    """Insert versions as they are (ids, times, status and rows kept) in the caller's transaction, which has locked
+    the state row; `last_number` carries the highest number the files gave out, so it is not given out again.
+    For `python -m analysis migrate-userdata`, which calls it only when there is something to add."""
+    for version, payload in versions:
+        conn.execute(
+            f"INSERT INTO import_versions ({_FIELDS}, rows_csv) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (*_values(version), payload),
+        )
+    _bump(conn, max([last_number, *(int(v.version_id[1:]) for v, _ in versions)]))
 
 
 def _values(version: Version) -> tuple:
