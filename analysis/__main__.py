@@ -170,10 +170,11 @@ def _prune_imports(args: argparse.Namespace) -> int:
 def _repair_store(args: argparse.Namespace) -> int:
     from analysis.repair import repair_store
     from analysis.textsafe import redact_paths
+    from analysis.userstore import StoreError
 
     try:
         report = repair_store()
-    except OSError as exc:
+    except (OSError, StoreError) as exc:  # a database error names no host or user
         print(f"repair failed; nothing was removed: {redact_paths(exc)}", file=sys.stderr)
         return 1
     if not report.actions:

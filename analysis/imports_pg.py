@@ -14,16 +14,18 @@ a second. The query also reads each version row's `xmin`, so a row changed by an
 
 **Damage.** A version whose stored rows no longer read as the rows the check passed (edited by hand, written by
 another tool) is reported by `store_problem` and left out of the figures; the other versions keep showing, and
-the store stays writable (one damaged row does not stop a team). Rolling that version back, or
-`python -m analysis repair-store`, clears the report.
+the store stays writable (one damaged row does not stop a team). `python -m analysis repair-store` moves such
+rows out of the database into a backup folder (`repair`), which clears the report.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -45,7 +47,7 @@ from analysis.imports import (
     validate_version_name,
 )
 from analysis.textsafe import normalize_text, without_refused_characters
-from analysis.userstore import StoreError
+from analysis.userstore import StoreError, atomic_write_bytes
 from analysis.userstore_pg import connected
 
 REVISION_SECONDS = 1.0  # how stale one server's view of another's imports may be, at most
@@ -274,25 +276,57 @@ def _check(url: str, signature: tuple) -> _Check:
         rows = conn.execute(f"SELECT {_FIELDS}, rows_csv FROM import_versions ORDER BY version_id").fetchall()
     problems, versions, typed = [], [], {}
     for row in rows:
-        version, payload = Version(*row[:9]), bytes(row[9])
-        found = version_problems(version)
-        if not found:
-            try:
-                rows_typed = stored_typed_rows(payload, f"import version {version.version_id}", version.rows_sha256)
-            except StoreError as exc:
-                found = [str(exc)]
-            else:
-                if version.active:
-                    typed[version.version_id] = rows_typed
+        version = Version(*row[:9])
+        found, rows_typed = _row_check(version, bytes(row[9]))
         if found:
             problems += found
         else:
             versions.append(version)
+            if version.active:
+                typed[version.version_id] = rows_typed
     problem = None
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         problem = StoreError(f"{problems[0]}{more}", problems)
     return _Check(signature, problem, signature[0], _active_frame(versions, typed))
+
+
+def _row_check(version: Version, payload: bytes) -> tuple[list[str], list[dict]]:
+    """(problems, typed rows) of one version row: its fields, then its rows as the check passed them."""
+    found = version_problems(version)
+    if found:
+        return found, []
+    try:
+        return [], stored_typed_rows(payload, f"import version {version.version_id}", version.rows_sha256)
+    except StoreError as exc:
+        return [str(exc)], []
+
+
+def repair(url: str, backup: Path) -> list[str]:
+    """Move every damaged version row out of the database (`python -m analysis repair-store`): its fields
+    (`<id>.json`) and its rows as stored (`<id>.csv`) are written to `backup` first, then the rows are deleted
+    in the same transaction, so a failed write removes nothing. Their numbers are not given out again. Returns
+    what was done, one line each (empty when every row is sound)."""
+    actions = []
+    with connected(url) as conn:
+        _lock(conn)
+        rows = conn.execute(f"SELECT {_FIELDS}, rows_csv FROM import_versions ORDER BY version_id").fetchall()
+        damaged = []
+        for row in rows:
+            version, payload = Version(*row[:9]), bytes(row[9])
+            found = _row_check(version, payload)[0]
+            if found:
+                damaged.append(version)
+                stem = version.version_id if VERSION_ID.match(version.version_id) else f"row-{len(damaged)}"
+                atomic_write_bytes(backup / f"{stem}.csv", payload)
+                atomic_write_bytes(backup / f"{stem}.json", json.dumps(version.__dict__, ensure_ascii=False).encode("utf-8"))
+                actions.append(f"moved the damaged import version {version.version_id[:40]!r} out of the database: {found[0]}")
+        if damaged:
+            conn.execute("DELETE FROM import_versions WHERE version_id = ANY(%s)", ([v.version_id for v in damaged],))
+            numbers = [int(v.version_id[1:]) for v in damaged if VERSION_ID.match(v.version_id)]
+            _bump(conn, max(numbers, default=0))
+    _forget(url)
+    return actions
 
 
 def version_problems(version: Version) -> list[str]:

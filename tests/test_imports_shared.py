@@ -130,12 +130,39 @@ def test_a_damaged_version_is_reported_and_left_out_and_the_others_still_show(sh
     assert damaged is not None and len(damaged.problems) == 2
     assert "import version v0001" in damaged.problems[0] and "v0003" in damaged.problems[1]
     assert list(imports.active_imported_figures(db_con)["figure_id"]) == ["test_b_2023_actual"]
-    # Not fatal: the store still takes an import, and rolling the damaged versions back clears the report.
+    # Not fatal: the store still takes an import beside the damaged versions (repair-store moves them out).
     assert apply(db_con, good_file("test_d_2023_actual"), "d").version_id == "v0004"
     assert sorted(imports.active_imported_figures(db_con)["figure_id"]) == ["test_b_2023_actual", "test_d_2023_actual"]
     store = imports.open_import_store()
     with pytest.raises(imports.StoreError, match="v0001"):
         store.rows("v0001", store.versions()[0].rows_sha256)
+
+
+def test_repair_store_moves_damaged_versions_out_of_the_database_into_a_backup(
+    shared, db_con, pg_cluster, tmp_path, capsys, frozen_clock
+):
+    from analysis.__main__ import main
+
+    for letter in "abc":
+        apply(db_con, good_file(f"test_{letter}_2023_actual"), letter)
+    dbname = shared.split("/")[3].split("?")[0]
+    pg_cluster.psql(
+        "UPDATE import_versions SET rows_csv = convert_to('not,an\nimport', 'UTF8') WHERE version_id = 'v0003'", dbname
+    )
+    frozen_clock()
+    assert "v0003" in str(imports.store_problem())
+    assert main(["repair-store"]) == 0
+    err = capsys.readouterr().err
+    assert "moved the damaged import version 'v0003' out of the database" in err and shared not in err
+    [backup] = (tmp_path / "server-a" / "backups").glob("repair-*/database-imports")
+    assert (backup / "v0003.csv").read_bytes() == b"not,an\nimport"
+    assert json.loads((backup / "v0003.json").read_text(encoding="utf-8"))["name"] == "c"
+    assert imports.store_problem() is None
+    assert [v.version_id for v in imports.open_import_store().versions()] == ["v0001", "v0002"]
+    assert sorted(imports.active_imported_figures(db_con)["figure_id"]) == ["test_a_2023_actual", "test_b_2023_actual"]
+    assert apply(db_con, good_file("test_d_2023_actual"), "d").version_id == "v0004", "v0003 is not given out again"
+    assert main(["repair-store"]) == 0
+    assert "sound; nothing to repair" in capsys.readouterr().err
 
 
 def test_twenty_concurrent_writers_in_two_processes_lose_nothing(shared, tmp_path, db_con, frozen_clock):
