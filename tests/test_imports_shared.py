@@ -187,3 +187,21 @@ def test_twenty_concurrent_writers_in_two_processes_lose_nothing(shared, tmp_pat
     expected = sorted(f"test_{s}{i}_2023_actual" for s in "ab" for i in range(10))
     assert sorted(imports.active_imported_figures(db_con)["figure_id"]) == expected
     assert open_scenario_store().names() == ["baseline", *sorted(f"{s} {i}" for s in "ab" for i in range(10))]
+
+
+def test_the_figures_page_shows_an_import_made_through_another_server(shared, tmp_path, built_db, frozen_clock):
+    """The page's cached table is keyed by the shared revision: a rerun after another server's import shows it."""
+    from conftest import isolated_app, open_app_page
+
+    def shown(at) -> str:
+        return " ".join(frame.value.to_csv() for frame in at.dataframe)
+
+    with isolated_app(built_db, tmp_path / "server-a"):
+        at = open_app_page("pages/figures.py", "en", timeout=60)
+        assert not at.exception and "Test source, not a real publication" not in shown(at)
+        made = other_server(tmp_path, {"do": "import", "figure_id": "test_shipments_2023_actual", "name": "from B"})
+        assert made["errors"] == []
+        frozen_clock()
+        at.run()
+        assert not at.exception
+        assert "Test source, not a real publication" in shown(at)
