@@ -776,6 +776,17 @@ def store_problem(directory: Path | None = None) -> StoreError | None:
     return _checked(directory).problem
 
 
+def store_problem_key(problem: StoreError) -> str:
+    """The message (its translation key) for what `store_problem` found: damaged files (the store stays closed
+    until repaired), damaged version rows in the user-data database (left out; the rest still shows), or a
+    database that cannot be used."""
+    if not paths.userdata_url():
+        return "frame.import_store_damaged"
+    from analysis.imports_pg import DamagedVersions
+
+    return "frame.import_versions_left_out" if isinstance(problem, DamagedVersions) else "frame.userdata_db_unusable"
+
+
 def _checked(directory: Path | None) -> _StoreCheck:
     """The store's check, from the last one while no file in it changed."""
     store = ImportStore(directory)

@@ -216,6 +216,10 @@ def _bump(conn, number: int = 0) -> None:
 # ---------------------------------------------------------------- the shared revision and the store's check
 
 
+class DamagedVersions(StoreError):
+    """Version rows that fail the checks: left out of the figures, the rest of the store in use."""
+
+
 @dataclass
 class _Check:
     signature: tuple
@@ -287,7 +291,7 @@ def _check(url: str, signature: tuple) -> _Check:
     problem = None
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        problem = StoreError(f"{problems[0]}{more}", problems)
+        problem = DamagedVersions(f"{problems[0]}{more}", problems)
     return _Check(signature, problem, signature[0], _active_frame(versions, typed))
 
 

@@ -205,3 +205,56 @@ def test_the_figures_page_shows_an_import_made_through_another_server(shared, tm
         at.run()
         assert not at.exception
         assert "Test source, not a real publication" in shown(at)
+
+
+def test_the_imports_page_imports_into_the_database_not_onto_this_servers_disk(shared, tmp_path, built_db):
+    from conftest import isolated_app, open_app_page
+
+    with isolated_app(built_db, tmp_path / "server-a"):
+        at = open_app_page("pages/imports.py", "en", timeout=60)
+        at.get("file_uploader")[0].set_value(("actuals.csv", good_file(), "text/csv"))
+        at.run()
+        next(b for b in at.button if b.key.startswith("FormSubmitter:imports.apply_form")).click()
+        at.run()
+        assert not at.exception and not at.error
+    assert [(v.version_id, v.name) for v in imports.open_import_store().versions()] == [("v0001", "actuals")]
+    assert not (tmp_path / "server-a" / "imports").exists()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_damaged_version_in_the_database_is_one_warning_saying_the_rest_still_shows(
+    shared, tmp_path, built_db, db_con, pg_cluster, frozen_clock, lang
+):
+    from conftest import isolated_app, open_app_page
+
+    from analysis.i18n import t
+
+    apply(db_con, good_file("test_a_2023_actual"), "a")
+    pg_cluster.psql(
+        "UPDATE import_versions SET row_count = row_count, name = 'x' || chr(8238)", shared.split("/")[3].split("?")[0]
+    )
+    frozen_clock()
+    with isolated_app(built_db, tmp_path / "server-a"):
+        at = open_app_page("pages/imports.py", lang, timeout=60)
+    assert not at.exception
+    expected = t("frame.import_versions_left_out", lang, detail="")
+    assert [w.value for w in at.warning if w.value.startswith(expected)], [w.value for w in at.warning]
+
+
+def test_an_unusable_user_data_database_is_one_warning_naming_no_server_detail(tmp_path, monkeypatch, built_db):
+    from conftest import isolated_app, open_app_page
+
+    from analysis import userstore_pg
+    from analysis.i18n import t
+
+    monkeypatch.setattr(userstore_pg, "POOL_TIMEOUT", 1.0)
+    monkeypatch.setenv("ATLAS_USERDATA_URL", f"postgresql://secretuser:hunter2@/atlas?host={tmp_path}&port=1")
+    try:
+        with isolated_app(built_db, tmp_path / "server-a"):
+            at = open_app_page("pages/imports.py", "en", timeout=60)
+    finally:
+        userstore_pg.close_pools()
+    assert not at.exception
+    shown = " ".join(w.value for w in at.warning)
+    assert t("frame.userdata_db_unusable", "en", detail="") in shown
+    assert "secretuser" not in shown and "hunter2" not in shown and str(tmp_path) not in shown
