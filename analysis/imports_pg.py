@@ -228,7 +228,7 @@ class _Check:
     active: pd.DataFrame
 
 
-_signatures: dict[str, tuple[float, tuple]] = {}  # url -> (when read, (revision, xmins))
+_signatures: dict[str, tuple[float, tuple | StoreError]] = {}  # url -> (when read, (revision, xmins) or the error)
 _checks: dict[str, _Check] = {}
 _lock_checks = threading.Lock()
 _clock = time.monotonic  # tests move it on, rather than wait
@@ -241,13 +241,22 @@ def _forget(url: str) -> None:
 
 
 def _signature(url: str) -> tuple:
+    """(revision, each version row's xmin), read at most once per REVISION_SECONDS. A database that cannot be used
+    is remembered as long, so a page that asks several times waits for the pool's timeout once, not each time."""
     now = _clock()
     with _lock_checks:
         known = _signatures.get(url)
     if known is not None and 0 <= now - known[0] < REVISION_SECONDS:
+        if isinstance(known[1], StoreError):
+            raise known[1]
         return known[1]
-    with connected(url) as conn:
-        revision, xmins = conn.execute(_SIGNATURE_SQL).fetchone()
+    try:
+        with connected(url) as conn:
+            revision, xmins = conn.execute(_SIGNATURE_SQL).fetchone()
+    except StoreError as exc:
+        with _lock_checks:
+            _signatures[url] = (now, exc)
+        raise
     signature = (int(revision), xmins)
     with _lock_checks:
         _signatures[url] = (now, signature)

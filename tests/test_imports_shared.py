@@ -258,3 +258,25 @@ def test_an_unusable_user_data_database_is_one_warning_naming_no_server_detail(t
     shown = " ".join(w.value for w in at.warning)
     assert t("frame.userdata_db_unusable", "en", detail="") in shown
     assert "secretuser" not in shown and "hunter2" not in shown and str(tmp_path) not in shown
+
+
+def test_an_unusable_database_is_asked_once_a_second_not_on_every_call(monkeypatch, frozen_clock):
+    """Each attempt waits for the pool's timeout: a page asks for the revision several times, and waits once."""
+    from contextlib import contextmanager
+
+    attempts = []
+
+    @contextmanager
+    def unusable(url):
+        attempts.append(url)
+        raise imports.StoreError("the user-data database cannot be used (OperationalError)", [])
+        yield
+
+    monkeypatch.setattr(imports_pg, "connected", unusable)
+    monkeypatch.setattr(imports_pg, "_signatures", {})
+    monkeypatch.setenv("ATLAS_USERDATA_URL", "postgresql://nobody@/nowhere")
+    assert [imports.revision(), imports.revision()] == [-1, -1]
+    assert "cannot be used" in str(imports.store_problem()) and imports.readable_active_rows().empty
+    assert len(attempts) == 1
+    frozen_clock()
+    assert imports.revision() == -1 and len(attempts) == 2
