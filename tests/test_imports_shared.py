@@ -280,3 +280,39 @@ def test_an_unusable_database_is_asked_once_a_second_not_on_every_call(monkeypat
     assert len(attempts) == 1
     frozen_clock()
     assert imports.revision() == -1 and len(attempts) == 2
+
+
+def test_a_server_killed_in_the_middle_of_an_import_leaves_nothing_behind(shared, tmp_path, db_con):
+    """The version row is written, then the process is killed (SIGKILL) before its transaction commits."""
+    code = """
+import os, signal, sys
+sys.path.insert(0, "tests")
+import duckdb
+from analysis import imports, imports_pg, paths
+from import_rows import good_file
+
+con = duckdb.connect(str(paths.database_path()), read_only=True)
+check = imports.check_import(con, good_file(), "killed.csv")
+imports_pg._bump = lambda conn, number=0: os.kill(os.getpid(), signal.SIGKILL)
+imports.open_import_store().apply(check, "killed")
+"""
+    env = dict(os.environ, ATLAS_USER_DATA_DIR=str(tmp_path / "server-b"))
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == -9, out.stderr[-2000:]
+    store = imports.open_import_store()
+    assert store.versions() == [] and store.revision() == 0 and imports.store_problem() is None
+    assert apply(db_con, good_file(), "after").version_id == "v0001"
+
+
+def test_the_command_line_imports_lists_and_rolls_back_in_the_database(shared, tmp_path, capsys):
+    from analysis.__main__ import main
+
+    path = tmp_path / "actuals.csv"
+    path.write_bytes(good_file())
+    assert main(["import", str(path), "--name", "2023 actuals"]) == 0
+    assert main(["versions"]) == 0
+    assert "v0001,2023 actuals,actuals.csv,1," in capsys.readouterr().out
+    assert main(["rollback", "v0001"]) == 0 and main(["prune-imports", "--keep", "0"]) == 0
+    assert "removed v0001 '2023 actuals'" in capsys.readouterr().err
+    assert imports.open_import_store().versions() == []
+    assert not (tmp_path / "server-a" / "imports").exists()
