@@ -16,6 +16,10 @@ figures live in the rebuildable database and are never touched. Rolling a versio
 `rolled_back` (its file stays, so it can be restored). When two active versions carry the same
 figure_id, the later one wins: a correction is a new version, and rolling it back brings back the earlier value.
 
+With `ATLAS_USERDATA_URL` naming PostgreSQL (a team deployment), the versions live in that database instead
+(analysis/imports_pg.py, through `open_import_store`), with the same checks, numbering and quota, and
+`revision`, `store_problem` and `readable_active_rows` read the database's state, shared by every server.
+
 Imported rows are kept apart from the report's: origin `imported`, source_id `import:<version>`,
 the citation as producer, plus the columns `version` and `version_name`.
 """
