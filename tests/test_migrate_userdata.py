@@ -106,3 +106,18 @@ def test_a_target_that_is_not_postgresql_is_a_usage_error(tmp_path, monkeypatch,
     monkeypatch.delenv("ATLAS_USERDATA_URL", raising=False)
     assert main(["migrate-userdata", "--to", to]) == 2
     assert "must name a PostgreSQL database" in capsys.readouterr().err
+
+
+def test_an_unreachable_database_moves_nothing_and_names_no_secret(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(userstore_pg, "POOL_TIMEOUT", 1.0)
+    monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(tmp_path / "userdata"))
+    ScenarioStore(tmp_path / "userdata").save("kept", sc.defaults())
+    on_disk = snapshot(tmp_path / "userdata")
+    try:
+        code = main(["migrate-userdata", "--to", f"postgresql://secretuser:hunter2@/atlas?host={tmp_path}&port=1"])
+    finally:
+        userstore_pg.close_pools()
+    err = capsys.readouterr().err
+    assert code == 1 and "nothing moved: the user-data database cannot be used" in err
+    assert "secretuser" not in err and "hunter2" not in err and str(tmp_path) not in err
+    assert snapshot(tmp_path / "userdata") == on_disk
