@@ -230,6 +230,9 @@ class _Check:
 
 _signatures: dict[str, tuple[float, tuple | StoreError]] = {}  # url -> (when read, (revision, xmins) or the error)
 _checks: dict[str, _Check] = {}
+# (url, version id, xmin) -> the problems of a version row as last checked: a rolled-back row that has not changed
+# since is not read again
+_verdicts: dict[tuple[str, str, str], list[str]] = {}
 _lock_checks = threading.Lock()
 _clock = time.monotonic  # tests move it on, rather than wait
 
@@ -285,12 +288,29 @@ def checked(url: str) -> _Check:
 
 
 def _check(url: str, signature: tuple) -> _Check:
+    """Check every version row. Rows are read (and their CSV parsed) only for active versions, which the figures
+    need, and for rows not checked since they last changed (by xmin), as the file store reads a file again only
+    when it changed; one snapshot (REPEATABLE READ) for both queries."""
     with connected(url) as conn:
-        rows = conn.execute(f"SELECT {_FIELDS}, rows_csv FROM import_versions ORDER BY version_id").fetchall()
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        rows = conn.execute(f"SELECT {_FIELDS}, xmin::text FROM import_versions ORDER BY version_id").fetchall()
+        with _lock_checks:
+            known = {r[0]: _verdicts.get((url, r[0], r[9])) for r in rows}  # version id -> problems, None: not checked
+        wanted = [r[0] for r in rows if r[6] == "active" or known[r[0]] is None]
+        payloads = dict(
+            conn.execute("SELECT version_id, rows_csv FROM import_versions WHERE version_id = ANY(%s)", (wanted,)).fetchall()
+        )
     problems, versions, typed = [], [], {}
     for row in rows:
-        version = Version(*row[:9])
-        found, rows_typed = _row_check(version, bytes(row[9]))
+        version, xmin = Version(*row[:9]), row[9]
+        if version.version_id in payloads:
+            found, rows_typed = _row_check(version, bytes(payloads[version.version_id]))
+            with _lock_checks:
+                if len(_verdicts) > 4 * MAX_VERSION_NUMBER:  # rows of databases no longer used
+                    _verdicts.clear()
+                _verdicts[(url, version.version_id, xmin)] = found
+        else:
+            found, rows_typed = known[version.version_id], []
         if found:
             problems += found
         else:

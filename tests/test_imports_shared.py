@@ -316,3 +316,25 @@ def test_the_command_line_imports_lists_and_rolls_back_in_the_database(shared, t
     assert "removed v0001 '2023 actuals'" in capsys.readouterr().err
     assert imports.open_import_store().versions() == []
     assert not (tmp_path / "server-a" / "imports").exists()
+
+
+def test_a_rolled_back_version_is_read_again_only_when_its_row_changed(shared, db_con, pg_cluster, monkeypatch, frozen_clock):
+    """As the file store reads a file again only when it changed: an import reads the active versions' rows and the
+    new one's, not every rolled-back version's (up to the quota's 100 MB) on every server."""
+    apply(db_con, good_file("test_a_2023_actual"), "a")
+    apply(db_con, good_file("test_b_2023_actual"), "b")
+    imports.open_import_store().rollback("v0001")
+    assert imports.store_problem() is None
+    read = []
+    real = imports_pg._row_check
+    monkeypatch.setattr(
+        imports_pg, "_row_check", lambda version, payload: read.append(version.version_id) or real(version, payload)
+    )
+    apply(db_con, good_file("test_c_2023_actual"), "c")
+    assert imports.store_problem() is None and read == ["v0002", "v0003"]
+    pg_cluster.psql(
+        "UPDATE import_versions SET rows_csv = convert_to('x', 'UTF8') WHERE version_id = 'v0001'",
+        shared.split("/")[3].split("?")[0],
+    )
+    frozen_clock()
+    assert "v0001" in str(imports.store_problem()) and read[2:] == ["v0001", "v0002", "v0003"]
