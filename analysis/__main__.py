@@ -9,6 +9,9 @@
     python -m analysis export --out FILE.pptx build a briefing pack (see analysis/briefing_cli.py)
     python -m analysis repair-store           repair damaged saved scenarios / import versions (keeps a backup)
     python -m analysis prune-imports --keep N remove rolled-back import versions older than the N newest
+    python -m analysis migrate-userdata --to postgresql://…
+                                              copy saved scenarios and import versions from the files into
+                                              PostgreSQL (idempotent; refuses on conflicts, writing nothing)
 
 Exit status 0 on success, 1 when the input was refused or the command failed (the message is on stderr),
 2 for usage errors. No command prints a traceback: an unexpected error is one line naming its kind
@@ -51,6 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     prune_parser.add_argument(
         "--keep", type=_count, required=True, help="how many of the newest versions to keep whatever their status"
     )
+    migrate_parser = commands.add_parser(
+        "migrate-userdata", help="copy the files' saved scenarios and import versions into PostgreSQL (safe to run again)"
+    )
+    migrate_parser.add_argument(
+        "--to", default=None, help="the database's URL, postgresql://… (default: ATLAS_USERDATA_URL)", metavar="URL"
+    )
+    migrate_parser.add_argument(
+        "--from", dest="source", type=Path, default=None, help="the user-data folder (default: ATLAS_USER_DATA_DIR)"
+    )
     add_export_command(commands)  # briefing export: analysis/briefing_cli.py
     args = parser.parse_args(argv)
     handler = {
@@ -63,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         "sql": _sql,
         "repair-store": _repair_store,
         "prune-imports": _prune_imports,
+        "migrate-userdata": _migrate_userdata,
     }[args.command]
     try:
         if args.command != "repair-store":
@@ -133,10 +146,10 @@ def _store_refused(what: str, exc: Exception) -> int:
 
 
 def _prune_imports(args: argparse.Namespace) -> int:
-    from analysis.imports import ImportStore, quota
+    from analysis.imports import open_import_store, quota
     from analysis.userstore import StoreError
 
-    store = ImportStore()
+    store = open_import_store()
     try:
         pruned = store.prune(args.keep)
         left = store.versions()
@@ -157,10 +170,11 @@ def _prune_imports(args: argparse.Namespace) -> int:
 def _repair_store(args: argparse.Namespace) -> int:
     from analysis.repair import repair_store
     from analysis.textsafe import redact_paths
+    from analysis.userstore import StoreError
 
     try:
         report = repair_store()
-    except OSError as exc:
+    except (OSError, StoreError) as exc:  # a database error names no host or user
         print(f"repair failed; nothing was removed: {redact_paths(exc)}", file=sys.stderr)
         return 1
     if not report.actions:
@@ -170,6 +184,49 @@ def _repair_store(args: argparse.Namespace) -> int:
         print(f"- {action}", file=sys.stderr)
     if report.backup is not None:  # named inside the user-data folder (ATLAS_USER_DATA_DIR), not by its server path
         print(f"the files as they were are kept in {report.backup.name}/ under backups/ in the user-data folder", file=sys.stderr)
+    return 0
+
+
+def _migrate_userdata(args: argparse.Namespace) -> int:
+    from analysis import paths
+    from analysis.migrate_userdata import MigrationRefused, migrate_userdata
+    from analysis.textsafe import redact_paths
+    from analysis.userstore import StoreError
+    from analysis.userstore_pg import is_postgres_url
+
+    url = args.to or paths.userdata_url()
+    if not is_postgres_url(url):  # the URL itself is never printed: it may hold a password
+        print("migrate-userdata: --to (or ATLAS_USERDATA_URL) must name a PostgreSQL database, postgresql://…", file=sys.stderr)
+        return 2
+    source = args.source or paths.user_data_dir()
+    if not source.is_dir():
+        print("migrate-userdata: the user-data folder does not exist; nothing to move", file=sys.stderr)
+        return 1
+    try:
+        report = migrate_userdata(url, source)
+    except MigrationRefused as exc:
+        return _store_refused("nothing moved", exc)
+    except StoreError as exc:  # the database cannot be used; its message names no host or user
+        print(f"nothing moved: {redact_paths(exc)}", file=sys.stderr)
+        return 1
+    for item in report.conflicts:
+        print(f"conflict: {item}", file=sys.stderr)
+    if report.conflicts:
+        print(
+            f"nothing moved: {len(report.conflicts)} conflict(s); the files and the database are both unchanged. "
+            "Rename or delete one side's item, then run the command again",
+            file=sys.stderr,
+        )
+        return 1
+    for item in report.added:
+        print(f"added: {item}", file=sys.stderr)
+    for item in report.present:
+        print(f"already present: {item}", file=sys.stderr)
+    print(
+        f"{len(report.added)} added, {len(report.present)} already present; the files are unchanged "
+        "(keep them as a backup, or remove them once the servers use the database)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -209,7 +266,7 @@ def _database():
 
 def _import(args: argparse.Namespace) -> int:
     from analysis.build import BuildError
-    from analysis.imports import ImportNameError, ImportStore, check_import_file
+    from analysis.imports import ImportNameError, check_import_file, open_import_store
     from analysis.textsafe import redact_paths
     from analysis.userstore import StoreError
 
@@ -236,7 +293,7 @@ def _import(args: argparse.Namespace) -> int:
         print(f"{args.file}: {len(check.rows)} figure(s), no problems (nothing stored).", file=sys.stderr)
         return 0
     try:
-        version = ImportStore().apply(check, args.name or args.file.stem)
+        version = open_import_store().apply(check, args.name or args.file.stem)
     except StoreError as exc:  # damaged (the pages say so too), or full
         return _store_refused(f"{args.file.name}: not imported", exc)
     except (ImportNameError, OSError) as exc:
@@ -248,11 +305,11 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _versions(args: argparse.Namespace) -> int:
-    from analysis.imports import ImportStore
+    from analysis.imports import open_import_store
     from analysis.userstore import StoreError
 
     try:
-        versions = ImportStore().versions()
+        versions = open_import_store().versions()
     except StoreError as exc:
         return _store_refused("cannot list the versions", exc)
     print("version,name,file,rows,imported_at,status")
@@ -269,11 +326,11 @@ def _csv_cell(value: object) -> str:
 
 
 def _set_status(args: argparse.Namespace) -> int:
-    from analysis.imports import ImportStore
+    from analysis.imports import open_import_store
     from analysis.userstore import StoreError
 
     try:
-        version = getattr(ImportStore(), args.command)(args.version)
+        version = getattr(open_import_store(), args.command)(args.version)
     except KeyError:
         print(f"no import version {args.version!r}; `python -m analysis versions` lists them", file=sys.stderr)
         return 1

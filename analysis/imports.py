@@ -16,6 +16,10 @@ figures live in the rebuildable database and are never touched. Rolling a versio
 `rolled_back` (its file stays, so it can be restored). When two active versions carry the same
 figure_id, the later one wins: a correction is a new version, and rolling it back brings back the earlier value.
 
+With `ATLAS_USERDATA_URL` naming PostgreSQL (a team deployment), the versions live in that database instead
+(analysis/imports_pg.py, through `open_import_store`), with the same checks, numbering and quota, and
+`revision`, `store_problem` and `readable_active_rows` read the database's state, shared by every server.
+
 Imported rows are kept apart from the report's: origin `imported`, source_id `import:<version>`,
 the citation as producer, plus the columns `version` and `version_name`.
 """
@@ -464,6 +468,31 @@ class QuotaError(StoreError):
         self.values = values
 
 
+def check_quota(version_count: int, used: int, new_bytes: int) -> None:
+    """QuotaError when one more version of `new_bytes` would pass the quota of a store holding `version_count`
+    versions and `used` bytes of rows (both back ends)."""
+    limits = quota()
+    if version_count + 1 > limits.versions:
+        raise QuotaError(
+            "versions",
+            f"the import store holds {version_count:,} versions, its quota ({MAX_VERSIONS_ENV}={limits.versions:,}); "
+            "roll back versions you no longer need, then `python -m analysis prune-imports --keep N` removes "
+            "the oldest rolled-back ones",
+            count=f"{version_count:,}",
+            limit=f"{limits.versions:,}",
+        )
+    if used + new_bytes > limits.bytes:
+        raise QuotaError(
+            "bytes",
+            f"the import store holds {used / 2**20:.1f} MB of rows and this version adds {new_bytes / 2**20:.1f} MB, "
+            f"over its quota ({MAX_MB_ENV}={limits.megabytes:g}); roll back versions you no longer need, then "
+            "`python -m analysis prune-imports --keep N` removes the oldest rolled-back ones",
+            used=f"{used / 2**20:.1f}",
+            added=f"{new_bytes / 2**20:.1f}",
+            limit=f"{limits.megabytes:g}",
+        )
+
+
 class ImportStore:
     """Numbered import versions in the user-data store; every change is locked and atomic.
 
@@ -550,27 +579,7 @@ class ImportStore:
         return version
 
     def _check_quota(self, version_count: int, new_bytes: int) -> None:
-        limits = quota()
-        if version_count + 1 > limits.versions:
-            raise QuotaError(
-                "versions",
-                f"the import store holds {version_count:,} versions, its quota ({MAX_VERSIONS_ENV}={limits.versions:,}); "
-                "roll back versions you no longer need, then `python -m analysis prune-imports --keep N` removes "
-                "the oldest rolled-back ones",
-                count=f"{version_count:,}",
-                limit=f"{limits.versions:,}",
-            )
-        used = self.stored_bytes()
-        if used + new_bytes > limits.bytes:
-            raise QuotaError(
-                "bytes",
-                f"the import store holds {used / 2**20:.1f} MB of rows and this version adds {new_bytes / 2**20:.1f} MB, "
-                f"over its quota ({MAX_MB_ENV}={limits.megabytes:g}); roll back versions you no longer need, then "
-                "`python -m analysis prune-imports --keep N` removes the oldest rolled-back ones",
-                used=f"{used / 2**20:.1f}",
-                added=f"{new_bytes / 2**20:.1f}",
-                limit=f"{limits.megabytes:g}",
-            )
+        check_quota(version_count, self.stored_bytes(), new_bytes)
 
     def stored_bytes(self) -> int:
         """Bytes of every rows file in the store (listed or not)."""
@@ -632,30 +641,39 @@ class ImportStore:
         path = self._rows_path(version_id)
         try:
             payload = path.read_bytes()
-            text = payload.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise StoreError(f"imports/{path.name} cannot be read: {redact_paths(exc)}", [redact_paths(exc)]) from None
-        if expected_sha256 and hashlib.sha256(payload).hexdigest() != expected_sha256:
-            raise StoreError(f"imports/{path.name} {EDITED}", [f"{path.name} {EDITED}"])
-        problems: list[Problem] = []
-        table = read_csv_text(IMPORT_TABLE, text, problems)
-        if table is None:
-            raise StoreError(f"imports/{path.name} is not an import file: {problems[0].reason}", [problems[0].reason])
-        type_rows(table, problems)
-        _check_stored_rows(table, problems)
-        if problems:
-            first = problems[0]
-            reason = f"line {first.line}, column {first.column}: {first.reason}" if first.line else first.reason
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise StoreError(
-                f"imports/{path.name} holds a value no import would pass: {reason}{more}", [p.reason for p in problems]
-            )
-        return [_public_row(r) for r in table.typed]
+        return stored_typed_rows(payload, f"imports/{path.name}", expected_sha256)
 
     def active_rows(self) -> pd.DataFrame:
         """Rows of every active version, oldest first; a later version's figure_id replaces an earlier one's."""
         versions = self.versions()
         return _active_frame(versions, {v.version_id: self.typed_rows(v.version_id, v.rows_sha256) for v in versions if v.active})
+
+
+def stored_typed_rows(payload: bytes, where: str, expected_sha256: str = "") -> list[dict]:
+    """A stored version's rows (`payload`, the CSV as stored), typed as the check typed them; StoreError naming
+    `where` (its file, or its database row) when they do not read as the rows the check passed, or, with
+    `expected_sha256`, changed since they were stored. Both back ends read their rows through this."""
+    name = where.rpartition("/")[2]
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StoreError(f"{where} cannot be read: {exc}", [str(exc)]) from None
+    if expected_sha256 and hashlib.sha256(payload).hexdigest() != expected_sha256:
+        raise StoreError(f"{where} {EDITED}", [f"{name} {EDITED}"])
+    problems: list[Problem] = []
+    table = read_csv_text(IMPORT_TABLE, text, problems)
+    if table is None:
+        raise StoreError(f"{where} is not an import file: {problems[0].reason}", [problems[0].reason])
+    type_rows(table, problems)
+    _check_stored_rows(table, problems)
+    if problems:
+        first = problems[0]
+        reason = f"line {first.line}, column {first.column}: {first.reason}" if first.line else first.reason
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise StoreError(f"{where} holds a value no import would pass: {reason}{more}", [p.reason for p in problems])
+    return [_public_row(r) for r in table.typed]
 
 
 def _active_frame(versions: list[Version], typed: dict[str, list[dict]]) -> pd.DataFrame:
@@ -727,6 +745,23 @@ _FILE_CHECKS: dict[str, tuple[tuple, str, str | None]] = {}
 _CHECKS_LOCK = threading.Lock()
 
 
+def open_import_store(directory: Path | None = None):
+    """The import store this server uses: PostgreSQL when `ATLAS_USERDATA_URL` names one (a team deployment,
+    analysis/imports_pg.py), otherwise the files under `directory` or `paths.user_data_dir()`. As with saved
+    scenarios, a URL that is not PostgreSQL's makes every call a StoreError, never a silent fall back to files."""
+    url = _shared_url(directory)
+    if not url:
+        return ImportStore(directory)
+    from analysis.imports_pg import PostgresImportStore
+
+    return PostgresImportStore(url)
+
+
+def _shared_url(directory: Path | None) -> str:
+    """The user-data database's URL when this process uses one for `directory` (never for an explicit folder)."""
+    return "" if directory is not None else paths.userdata_url()
+
+
 def store_problem(directory: Path | None = None) -> StoreError | None:
     """Why the import store cannot be trusted (None when it is sound or empty): for one message per page, and
     the gate every write passes.
@@ -735,8 +770,25 @@ def store_problem(directory: Path | None = None) -> StoreError | None:
     was imported (its sha256 is recorded in the manifest) or holding a value no import would pass, and a rows
     file the manifest does not list (an import killed between its two writes). Each file is read again only
     when its size, times or inode changed since its last check, so this costs a directory listing per call.
+    In PostgreSQL (`imports_pg.store_problem`) it costs one small query at most once a second.
     """
+    url = _shared_url(directory)
+    if url:
+        from analysis import imports_pg
+
+        return imports_pg.store_problem(url)
     return _checked(directory).problem
+
+
+def store_problem_key(problem: StoreError) -> str:
+    """The message (its translation key) for what `store_problem` found: damaged files (the store stays closed
+    until repaired), damaged version rows in the user-data database (left out; the rest still shows), or a
+    database that cannot be used."""
+    if not paths.userdata_url():
+        return "frame.import_store_damaged"
+    from analysis.imports_pg import DamagedVersions
+
+    return "frame.import_versions_left_out" if isinstance(problem, DamagedVersions) else "frame.userdata_db_unusable"
 
 
 def _checked(directory: Path | None) -> _StoreCheck:
@@ -839,7 +891,15 @@ def _cell_text(value: object) -> str:
 
 def revision(directory: Path | None = None) -> int:
     """The store's revision (0 when nothing was ever imported; -1 while `store_problem` finds damage): pass it
-    to cached loaders as a key. Read from the store's last check, so it costs a directory listing."""
+    to cached loaders as a key. Read from the store's last check, so it costs a directory listing.
+
+    In PostgreSQL it is the database's revision, shared by every server: one small query at most once a second
+    per process (`imports_pg.REVISION_SECONDS`), so an import through one server reaches every other's caches."""
+    url = _shared_url(directory)
+    if url:
+        from analysis import imports_pg
+
+        return imports_pg.revision(url)
     return _checked(directory).revision
 
 
@@ -855,7 +915,12 @@ def active_imported_figures(con: duckdb.DuckDBPyConnection, revision: int | None
 
 def readable_active_rows(directory: Path | None = None) -> pd.DataFrame:
     """Active imported rows, or none when the store is damaged: the page says so once (`store_problem`)
-    and the report's figures still show."""
+    and the report's figures still show. In PostgreSQL only a damaged version is left out."""
+    url = _shared_url(directory)
+    if url:
+        from analysis import imports_pg
+
+        return imports_pg.readable_active_rows(url)
     check = _checked(directory)
     if check.problem is not None:
         return empty_rows()

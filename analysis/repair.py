@@ -16,6 +16,9 @@ the one way back. It takes the stores' locks, copies every file it will change i
   changed; one that no import would pass (not CSV, a value like `inf`, a period like `abcd`) is moved
   out of the store into the backup, so the store's check passes afterwards.
 
+With `ATLAS_USERDATA_URL` set (a team deployment), import versions whose row in PostgreSQL fails the checks
+are moved out of the database into `backups/repair-<UTC time>/database-imports/` (analysis.imports_pg.repair).
+
 It reads every file with analysis.safejson and survives any content (tests/test_store_damage.py fuzzes it).
 """
 
@@ -68,10 +71,18 @@ def repair_store(directory: Path | None = None) -> RepairReport:
     """Repair both stores under `directory` (default: the user-data folder); see the module notes."""
     root = Path(directory or paths.user_data_dir())
     report = RepairReport()
-    if not root.is_dir():
-        return report
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     backup = root / "backups" / f"repair-{stamp}"
+    url = paths.userdata_url() if directory is None else ""
+    if url:  # a team deployment: its import versions live in PostgreSQL
+        from analysis.imports_pg import repair
+
+        moved = repair(url, backup / "database-imports")
+        if moved:
+            report.actions += moved
+            report.backup = backup
+    if not root.is_dir():
+        return report
 
     def keep_copy(path: Path) -> None:
         target = backup / path.relative_to(root)

@@ -7,15 +7,16 @@ migrated by the app itself (`migrate`): versioned in `schema_version`, idempoten
 advisory lock so two servers starting together apply each step once.
 
 A stored row that no longer passes the checks (edited by hand, written by another tool) is left out of
-`names()` and listed by `problems()`: one damaged row does not hide the others. Imports still live in files
-(see the README's "Team deployment (in progress)").
+`names()` and listed by `problems()`: one damaged row does not hide the others. Imported figures live in the
+same database (analysis/imports_pg.py), through `connected`.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from analysis.safejson import UnsafeJSON, loads
@@ -26,6 +27,9 @@ from analysis.userstore import StoreError, checked_for_save, checked_on_load
 MAX_VALUES_BYTES = 64 * 1024
 MAX_NAME_CHARS_STORED = 200  # validate_name allows 60; the column leaves room, the read check holds the rule
 _ADVISORY_LOCK = 0x41544C53  # "ATLS": serialises migrations across servers
+# A version's rows as stored: an import file is at most 2 MB (imports.MAX_IMPORT_BYTES), and written back out
+# it can grow (a float's repr); twice that holds any import the check passes.
+MAX_ROWS_BYTES = 4 * 1_000_000
 POOL_TIMEOUT = 10.0  # seconds to wait for a connection before the store reports the database unusable
 
 MIGRATIONS: tuple[tuple[int, str], ...] = (
@@ -36,6 +40,32 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             name text PRIMARY KEY CHECK (char_length(name) BETWEEN 1 AND {MAX_NAME_CHARS_STORED}),
             values_json text NOT NULL CHECK (octet_length(values_json) <= {MAX_VALUES_BYTES}),
             saved_at text NOT NULL
+        )
+        """,
+    ),
+    (
+        # Imported figures (analysis/imports_pg.py): one row per version, its rows as the CSV bytes the file store
+        # keeps; `import_state` holds the store's revision and the highest number ever given out, and its one row
+        # is the lock every import write takes.
+        2,
+        f"""
+        CREATE TABLE import_state (
+            only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+            revision bigint NOT NULL DEFAULT 0 CHECK (revision >= 0),
+            last_number integer NOT NULL DEFAULT 0 CHECK (last_number BETWEEN 0 AND 9999)
+        );
+        INSERT INTO import_state DEFAULT VALUES;
+        CREATE TABLE import_versions (
+            version_id text PRIMARY KEY CHECK (version_id ~ '^v[0-9]{{4}}$'),
+            name text NOT NULL CHECK (char_length(name) <= {MAX_NAME_CHARS_STORED}),
+            file_name text NOT NULL CHECK (char_length(file_name) <= {MAX_NAME_CHARS_STORED}),
+            sha256 text NOT NULL CHECK (char_length(sha256) <= 64),
+            row_count integer NOT NULL CHECK (row_count >= 0),
+            created_at text NOT NULL CHECK (char_length(created_at) <= 40),
+            status text NOT NULL CHECK (status IN ('active', 'rolled_back')),
+            changed_at text NOT NULL DEFAULT '' CHECK (char_length(changed_at) <= 40),
+            rows_sha256 text NOT NULL CHECK (char_length(rows_sha256) = 64),
+            rows_csv bytea NOT NULL CHECK (octet_length(rows_csv) <= {MAX_ROWS_BYTES})
         )
         """,
     ),
@@ -105,6 +135,27 @@ def migrate(url: str) -> int:
     return before
 
 
+@contextmanager
+def connected(url: str) -> Iterator:
+    """A pooled connection inside one transaction, the schema migrated first (once per process): committed when
+    the block ends, rolled back when it raises. A database error is a StoreError that names no host or user."""
+    import psycopg
+
+    if not is_postgres_url(url):  # never a silent fall back to files: a team would save on one disk
+        raise StoreError(
+            "ATLAS_USERDATA_URL must name a PostgreSQL database (postgresql://…)",
+            ["ATLAS_USERDATA_URL is set but is not a postgresql:// URL"],
+        )
+    if url not in _migrated:
+        migrate(url)
+        _migrated.add(url)
+    try:
+        with pool(url).connection() as conn, conn.transaction():
+            yield conn
+    except psycopg.Error as exc:
+        raise _unreachable(exc) from None
+
+
 def row_problems(name: object, values_json: object, saved_at: object) -> list[str]:
     """Everything wrong with one stored row (empty when it is sound): the same rules as the file store's."""
     shown = str(name)[:40]
@@ -134,22 +185,9 @@ class PostgresScenarioStore:
         self.url = url  # nothing is opened here: a wrong or unreachable database is a StoreError at the first use
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        import psycopg
-
-        if not is_postgres_url(self.url):  # never a silent fall back to files: a team would save on one disk
-            raise StoreError(
-                "ATLAS_USERDATA_URL must name a PostgreSQL database (postgresql://…)",
-                ["ATLAS_USERDATA_URL is set but is not a postgresql:// URL"],
-            )
-        if self.url not in _migrated:
-            migrate(self.url)
-            _migrated.add(self.url)
-        try:
-            with pool(self.url).connection() as conn, conn.transaction():
-                cursor = conn.execute(sql, params)
-                return cursor.fetchall() if cursor.description else [(cursor.rowcount,)]
-        except psycopg.Error as exc:
-            raise _unreachable(exc) from None
+        with connected(self.url) as conn:
+            cursor = conn.execute(sql, params)
+            return cursor.fetchall() if cursor.description else [(cursor.rowcount,)]
 
     def _rows(self) -> tuple[dict[str, dict], list[str]]:
         sound, problems = {}, []

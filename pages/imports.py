@@ -29,7 +29,7 @@ frame = page_frame("imports")
 st.title(frame.t("page.imports.title"))
 st.caption(frame.t("imports.intro", limit=imports.MAX_IMPORT_MB))
 st.caption(frame.t("imports.shared_notice"))  # until there is sign-in, one store serves every visitor
-store = imports.ImportStore()
+store = imports.open_import_store()
 
 left, right, layer_col = st.columns([1, 1, 1], vertical_alignment="bottom")
 # on_click="ignore" on every download: with the default rerun, a rerun that starts while the browser fetches

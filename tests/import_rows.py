@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from analysis.imports import IMPORT_COLUMNS, ImportStore, check_import
+from analysis.imports import IMPORT_COLUMNS, check_import, open_import_store
 
 # An actual for a figure the report forecast (TrendForce: global AI server shipments 2023, 120 万台);
 # the value is a test value, not a published one.
@@ -48,4 +48,4 @@ def good_file(figure_id: str = "test_shipments_2023_actual", value: str = "118.9
 def apply(db_con, payload: bytes, name: str = "test", file_name: str = "actuals.csv"):
     check = check_import(db_con, payload, file_name)
     assert check.ok, [str(p) for p in check.problems]
-    return ImportStore().apply(check, name)
+    return open_import_store().apply(check, name)

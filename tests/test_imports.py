@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import threading
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from analysis.build import parse_cell
 from analysis.db import query
 from analysis.i18n import LANGS, catalog
 from analysis.imports import IMPORT_COLUMNS, ImportStore, check_import, describe_problem, reason_code
+from analysis.imports_pg import PostgresImportStore
 from analysis.schema import Column
 from analysis.userstore import StoreError
 
@@ -27,6 +27,19 @@ def store_dir(tmp_path, monkeypatch, built_db) -> Path:
     monkeypatch.setenv("ATLAS_USER_DATA_DIR", str(directory))
     monkeypatch.setenv("ATLAS_DB_PATH", str(built_db))
     return directory
+
+
+@pytest.fixture(params=["files", "postgres"])
+def import_store(request, store_dir, monkeypatch):
+    """The import store on each back end (as the scenario store's `store` in test_userstore_backends.py): the files
+    under `store_dir`, or a fresh database on the session's throwaway PostgreSQL named by ATLAS_USERDATA_URL."""
+    if request.param == "files":
+        monkeypatch.delenv("ATLAS_USERDATA_URL", raising=False)
+    else:
+        request.getfixturevalue("pg_url")
+    made = imports.open_import_store()
+    assert isinstance(made, ImportStore if request.param == "files" else PostgresImportStore)
+    return made
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
@@ -161,7 +174,7 @@ def test_gbk_message_says_how_to_fix_it(db_con):
 # ---------------------------------------------------------------- good files, versions, rollback
 
 
-def test_good_file_is_stored_as_a_version_and_shown_until_rolled_back(db_con, store_dir):
+def test_good_file_is_stored_as_a_version_and_shown_until_rolled_back(db_con, import_store):
     assert imports.revision() == 0
     version = apply(db_con, good_file(), "2023 actuals")
     assert (version.version_id, version.name, version.row_count, version.status) == ("v0001", "2023 actuals", 1, "active")
@@ -181,14 +194,14 @@ def test_good_file_is_stored_as_a_version_and_shown_until_rolled_back(db_con, st
     assert list(imports.figures_with_imports(db_con, "imported")["figure_id"]) == ["test_shipments_2023_actual"]
 
     revision = imports.revision()
-    ImportStore().rollback("v0001")
+    import_store.rollback("v0001")
     assert imports.revision() > revision
     assert imports.active_imported_figures(db_con).empty
     assert "test_shipments_2023_actual" not in set(imports.figures_with_imports(db_con, "both")["figure_id"])
-    assert [v.status for v in ImportStore().versions()] == ["rolled_back"]
-    assert (store_dir / "imports" / "v0001.csv").exists(), "a rolled-back version is kept"
+    assert [v.status for v in import_store.versions()] == ["rolled_back"]
+    assert len(import_store.rows("v0001")) == 1, "a rolled-back version is kept"
 
-    ImportStore().restore("v0001")
+    import_store.restore("v0001")
     assert list(imports.active_imported_figures(db_con)["figure_id"]) == ["test_shipments_2023_actual"]
 
 
@@ -199,15 +212,15 @@ def test_the_report_figures_are_never_touched(db_con, store_dir, built_db):
     assert built_db.read_bytes() == before
 
 
-def test_a_later_version_replaces_a_figure_and_rollback_brings_the_earlier_back(db_con, store_dir):
+def test_a_later_version_replaces_a_figure_and_rollback_brings_the_earlier_back(db_con, import_store):
     apply(db_con, good_file(value="118.9"), "first")
     apply(db_con, good_file(value="119.5"), "correction")
     assert list(imports.active_imported_figures(db_con)["value"]) == [119.5]
-    ImportStore().rollback("v0002")
+    import_store.rollback("v0002")
     assert list(imports.active_imported_figures(db_con)["value"]) == [118.9]
 
 
-def test_stored_rows_read_back_as_checked(db_con, store_dir):
+def test_stored_rows_read_back_as_checked(db_con, import_store):
     payload = csv_bytes(
         [
             row(figure_id="a_range", value="", value_low="100", value_high="130.25", qualifier="none", note='a, quoted "note"'),
@@ -215,24 +228,25 @@ def test_stored_rows_read_back_as_checked(db_con, store_dir):
         ]
     )
     check = check_import(db_con, payload, "x.csv")
-    ImportStore().apply(check, "x")
-    stored = ImportStore().rows("v0001").to_dict("records")
+    import_store.apply(check, "x")
+    stored = import_store.rows("v0001").to_dict("records")
     for got, expected in zip(stored, check.rows, strict=True):
         assert {k: (None if v != v else v) for k, v in got.items()} == expected  # NaN → None for the comparison
 
 
 @pytest.mark.parametrize("name, code", [("", "empty"), ("   ", "empty"), ("x" * 61, "too_long")])
-def test_bad_version_names_are_refused_and_nothing_is_stored(db_con, store_dir, name, code):
+def test_bad_version_names_are_refused_and_nothing_is_stored(db_con, store_dir, import_store, name, code):
     check = check_import(db_con, good_file(), "a.csv")
     with pytest.raises(imports.ImportNameError) as excinfo:
-        ImportStore().apply(check, name)
+        import_store.apply(check, name)
     assert excinfo.value.code == code
     assert not store_dir.exists() or snapshot(store_dir) == {}
+    assert import_store.versions() == [] and imports.revision() == 0
 
 
-def test_unknown_version_cannot_be_rolled_back(store_dir):
+def test_unknown_version_cannot_be_rolled_back(import_store):
     with pytest.raises(KeyError):
-        ImportStore().rollback("v0099")
+        import_store.rollback("v0099")
 
 
 def test_an_unreadable_manifest_is_reported_and_not_overwritten(db_con, store_dir):
@@ -246,7 +260,7 @@ def test_an_unreadable_manifest_is_reported_and_not_overwritten(db_con, store_di
     assert imports.revision() == -1
 
 
-def test_two_imports_at_once_both_land(db_con, store_dir):
+def test_two_imports_at_once_both_land(db_con, store_dir, import_store):
     """Threads apply at the same moment; the manifest lock serialises them and neither is lost."""
     count = 6
     checks = [check_import(db_con, good_file(figure_id=f"test_parallel_{i}"), f"f{i}.csv") for i in range(count)]
@@ -256,7 +270,7 @@ def test_two_imports_at_once_both_land(db_con, store_dir):
     def run(i: int) -> None:
         try:
             barrier.wait()
-            ImportStore().apply(checks[i], f"parallel {i}")
+            imports.open_import_store().apply(checks[i], f"parallel {i}")
         except BaseException as exc:  # reported below; a thread's exception would otherwise vanish
             errors.append(exc)
 
@@ -266,12 +280,11 @@ def test_two_imports_at_once_both_land(db_con, store_dir):
     for thread in threads:
         thread.join()
     assert errors == []
-    versions = ImportStore().versions()
+    versions = import_store.versions()
     assert sorted(v.version_id for v in versions) == [f"v{i:04d}" for i in range(1, count + 1)]
     assert sorted(v.name for v in versions) == sorted(f"parallel {i}" for i in range(count))
     assert sorted(imports.active_imported_figures(db_con)["figure_id"]) == sorted(f"test_parallel_{i}" for i in range(count))
-    body = json.loads((store_dir / "imports" / "versions.json").read_text(encoding="utf-8"))
-    assert body["revision"] == count
+    assert import_store.revision() == imports.revision() == count
 
 
 # ---------------------------------------------------------------- templates
@@ -372,27 +385,28 @@ def test_duplicate_header_names_are_refused(db_con):
 # ---------------------------------------------------------------- issue 28 (5): a quota per store, and pruning
 
 
-def test_the_version_quota_refuses_an_import_and_stores_nothing(db_con, store_dir, monkeypatch):
+def test_the_version_quota_refuses_an_import_and_stores_nothing(db_con, store_dir, import_store, monkeypatch):
     monkeypatch.setenv(imports.MAX_VERSIONS_ENV, "2")
     apply(db_con, good_file("test_a_2023_actual"))
     apply(db_con, good_file("test_b_2023_actual"))
-    before = snapshot(store_dir)
+    before, revision = snapshot(store_dir) if store_dir.exists() else {}, imports.revision()
     with pytest.raises(imports.QuotaError) as caught:
         apply(db_con, good_file("test_c_2023_actual"))
     assert caught.value.code == "versions" and caught.value.values == {"count": "2", "limit": "2"}
     assert "prune-imports --keep N" in str(caught.value)
-    assert snapshot(store_dir) == before
+    assert (snapshot(store_dir) if store_dir.exists() else {}) == before
+    assert [v.version_id for v in import_store.versions()] == ["v0001", "v0002"] and imports.revision() == revision
 
 
-def test_the_byte_quota_counts_every_stored_rows_file(db_con, store_dir, monkeypatch):
+def test_the_byte_quota_counts_every_stored_rows_file(db_con, store_dir, import_store, monkeypatch):
     apply(db_con, good_file("test_a_2023_actual"))
-    used = ImportStore().stored_bytes()
-    assert used == (store_dir / "imports" / "v0001.csv").stat().st_size
+    used = import_store.stored_bytes()
+    assert used == len(imports._rows_csv(check_import(db_con, good_file("test_a_2023_actual"), "a.csv").rows))
     monkeypatch.setenv(imports.MAX_MB_ENV, f"{(used + 10) / 2**20:.9f}")
     with pytest.raises(imports.QuotaError) as caught:
         apply(db_con, good_file("test_b_2023_actual"))
     assert caught.value.code == "bytes"
-    assert [v.version_id for v in ImportStore().versions()] == ["v0001"]
+    assert [v.version_id for v in import_store.versions()] == ["v0001"]
 
 
 @pytest.mark.parametrize("setting", ["", "0", "-3", "lots", "１０", "1e3"])
@@ -402,17 +416,18 @@ def test_a_quota_setting_that_is_not_a_positive_number_keeps_the_default(monkeyp
     assert imports.quota() == imports.Quota(imports.DEFAULT_MAX_VERSIONS, imports.DEFAULT_MAX_MB)
 
 
-def test_prune_removes_the_oldest_rolled_back_versions_and_never_reuses_a_number(db_con, store_dir):
+def test_prune_removes_the_oldest_rolled_back_versions_and_never_reuses_a_number(db_con, store_dir, import_store):
     for letter in "abcde":
         apply(db_con, good_file(f"test_{letter}_2023_actual"), letter)
     for version_id in ("v0001", "v0002", "v0005"):
-        ImportStore().rollback(version_id)
-    removed = ImportStore().prune(keep=2)
+        import_store.rollback(version_id)
+    removed = import_store.prune(keep=2)
     assert [v.version_id for v in removed] == ["v0001", "v0002"], "v0003 is active; v0005 is among the 2 newest"
-    assert [v.version_id for v in ImportStore().versions()] == ["v0003", "v0004", "v0005"]
-    assert sorted(p.name for p in (store_dir / "imports").glob("v*.csv")) == ["v0003.csv", "v0004.csv", "v0005.csv"]
+    assert [v.version_id for v in import_store.versions()] == ["v0003", "v0004", "v0005"]
+    if isinstance(import_store, ImportStore):
+        assert sorted(p.name for p in (store_dir / "imports").glob("v*.csv")) == ["v0003.csv", "v0004.csv", "v0005.csv"]
     assert imports.store_problem() is None
-    assert ImportStore().prune(keep=0) and [v.version_id for v in ImportStore().versions()] == ["v0003", "v0004"]
+    assert import_store.prune(keep=0) and [v.version_id for v in import_store.versions()] == ["v0003", "v0004"]
     assert apply(db_con, good_file("test_f_2023_actual")).version_id == "v0006", "v0005 was pruned, not forgotten"
 
 
@@ -452,10 +467,10 @@ def test_the_imports_page_says_the_store_is_full_in_the_users_language(db_con, t
 
 
 @pytest.mark.parametrize("hidden", ["\u202e", "\u200b", "\u2028", "\ufeff", "\x07"])
-def test_a_file_name_with_a_hidden_character_is_stored_as_it_reads(db_con, store_dir, hidden):
+def test_a_file_name_with_a_hidden_character_is_stored_as_it_reads(db_con, import_store, hidden):
     """The versions table shows the uploaded file's name: a right-to-left override there would show
     'Q3 plan \u202eFDP.csv' as 'Q3 plan vsc.PDF' (issue 28, finding 13)."""
     check = check_import(db_con, good_file(), f"Q3 plan {hidden}FDP.csv")
-    version = ImportStore().apply(check, "q3")
+    version = import_store.apply(check, "q3")
     assert version.file_name == "Q3 plan FDP.csv"
-    assert [v.file_name for v in ImportStore().versions()] == ["Q3 plan FDP.csv"]
+    assert [v.file_name for v in import_store.versions()] == ["Q3 plan FDP.csv"]

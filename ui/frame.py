@@ -231,7 +231,8 @@ def page_frame(page_id: str) -> Frame:
     _startup_cleanup()
     damaged = imports.store_problem()
     if damaged is not None:  # one message; the report's figures still show everywhere
-        st.warning(t("frame.import_store_damaged", lang, detail=escape_markdown(damaged)), icon=":material/build:")
+        message = imports.store_problem_key(damaged)
+        st.warning(t(message, lang, detail=escape_markdown(damaged)), icon=":material/build:")
     frame = Frame(lang, status)
     scenario_state.show_url_problems(lang)
     with st.sidebar:
