@@ -85,6 +85,17 @@ def test_a_viewer_cannot_delete_another_users_scenario(isolated):
     assert FileAuditLog(isolated).read() == ([], 0)
 
 
+def test_a_viewer_saving_under_another_users_name_is_refused_before_the_overwrite_question(isolated):
+    ScenarioStore(isolated).save("bob-plan", sc.defaults(), actor=BOB, shared=True)
+    at = open_app(email="alice@x.org")
+    at.sidebar.text_input(key="scenario.new_name").input("bob-plan")
+    next(b for b in at.sidebar.button if b.key.startswith("FormSubmitter:scenario.save_form")).click()
+    at.run()
+    assert t("auth.denied.not_owner", "en", name=escape_markdown("bob-plan")) in [e.value for e in at.error]
+    assert not [b for b in at.sidebar.button if b.key == "scenario.overwrite_btn"]
+    assert ScenarioStore(isolated).owners()["bob-plan"] == ("bob@x.org", True)
+
+
 def test_a_private_scenario_is_not_offered_to_another_user(isolated):
     ScenarioStore(isolated).save("bob-private", sc.defaults(), actor=BOB, shared=False)
     at = open_app(email="alice@x.org")

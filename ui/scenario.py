@@ -404,10 +404,12 @@ def _confirm_overwrite(store: ScenarioStore, lang: str) -> None:
 def _save(store: ScenarioStore, name: str, lang: str, *, existing: list[str] = (), overwrite: bool = False) -> None:
     try:
         cleaned = sc.validate_name(name)
+        who = ui_auth.current_identity()
         if not overwrite and cleaned in existing:
+            # ask only someone who may replace it; anyone else is told why at once
+            auth.check_change_scenario(who, cleaned, store.owners().get(cleaned, (None, True))[0])
             st.session_state[SESSION_PENDING] = cleaned
             return
-        who = ui_auth.current_identity()
         stored = store.save(cleaned, values(), actor=who, shared=bool(st.session_state.get(SESSION_SHARE, False)))
     except auth.PermissionDenied as exc:
         st.session_state.pop(SESSION_PENDING, None)
