@@ -29,6 +29,7 @@ import duckdb
 import pandas as pd
 
 from analysis import data, images, imports
+from analysis.auth import ANONYMOUS_VISITOR
 from analysis.build import BuildError
 from analysis.chart_export import SVG_HEIGHT_PX, SVG_WIDTH_PX
 from analysis.chart_layout import api_medium, lay_out, render, scenario_subtitle
@@ -45,7 +46,7 @@ from analysis.schema import KINDS, ORIGINS
 from analysis.sitemap import API_PREFIX
 from analysis.tables import figures_export
 from analysis.textsafe import csv_safe_frame
-from analysis.userstore import StoreError, open_scenario_store
+from analysis.userstore import StoreError, open_scenario_store, visible_names
 
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 ALLOW_ORIGIN_ENV = "ATLAS_API_ALLOW_ORIGIN"  # one origin (or *) that browsers may call the API from; unset: none
@@ -458,7 +459,7 @@ class Api:
         if name and name != BASELINE_NAME:
             store = open_scenario_store()
             try:
-                names = store.names()
+                names = public_names(store)
                 if name not in names:
                     raise ApiError(
                         404,
@@ -568,7 +569,7 @@ class Api:
         try:
             listing = [
                 {"name": n, "saved_at": store.saved_at(n), "url": f"{API_PREFIX}/scenarios/{quote(n, safe='')}"}
-                for n in store.names()
+                for n in public_names(store)
             ]
         except StoreError:
             raise ApiError(503, "store_unreadable", t("api.error.store_unreadable", lang)) from None
@@ -578,7 +579,7 @@ class Api:
         _check_names(pairs, ("lang",), lang)
         store = open_scenario_store()
         try:
-            names = store.names()
+            names = public_names(store)
             name = raw_name if raw_name in names else raw_name.removesuffix(".json")
             if name not in names:
                 raise ApiError(
@@ -721,6 +722,12 @@ def _year(text: str, lang: str) -> int:
         return parse_number(text, whole=True, min_value=YEAR_RANGE[0], max_value=YEAR_RANGE[1])
     except NumberError:
         raise ApiError(400, "bad_value", t("api.error.bad_year", lang, value=text[:20]), param="year", allowed="YYYY") from None
+
+
+def public_names(store) -> list[str]:
+    """The saved scenarios the API serves: those anyone may view (shared ones; with sign-in, never another user's
+    private scenario: the API has no sign-in and answers as an anonymous visitor)."""
+    return visible_names(store, ANONYMOUS_VISITOR)
 
 
 def _stored_invalid(exc: StoredScenarioInvalid, param: str, params: Mapping[str, Param], lang: str) -> ApiError:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from analysis import paths
+from analysis import auth, paths
 from analysis.safejson import UnsafeJSON, loads
 from analysis.scenario import BASELINE_NAME, StoredScenarioInvalid, all_params, parse_values, validate_name
 from analysis.textsafe import redact_paths
@@ -134,6 +134,8 @@ def scenario_problems(body: object) -> list[str]:
             problems.append(f"scenario {shown!r} has no values")
         elif not isinstance(entry.get("saved_at", ""), str):
             problems.append(f"scenario {shown!r} has a saved_at that is not text")
+        elif not isinstance(entry.get("owner", ""), str) or not isinstance(entry.get("shared", True), bool):
+            problems.append(f"scenario {shown!r} has an owner that is not text or a shared flag that is not true/false")
     return problems
 
 
@@ -194,21 +196,21 @@ class ScenarioStore:
             raise KeyError(name)
         return checked_on_load(name, stored.get("values", {}))
 
-    def save(self, name: str, values: Mapping[str, object]) -> str:
-        """Save (or overwrite) a scenario; returns the name as stored. ValueError for a bad name or value."""
+    def save(
+        self, name: str, values: Mapping[str, object], *, actor: auth.Identity = auth.SINGLE_USER, shared: bool = True
+    ) -> str:
+        """Save (or overwrite) a scenario; returns the name as stored. ValueError for a bad name or value;
+        auth.PermissionDenied when `actor` may not replace the scenario already saved under that name."""
         name, kept = checked_for_save(name, values)
-        record = {
-            "values": kept,
-            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
         with locked(self.path):
             remove_temp_files(self.path.parent)
             scenarios = self._read()
+            record = scenario_record(name, kept, scenarios.get(name), actor, shared)
             scenarios[name] = record
             self._write(scenarios)
         return name
 
-    def delete(self, name: str) -> None:
+    def delete(self, name: str, *, actor: auth.Identity = auth.SINGLE_USER) -> None:
         if name == BASELINE_NAME:
             raise ValueError("the baseline scenario cannot be deleted")
         with locked(self.path):
@@ -216,11 +218,48 @@ class ScenarioStore:
             scenarios = self._read()
             if name not in scenarios:
                 raise KeyError(name)
+            auth.check_change_scenario(actor, name, scenarios[name].get("owner"))
             del scenarios[name]
             self._write(scenarios)
 
+    def owners(self) -> dict[str, tuple[str | None, bool]]:
+        """Each saved scenario's owner (None: shared by all, as every scenario saved before owners existed) and
+        whether it is shared."""
+        return {name: (entry.get("owner") or None, entry.get("shared", True)) for name, entry in self._read().items()}
+
     def saved_at(self, name: str) -> str:
         return "" if name == BASELINE_NAME else str(self._read().get(name, {}).get("saved_at", ""))
+
+
+def scenario_record(
+    name: str, kept: dict[str, object], existing: Mapping[str, object] | None, actor: auth.Identity, shared: bool
+) -> dict[str, object]:
+    """What a save stores, once `actor` may: a replaced scenario keeps its owner (an editor's change does not take
+    it over); a new one belongs to the signed-in user (nobody in single-user mode)."""
+    if existing is None:
+        auth.check_save_new(actor)
+        owner = auth.owner_for_new(actor)
+    else:
+        owner = existing.get("owner") or None
+        auth.check_change_scenario(actor, name, owner)
+    record: dict[str, object] = {"values": kept, "saved_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    if owner:
+        record["owner"] = owner
+    record["shared"] = bool(shared) or not owner
+    return record
+
+
+def visible_names(store, who: auth.Identity) -> list[str]:
+    """The scenarios `who` may see, baseline first (the API and the pages list these, never `names()`)."""
+    owners = store.owners()
+    return [n for n in store.names() if n == BASELINE_NAME or (n in owners and auth.can_view_scenario(who, *owners[n]))]
+
+
+def may_view(store, who: auth.Identity, name: str) -> bool:
+    if name == BASELINE_NAME:
+        return True
+    found = store.owners().get(name)
+    return found is None or auth.can_view_scenario(who, *found)  # an unknown name is the store's KeyError to report
 
 
 def open_scenario_store(directory: Path | None = None):

@@ -19,9 +19,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from analysis import auth
 from analysis.safejson import UnsafeJSON, loads
 from analysis.scenario import BASELINE_NAME, parse_values, validate_name
-from analysis.userstore import StoreError, checked_for_save, checked_on_load
+from analysis.userstore import StoreError, checked_for_save, checked_on_load, scenario_record
 
 # The values of one scenario are a few dozen numbers; a row above this was not written by this product.
 MAX_VALUES_BYTES = 64 * 1024
@@ -66,6 +67,27 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             changed_at text NOT NULL DEFAULT '' CHECK (char_length(changed_at) <= 40),
             rows_sha256 text NOT NULL CHECK (char_length(rows_sha256) = 64),
             rows_csv bytea NOT NULL CHECK (octet_length(rows_csv) <= {MAX_ROWS_BYTES})
+        )
+        """,
+    ),
+    (  # sign-in: who owns a scenario (NULL: shared by all, as every scenario saved before) and whether it is shared
+        3,
+        f"""
+        ALTER TABLE scenarios
+            ADD COLUMN owner text CHECK (char_length(owner) <= {auth.MAX_USER_CHARS}),
+            ADD COLUMN shared boolean NOT NULL DEFAULT true
+        """,
+    ),
+    (  # the audit log (analysis/audit.py): who imported, rolled back, saved or deleted what, and when
+        4,
+        f"""
+        CREATE TABLE audit_log (
+            id bigserial PRIMARY KEY,
+            at timestamptz NOT NULL DEFAULT now(),
+            actor text NOT NULL CHECK (char_length(actor) <= {auth.MAX_USER_CHARS}),
+            action text NOT NULL CHECK (char_length(action) <= 40),
+            target text NOT NULL CHECK (char_length(target) <= 400),
+            detail text NOT NULL CHECK (char_length(detail) <= 2000)
         )
         """,
     ),
@@ -156,6 +178,13 @@ def connected(url: str) -> Iterator:
         raise _unreachable(exc) from None
 
 
+def in_transaction(url: str, work):
+    """`work(conn)` in one transaction of `connected`. An exception `work` raises itself (KeyError,
+    PermissionDenied) rolls the transaction back and goes on up."""
+    with connected(url) as conn:
+        return work(conn)
+
+
 def row_problems(name: object, values_json: object, saved_at: object) -> list[str]:
     """Everything wrong with one stored row (empty when it is sound): the same rules as the file store's."""
     shown = str(name)[:40]
@@ -185,9 +214,24 @@ class PostgresScenarioStore:
         self.url = url  # nothing is opened here: a wrong or unreachable database is a StoreError at the first use
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with connected(self.url) as conn:
+        def one(conn):
             cursor = conn.execute(sql, params)
             return cursor.fetchall() if cursor.description else [(cursor.rowcount,)]
+
+        return in_transaction(self.url, one)
+
+    def _locked_owner(self, conn, name: str) -> tuple[bool, str | None]:
+        """Within a transaction: take the scenario name's lock (held to its end) and read (exists, owner)."""
+        conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_ADVISORY_LOCK, name))
+        row = conn.execute("SELECT owner FROM scenarios WHERE name = %s", (name,)).fetchone()
+        return row is not None, (row[0] if row else None)
+
+    def owners(self) -> dict[str, tuple[str | None, bool]]:
+        """As `ScenarioStore.owners`: each scenario's owner (None: shared by all) and whether it is shared."""
+        return {
+            name: (owner or None, bool(shared))
+            for name, owner, shared in self._query("SELECT name, owner, shared FROM scenarios")
+        }
 
     def _rows(self) -> tuple[dict[str, dict], list[str]]:
         sound, problems = {}, []
@@ -225,24 +269,41 @@ class PostgresScenarioStore:
             raise KeyError(name)
         return checked_on_load(name, stored["values"])
 
-    def save(self, name: str, values: Mapping[str, object]) -> str:
-        """Save (or overwrite) a scenario in one statement; returns the name as stored. ValueError for bad input."""
+    def save(
+        self, name: str, values: Mapping[str, object], *, actor: auth.Identity = auth.SINGLE_USER, shared: bool = True
+    ) -> str:
+        """Save (or overwrite) a scenario in one transaction; returns the name as stored. ValueError for bad input,
+        auth.PermissionDenied when `actor` may not replace the scenario saved under that name."""
         name, kept = checked_for_save(name, values)
         values_json = json.dumps(kept, ensure_ascii=False)
         if len(values_json.encode("utf-8")) > MAX_VALUES_BYTES:
             raise ValueError(f"the scenario's values exceed {MAX_VALUES_BYTES} bytes")
-        self._query(
-            "INSERT INTO scenarios (name, values_json, saved_at) VALUES (%s, %s, %s)"
-            " ON CONFLICT (name) DO UPDATE SET values_json = EXCLUDED.values_json, saved_at = EXCLUDED.saved_at",
-            (name, values_json, datetime.now(UTC).isoformat(timespec="seconds")),
-        )
+
+        def write(conn):
+            exists, owner = self._locked_owner(conn, name)
+            record = scenario_record(name, kept, {"owner": owner} if exists else None, actor, shared)
+            conn.execute(
+                "INSERT INTO scenarios (name, values_json, saved_at, owner, shared) VALUES (%s, %s, %s, %s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET values_json = EXCLUDED.values_json, saved_at = EXCLUDED.saved_at,"
+                " owner = EXCLUDED.owner, shared = EXCLUDED.shared",
+                (name, values_json, record["saved_at"], record.get("owner"), record["shared"]),
+            )
+
+        in_transaction(self.url, write)
         return name
 
-    def delete(self, name: str) -> None:
+    def delete(self, name: str, *, actor: auth.Identity = auth.SINGLE_USER) -> None:
         if name == BASELINE_NAME:
             raise ValueError("the baseline scenario cannot be deleted")
-        if not self._query("DELETE FROM scenarios WHERE name = %s RETURNING name", (name,)):
-            raise KeyError(name)
+
+        def remove(conn):
+            exists, owner = self._locked_owner(conn, name)
+            if not exists:
+                raise KeyError(name)
+            auth.check_change_scenario(actor, name, owner)
+            conn.execute("DELETE FROM scenarios WHERE name = %s", (name,))
+
+        in_transaction(self.url, remove)
 
     def saved_at(self, name: str) -> str:
         if name == BASELINE_NAME:

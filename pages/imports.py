@@ -5,11 +5,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis import imports
+from analysis import auth, imports
 from analysis.scorecard import import_diff
 from analysis.textsafe import csv_safe_frame, redact_paths
 from analysis.textsafe import escape_markdown as md
 from analysis.userstore import StoreError
+from ui import auth as ui_auth
+from ui.audit_panel import audit_section
 from ui.frame import connection, page_frame
 from ui.uploader import uploader_text_css
 
@@ -28,7 +30,10 @@ def preview(payload: bytes, file_name: str, lang: str, datasets_hash: str, db_pa
 frame = page_frame("imports")
 st.title(frame.t("page.imports.title"))
 st.caption(frame.t("imports.intro", limit=imports.MAX_IMPORT_MB))
-st.caption(frame.t("imports.shared_notice"))  # until there is sign-in, one store serves every visitor
+who = ui_auth.current_identity()
+if who.mode == auth.SINGLE:  # without sign-in, one store serves every visitor
+    ui_auth.single_user_notice(frame.lang)
+    st.caption(frame.t("imports.shared_notice"))
 store = imports.open_import_store()
 
 left, right, layer_col = st.columns([1, 1, 1], vertical_alignment="bottom")
@@ -89,7 +94,10 @@ if uploaded is not None:
             name = st.text_input(frame.t("imports.name"), value=Path(uploaded.name).stem, max_chars=imports.MAX_NAME_CHARS)
             if st.form_submit_button(frame.t("imports.apply"), icon=":material/upload:", type="primary"):
                 try:
+                    auth.check_editor(who, "import")
                     version = store.apply(check, name)
+                except auth.PermissionDenied as exc:
+                    st.error(ui_auth.refused_message(exc, frame.lang), icon=":material/lock:")
                 except imports.ImportNameError as exc:
                     st.error(frame.t(f"imports.name_{exc.code}", **exc.details))
                 except imports.QuotaError as exc:
@@ -97,6 +105,7 @@ if uploaded is not None:
                 except (StoreError, OSError) as exc:
                     st.error(frame.t("imports.store_failed", detail=md(redact_paths(exc))))
                 else:
+                    ui_auth.record(who, "import", f"{version.version_id} {version.name}", frame.lang, uploaded.name)
                     st.session_state[ROUND_KEY] = st.session_state.get(ROUND_KEY, 0) + 1
                     notice = frame.t("imports.applied", version=version.version_id, name=md(version.name), rows=version.row_count)
                     st.session_state[NOTICE_KEY] = notice
@@ -119,12 +128,17 @@ else:
     action = "rollback" if version.active else "restore"
     if button_col.button(frame.t(f"imports.{action}"), icon=":material/history:", key="imports.action", width="stretch"):
         try:
+            auth.check_editor(who, action)
             getattr(store, action)(version.version_id)
+        except auth.PermissionDenied as exc:
+            st.error(ui_auth.refused_message(exc, frame.lang), icon=":material/lock:")
         except (KeyError, StoreError, OSError) as exc:
             st.error(frame.t("imports.store_failed", detail=md(redact_paths(exc))))
         else:
+            ui_auth.record(who, action, f"{version.version_id} {version.name}", frame.lang)
             st.session_state[NOTICE_KEY] = frame.t(f"imports.{action}_done", version=version.version_id, name=md(version.name))
             st.rerun()
+audit_section(frame, who)
 st.page_link(
     "pages/scorecard.py", label=frame.t("imports.to_scorecard"), icon=":material/arrow_forward:", query_params=frame.nav_params
 )

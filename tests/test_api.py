@@ -28,6 +28,7 @@ from starlette.applications import Starlette
 from analysis import api as api_module
 from analysis import images, scenario
 from analysis.api import Api, base_url, chart_url, embed_snippet
+from analysis.auth import SIGNED_IN, Identity
 from analysis.chart_layout import api_medium, lay_out
 from analysis.charts import full_source_text
 from analysis.chartspec import chart_def, chart_defs
@@ -361,6 +362,25 @@ def test_saved_scenario_by_name(client, env):
         "/api/v1/charts/ai-server-market.csv", params={"scenario": "牛市 bull case", "mkt_cagr": "19", "lang": "en"}
     )
     assert on_top.content == client.get("/api/v1/charts/ai-server-market.csv", params={"lang": "en"}).content
+
+
+def test_another_users_private_scenario_is_not_served(client, env):
+    """With sign-in, a scenario saved unshared is its owner's: the API (anonymous, read-only) neither lists nor serves it."""
+    store = ScenarioStore(env)
+    owner = Identity(SIGNED_IN, "alice@x.org")
+    store.save("alice-private", {"mkt_cagr": 30.0}, actor=owner, shared=False)
+    store.save("alice-shared", {"mkt_cagr": 31.0}, actor=owner, shared=True)
+    try:
+        listed = [s["name"] for s in client.get("/api/v1/scenarios").json()["scenarios"]]
+        assert "alice-shared" in listed and "alice-private" not in listed
+        assert client.get(f"/api/v1/scenarios/{quote('alice-shared')}").status_code == 200
+        one = client.get(f"/api/v1/scenarios/{quote('alice-private')}")
+        assert one.status_code == 404 and "alice-private" not in _error(one).get("allowed", [])
+        chart = client.get("/api/v1/charts/ai-server-market.csv", params={"scenario": "alice-private", "lang": "en"})
+        assert chart.status_code == 404 and _error(chart)["code"] == "unknown_scenario"
+    finally:
+        store.delete("alice-private")
+        store.delete("alice-shared")
 
 
 def test_unreadable_scenario_store_is_a_503_not_a_traceback(client, env, tmp_path, monkeypatch):

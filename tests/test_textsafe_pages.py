@@ -112,9 +112,10 @@ def test_the_comparison_table_hands_the_grid_guarded_scenario_names(isolated):
 def test_the_scenario_manager_and_the_imports_page_say_the_store_is_shared(lang):
     at = open_page(PAGES_BY_ID["market"].file, lang)
     assert not at.exception
-    assert t("scenario.shared_notice", lang) in [c.value for c in at.sidebar.caption]
+    assert t("auth.single_user_notice", lang) in [c.value for c in at.sidebar.caption]
     at = open_page(PAGES_BY_ID["imports"].file, lang)
     assert not at.exception
+    assert t("auth.single_user_notice", lang) in [c.value for c in at.caption]
     assert t("imports.shared_notice", lang) in [c.value for c in at.caption]
 
 

@@ -57,5 +57,10 @@ def test_pages_and_everything_else_pass_through(path):
     assert _call(path) == (200, {})
 
 
+def test_sign_in_return_address_passes_through():
+    # st.login's provider sends the browser back to /oauth2callback?code=…; redirected home, nobody could sign in
+    assert _call("/oauth2callback", "code=abc&state=xyz") == (200, {})
+
+
 def test_only_reads_are_redirected():
     assert _call("/nonexistent", method="POST") == (200, {})

@@ -12,8 +12,9 @@ from analysis.market_charts import MAX_COMPARED, scenario_display_name
 from analysis.scenario import StoredScenarioInvalid
 from analysis.tables import AlignedTable, aligned_table
 from analysis.textsafe import csv_safe_cell, escape_markdown, redact_paths
-from analysis.userstore import ScenarioStore, StoreError, open_scenario_store
+from analysis.userstore import ScenarioStore, StoreError, open_scenario_store, visible_names
 from ui import scenario as scenario_state
+from ui.auth import current_identity
 from ui.choice import relabel
 from ui.frame import Frame, frame_chart, frame_load, interactive_section
 from ui.later_panel import implied_cagr_control, later_sources
@@ -70,7 +71,7 @@ def show_table(table: pd.DataFrame | AlignedTable, key: str) -> None:
 def _saved_scenarios(frame: Frame) -> tuple[ScenarioStore, list[str]] | None:
     store = open_scenario_store()
     try:
-        return store, store.names()
+        return store, visible_names(store, current_identity())
     except StoreError as exc:
         st.error(frame.t("market.compare.store_unreadable", detail=escape_markdown(redact_paths(exc))))
         return None

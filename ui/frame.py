@@ -23,6 +23,7 @@ from analysis.sitemap import PAGES, PAGES_BY_ID
 from analysis.textsafe import escape_markdown
 from analysis.userstore import remove_stale_temp_files
 from ui import scenario as scenario_state
+from ui.auth import sign_in_box
 
 LANG_KEY = "lang"
 LANG_WIDGET_KEY = "lang_switch"
@@ -208,6 +209,7 @@ def page_frame(page_id: str) -> Frame:
         st.markdown(f"### {t('app.name', lang)}")
         st.caption(t("app.tagline", lang))
         lang = _language_switch(lang)
+        sign_in_box(lang)
         scenario_state.scenario_manager(lang)
         st.divider()
         st.html(SIDEBAR_WRAP_CSS)

@@ -13,11 +13,13 @@ from decimal import Decimal
 
 import streamlit as st
 
+from analysis import auth
 from analysis import scenario as sc
 from analysis.format import scaled
 from analysis.i18n import t
 from analysis.textsafe import escape_markdown, redact_paths
-from analysis.userstore import ScenarioStore, StoreError, open_scenario_store
+from analysis.userstore import ScenarioStore, StoreError, may_view, open_scenario_store, visible_names
+from ui import auth as ui_auth
 from ui.choice import relabel
 
 SESSION_VALUES = "scenario.values"
@@ -32,6 +34,7 @@ SESSION_NOTICE = "scenario.notice"  # a confirmation to show after the rerun tha
 SESSION_SCALES = "scenario.widget_scales"  # parameter → factor its slider shows the stored value at
 NAME_PARAM = "scenario"  # the URL parameter naming the open saved scenario
 WIDGET_PREFIX = "sc."
+SESSION_SHARE = "scenario.share"  # signed in: whether a new scenario is shared with everyone who signs in
 
 
 def widget_key(name: str) -> str:
@@ -50,7 +53,10 @@ def init_from_url() -> None:
     linked = st.query_params.get(NAME_PARAM)
     if linked and linked != sc.BASELINE_NAME:
         try:
-            stored = _store().load(linked)
+            store = _store()
+            if not may_view(store, ui_auth.current_identity(), linked):  # another user's unshared scenario
+                raise KeyError(linked)
+            stored = store.load(linked)
         except (KeyError, StoreError):
             st.session_state[SESSION_MISSING] = linked
             del st.query_params[NAME_PARAM]
@@ -248,10 +254,11 @@ def scenario_manager(lang: str) -> None:
     if notice:
         st.toast(notice, icon=":material/check_circle:")
     with st.expander(t("scenario.manage", lang), icon=":material/folder_open:"):
-        # Until there is sign-in, one store serves every visitor: say so where scenarios are saved and deleted.
-        st.caption(t("scenario.shared_notice", lang))
+        # Without sign-in, one store serves every visitor: say so where scenarios are saved and deleted.
+        ui_auth.single_user_notice(lang)
+        who = ui_auth.current_identity()
         try:
-            names = store.names()
+            names = visible_names(store, who)
         except StoreError as exc:
             st.error(t("scenario.store_unreadable", lang, detail=_detail(exc)))
             names = [sc.BASELINE_NAME]
@@ -273,10 +280,12 @@ def scenario_manager(lang: str) -> None:
             disabled=chosen == sc.BASELINE_NAME,
             width="stretch",
         ):
-            st.session_state[SESSION_PENDING_DELETE] = chosen  # deleted only once the user confirms below
+            _ask_delete(store, who, chosen, lang)
         _confirm_delete(store, lang)
         with st.form("scenario.save_form", border=False):
             new_name = st.text_input(t("scenario.name_label", lang), key="scenario.new_name", max_chars=sc.MAX_NAME_CHARS)
+            if who.signed_in:
+                st.checkbox(t("scenario.share_label", lang), key=SESSION_SHARE, help=t("scenario.share_help", lang))
             if st.form_submit_button(t("scenario.save", lang), icon=":material/save:"):
                 _save(store, new_name, lang, existing=names)
         _confirm_overwrite(store, lang)
@@ -308,12 +317,31 @@ def _refused_warning(exc: sc.StoredScenarioInvalid, lang: str) -> None:
     st.warning(f"{heading}\n\n{exc.markdown(lang)}", icon=":material/block:")
 
 
-def _delete(store: ScenarioStore, name: str, lang: str) -> None:
+def _ask_delete(store: ScenarioStore, who: auth.Identity, name: str, lang: str) -> None:
+    """Ask before deleting, once `who` may delete it at all; a refusal says why at once."""
     try:
-        store.delete(name)
+        owner = store.owners().get(name, (None, True))[0]
+        auth.check_change_scenario(who, name, owner)
+    except auth.PermissionDenied as exc:
+        st.error(ui_auth.refused_message(exc, lang), icon=":material/lock:")
+        return
+    except StoreError as exc:
+        st.error(t("scenario.delete_failed", lang, name=escape_markdown(name), detail=_detail(exc)))
+        return
+    st.session_state[SESSION_PENDING_DELETE] = name  # deleted only once the user confirms below
+
+
+def _delete(store: ScenarioStore, name: str, lang: str) -> None:
+    who = ui_auth.current_identity()
+    try:
+        store.delete(name, actor=who)
+    except auth.PermissionDenied as exc:  # checked when asked; checked again here, in the store, under its lock
+        st.error(ui_auth.refused_message(exc, lang), icon=":material/lock:")
+        return
     except (KeyError, ValueError, StoreError, OSError) as exc:
         st.error(t("scenario.delete_failed", lang, name=escape_markdown(name), detail=_detail(exc)))
         return
+    ui_auth.record(who, "delete", name, lang)
     if current_name() == name:
         st.session_state[SESSION_NAME] = ""
         sync_url()
@@ -376,10 +404,17 @@ def _confirm_overwrite(store: ScenarioStore, lang: str) -> None:
 def _save(store: ScenarioStore, name: str, lang: str, *, existing: list[str] = (), overwrite: bool = False) -> None:
     try:
         cleaned = sc.validate_name(name)
+        who = ui_auth.current_identity()
         if not overwrite and cleaned in existing:
+            # ask only someone who may replace it; anyone else is told why at once
+            auth.check_change_scenario(who, cleaned, store.owners().get(cleaned, (None, True))[0])
             st.session_state[SESSION_PENDING] = cleaned
             return
-        stored = store.save(cleaned, values())
+        stored = store.save(cleaned, values(), actor=who, shared=bool(st.session_state.get(SESSION_SHARE, False)))
+    except auth.PermissionDenied as exc:
+        st.session_state.pop(SESSION_PENDING, None)
+        st.error(ui_auth.refused_message(exc, lang), icon=":material/lock:")
+        return
     except sc.ScenarioNameError as exc:
         st.error(t(f"scenario.name_{exc.code}", lang, **exc.details))
         return
@@ -390,6 +425,7 @@ def _save(store: ScenarioStore, name: str, lang: str, *, existing: list[str] = (
         st.error(t("scenario.save_failed", lang, detail=_detail(exc)))
         return
     st.session_state.pop(SESSION_PENDING, None)
+    ui_auth.record(who, "save", stored, lang)
     st.session_state[SESSION_NAME] = stored
     sync_url()
     # Rerun so the heading above (already drawn) names the saved scenario instead of "unsaved changes".

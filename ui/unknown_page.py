@@ -19,12 +19,15 @@ from analysis.sitemap import PAGES
 LANG_KEY = "lang"  # as ui.frame, which cannot be imported before the runtime exists
 MISSING_KEY = "missing"  # query parameter naming the address that was not found
 PAGE_SEGMENT = re.compile(r"/([A-Za-z0-9_-]{1,64})/?")
+# Streamlit's own one-segment routes: sign-in's return address (st.login's redirect_uri) is one of them.
+STREAMLIT_ROUTES = frozenset({"oauth2callback"})
 
 
 class UnknownPageRedirect:
     def __init__(self, app: ASGIApp, known: frozenset[str] | None = None) -> None:
         self.app = app
-        self.known = known if known is not None else frozenset(p.url_path for p in PAGES if p.url_path)
+        pages = known if known is not None else frozenset(p.url_path for p in PAGES if p.url_path)
+        self.known = pages | STREAMLIT_ROUTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
