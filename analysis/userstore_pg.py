@@ -17,7 +17,6 @@ import json
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 from analysis import auth
 from analysis.safejson import UnsafeJSON, loads
