@@ -1,6 +1,7 @@
 """Move the file store's user data into PostgreSQL (`python -m analysis migrate-userdata --to postgresql://…`).
 
-What moves: every saved scenario (name, values, when saved) and every import version (its id, name, file name,
+What moves: every saved scenario (name, values, when saved, its owner and whether it is shared), every audit-log
+entry, and every import version (its id, name, file name,
 checksums, times, status and rows as stored), and the highest version number ever given out, so a number pruned
 from the files is not given out again in the database. The files are read, never changed: they stay as a
 backup until the user removes them.
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis import paths
+from analysis.audit import FileAuditLog
 from analysis.imports import ImportStore, Version, store_problem
 from analysis.safejson import loads
 from analysis.userstore import ScenarioStore, StoreError
@@ -56,11 +58,21 @@ def migrate_userdata(url: str, directory: Path | None = None) -> MigrationReport
         state_last = int(conn.execute("SELECT last_number FROM import_state FOR UPDATE").fetchone()[0])
         new_scenarios = _compare_scenarios(conn, scenarios, report)
         new_versions = _compare_versions(conn, versions, state_last, report)
+        conn.execute("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+        new_entries = _new_audit_entries(conn, root, report)
         if report.conflicts:
             report.added.clear()
             return report  # leaving the block commits a transaction that wrote nothing
-        for name, (values_json, saved_at) in new_scenarios.items():
-            conn.execute("INSERT INTO scenarios (name, values_json, saved_at) VALUES (%s, %s, %s)", (name, values_json, saved_at))
+        for name, (values_json, saved_at, owner, shared) in new_scenarios.items():
+            conn.execute(
+                "INSERT INTO scenarios (name, values_json, saved_at, owner, shared) VALUES (%s, %s, %s, %s, %s)",
+                (name, values_json, saved_at, owner, shared),
+            )
+        for entry in new_entries:
+            conn.execute(
+                "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (%s, %s, %s, %s, %s)",
+                (entry.at, entry.actor, entry.action, entry.target, entry.detail),
+            )
         if last_number > state_last and not new_versions:  # every version pruned from the files: keep their numbers
             report.added.append(f"the highest import version number given out, v{last_number:04d}")
         if new_versions or last_number > state_last:
@@ -68,8 +80,8 @@ def migrate_userdata(url: str, directory: Path | None = None) -> MigrationReport
     return report
 
 
-def _file_scenarios(root: Path) -> dict[str, tuple[str, str]]:
-    """name -> (values as JSON, saved_at) from scenarios.json; MigrationRefused when it is damaged."""
+def _file_scenarios(root: Path) -> dict[str, tuple[str, str, str | None, bool]]:
+    """name -> (values as JSON, saved_at, owner, shared) from scenarios.json; MigrationRefused when damaged."""
     try:
         stored = ScenarioStore(root)._read()
     except StoreError as exc:
@@ -79,8 +91,34 @@ def _file_scenarios(root: Path) -> dict[str, tuple[str, str]]:
         values_json = json.dumps(entry["values"], ensure_ascii=False)
         if len(values_json.encode("utf-8")) > MAX_VALUES_BYTES:
             raise MigrationRefused(f"scenario {name[:40]!r} has values larger than {MAX_VALUES_BYTES} bytes", [])
-        found[name] = (values_json, str(entry.get("saved_at", "")))
+        # no owner: saved before sign-in, shared by all (as the file store reads it)
+        found[name] = (values_json, str(entry.get("saved_at", "")), entry.get("owner") or None, entry.get("shared", True))
     return found
+
+
+def _new_audit_entries(conn, root: Path, report: MigrationReport) -> list:
+    """The file log's entries the database does not hold yet (same time, actor, action, target and detail)."""
+    entries, damaged = FileAuditLog(root).read(limit=None)
+    if damaged:
+        report.present.append(f"{damaged} unreadable audit-log line(s) left in the file")
+    held = {
+        (at.isoformat(timespec="seconds"), actor, action, target, detail)
+        for at, actor, action, target, detail in conn.execute(
+            "SELECT at AT TIME ZONE 'UTC', actor, action, target, detail FROM audit_log"
+        ).fetchall()
+    }
+    new = []
+    for entry in reversed(entries):  # oldest first, so the table's ids keep the file's order
+        key = (entry.at.removesuffix("+00:00"), entry.actor, entry.action, entry.target, entry.detail)
+        if key in held:
+            continue
+        held.add(key)
+        new.append(entry)
+    if new:
+        report.added.append(f"{len(new)} audit-log entries")
+    elif entries:
+        report.present.append(f"{len(entries)} audit-log entries")
+    return new
 
 
 def _file_versions(root: Path) -> tuple[list[tuple[Version, bytes]], int]:
@@ -107,11 +145,12 @@ def _file_versions(root: Path) -> tuple[list[tuple[Version, bytes]], int]:
 
 def _compare_scenarios(conn, scenarios: dict[str, tuple[str, str]], report: MigrationReport) -> dict:
     new = {}
-    for name, (values_json, saved_at) in scenarios.items():
+    for name, stored in scenarios.items():
+        values_json = stored[0]
         row = conn.execute("SELECT values_json FROM scenarios WHERE name = %s", (name,)).fetchone()
         label = f"scenario {name!r}"
         if row is None:
-            new[name] = (values_json, saved_at)
+            new[name] = stored
             report.added.append(label)
         elif _same_values(row[0], values_json):
             report.present.append(label)

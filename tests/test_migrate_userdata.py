@@ -10,9 +10,10 @@ import pytest
 from import_rows import apply, good_file
 from test_imports import snapshot
 
-from analysis import imports, userstore_pg
+from analysis import auth, imports, userstore_pg
 from analysis import scenario as sc
 from analysis.__main__ import main
+from analysis.audit import FileAuditLog
 from analysis.imports import ImportStore
 from analysis.userstore import ScenarioStore, open_scenario_store
 
@@ -121,3 +122,20 @@ def test_an_unreachable_database_moves_nothing_and_names_no_secret(tmp_path, mon
     assert code == 1 and "nothing moved: the user-data database cannot be used" in err
     assert "secretuser" not in err and "hunter2" not in err and str(tmp_path) not in err
     assert snapshot(tmp_path / "userdata") == on_disk
+
+
+def test_owners_shared_flags_and_the_audit_log_move_too_and_only_once(files, pg_url, pg_cluster, capsys):
+    alice = auth.Identity(auth.SIGNED_IN, "alice@example.org")
+    ScenarioStore(files).save("Alice private", sc.defaults(), actor=alice, shared=False)  # the files, by path
+    log = FileAuditLog(files)
+    log.record("alice@example.org", "save", "Alice private")
+    log.record("local user", "import", "v0001")
+    assert main(["migrate-userdata", "--to", pg_url]) == 0
+    assert "2 audit-log entries" in capsys.readouterr().err
+    dbname = pg_url.split("/")[3].split("?")[0]
+    owners = "SELECT string_agg(name || ':' || coalesce(owner, '-') || ':' || shared::text, '|' ORDER BY name) FROM scenarios"
+    assert pg_cluster.psql(owners, dbname) == "Alice private:alice@example.org:false|Fast inference:-:true|保守:-:true"
+    audit = "SELECT string_agg(actor || ' ' || action || ' ' || target, '|' ORDER BY id) FROM audit_log"
+    assert pg_cluster.psql(audit, dbname) == "alice@example.org save Alice private|local user import v0001"
+    assert main(["migrate-userdata", "--to", pg_url]) == 0
+    assert pg_cluster.psql("SELECT count(*) FROM audit_log", dbname) == "2", "a second run adds no entry twice"
