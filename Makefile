@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test test-fast browser-deps test-deps lint format clean
+.PHONY: help setup build run test test-fast browser-deps test-deps team-deps serve-team lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -44,7 +44,18 @@ test-deps: ## Install with apt the PostgreSQL server the user-data store tests s
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q postgresql; \
 	fi
 
-test: setup browser-deps test-deps ## Set up and run every test tier (unit, AppTest, browser) and the linter
+team-deps: ## Install with apt what `make serve-team` and its tests need: PostgreSQL and nginx (the reverse proxy)
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -x /usr/sbin/nginx ]; then \
+		echo "PostgreSQL and nginx present"; \
+	else \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q postgresql nginx-light; \
+	fi
+
+TEAM_PORT ?= 8600
+serve-team: setup team-deps ## PostgreSQL, two app servers and nginx on http://127.0.0.1:$(TEAM_PORT) (README "Team deployment"; TEAM_ARGS=--help)
+	$(BIN)/python -m deploy.serve_team --port $(TEAM_PORT) $(TEAM_ARGS)
+
+test: setup browser-deps test-deps team-deps ## Set up and run every test tier (unit, AppTest, browser) and the linter
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -64,10 +75,14 @@ clean: ## Remove the rebuildable database (user data in var/ is kept)
 # ---------------------------------------------------------------- benchmark and load test (on demand, not part of `make test`)
 LOAD_SESSIONS ?= 10
 LOAD_SECONDS ?= 60
-.PHONY: bench loadtest
+.PHONY: bench loadtest loadtest-team
 
 bench: setup browser-deps ## Benchmark pages against a trivial page, cold start, build, pack, memory → bench/results.json (BENCH_ARGS=--help)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 loadtest: setup browser-deps ## 10 browser sessions move widgets for 60 s on one server → bench/loadtest.json (LOAD_SESSIONS=, LOAD_SECONDS=)
 	$(BIN)/python -m bench.loadtest --sessions $(LOAD_SESSIONS) --seconds $(LOAD_SECONDS) $(LOADTEST_ARGS)
+
+loadtest-team: setup browser-deps ## The same load through `make serve-team`'s proxy (start it first, in another terminal)
+	$(BIN)/python -m bench.loadtest --sessions $(LOAD_SESSIONS) --seconds $(LOAD_SECONDS) --url http://127.0.0.1:$(TEAM_PORT) \
+		--server-log var/team/logs/app-1.log --server-log var/team/logs/app-2.log $(LOADTEST_ARGS)

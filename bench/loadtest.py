@@ -11,6 +11,11 @@ the market page's first section with no app work around it), whose `floor_p95_ra
 itself costs for a chart section's content under that load. Reports redraw latency (p50/p95), errors
 (console, page, timeouts, exception boxes, tracebacks in the server log) and the server's memory, to
 bench/loadtest.json.
+
+With `--url` (for example the team deployment's proxy, `make serve-team`), the sessions go to that address
+and no server is started: the memory is not measured there, the server logs named by `--server-log` are
+read for tracebacks (the part written during the run), and the trivial and floor runs are left out (they
+would be measured on a server of their own, not behind that address).
 """
 
 from __future__ import annotations
@@ -128,12 +133,58 @@ async def sample_memory(app, stop: asyncio.Event, samples: list[float]) -> None:
 TRIVIAL_DRIVER = ("slider", "main", None)
 
 
+class Target:
+    """A server this command did not start (`--url`): nothing to start or stop, no memory to read; its logs,
+    if named, are read from where they ended when the run began."""
+
+    def __init__(self, url: str, log_paths: list[Path]):
+        self.url = url.rstrip("/")
+        self.log_paths = log_paths
+        self.process = None
+        self._offsets = {}
+
+    def start(self) -> Target:
+        self._offsets = {path: path.stat().st_size if path.exists() else 0 for path in self.log_paths}
+        return self
+
+    def wait_healthy(self) -> None:
+        import urllib.request
+
+        with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=30) as response:
+            if response.status != 200:
+                raise RuntimeError(f"{self.url} answered {response.status} to /_stcore/health")
+
+    def healthy(self) -> bool:
+        try:
+            self.wait_healthy()
+        except (OSError, RuntimeError):
+            return False
+        return True
+
+    def rss_bytes(self) -> None:
+        return None
+
+    def log_text(self) -> str:
+        texts = []
+        for path in self.log_paths:
+            with path.open("rb") as handle:
+                handle.seek(self._offsets.get(path, 0))
+                texts.append(handle.read().decode(errors="replace"))
+        return "\n".join(texts)
+
+    def stop(self) -> None:
+        pass
+
+
 async def load(pages, drivers, args, work: Path, script: str = "app.py") -> dict:
     from playwright.async_api import async_playwright
 
     from bench import browser as br
 
-    app = Server(script, free_port(args.port_base), dict(os.environ), work / f"{Path(script).stem}.log")
+    if args.url and script == "app.py":
+        app = Target(args.url, args.server_log)
+    else:
+        app = Server(script, free_port(args.port_base), dict(os.environ), work / f"{Path(script).stem}.log")
     record = {"latencies": {}, "errors": [], "exception_boxes": 0, "retries": 0, "chart_misses": 0}
     memory: list[float] = []
     assignment = [pages[i % len(pages)] for i in range(args.sessions)]
@@ -154,12 +205,12 @@ async def load(pages, drivers, args, work: Path, script: str = "app.py") -> dict
             elapsed = time.monotonic() - line.started
             stop.set()
             await sampler
-            healthy = app.process.poll() is None
+            healthy = app.healthy() if isinstance(app, Target) else app.process.poll() is None
             end_rss = app.rss_bytes()
         finally:
             await browser.close()
             app.stop()
-    server_log = app.log_path.read_text(errors="replace")
+    server_log = app.log_text() if isinstance(app, Target) else app.log_path.read_text(errors="replace")
     log_errors = [marker for marker in SERVER_LOG_ERRORS if marker in server_log]
     if log_errors:
         record["errors"].append(f"server log contains: {', '.join(log_errors)}\n{server_log[-3000:]}")
@@ -204,6 +255,7 @@ def report(
         "seconds": args.seconds,
         "think_ms": args.think_ms,
         "lang": args.lang,
+        "target": getattr(args, "url", None) or "one server started by this command",
         "elapsed_s": out["elapsed_s"],
         "assignment": out["assignment"],
         "redraws": len(every),
@@ -282,9 +334,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=LOADTEST_PATH)
     parser.add_argument("--no-trivial", action="store_true", help="skip the trivial app's run (no loadtest_p95_ratio)")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor page's run (no floor_p95_ratio)")
+    parser.add_argument("--url", help="load an app already served at this address (e.g. make serve-team's proxy)")
+    parser.add_argument(
+        "--server-log",
+        type=Path,
+        action="append",
+        default=[],
+        help="with --url: a server log to check for tracebacks (repeatable)",
+    )
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.seconds <= 0:
         parser.error("--sessions must be ≥ 1 and --seconds > 0")
+    if args.server_log and not args.url:
+        parser.error("--server-log goes with --url")
+    if args.url:
+        args.no_trivial = True  # the yardsticks would run on a server of their own, not behind that address
     return args
 
 
@@ -307,7 +371,7 @@ def main(argv=None) -> int:
         build(datasets_dir(), work / "atlas.duckdb")
         log(f"Finding each page's widget ({len(PAGES)} pages) …")
         drivers = discover(PAGES, args.lang)
-        log(f"{args.sessions} sessions × {args.seconds:g} s on one server …")
+        log(f"{args.sessions} sessions × {args.seconds:g} s on {args.url or 'one server'} …")
         out = asyncio.run(load(list(PAGES), drivers, args, work))
         trivial_out = None
         if not args.no_trivial:

@@ -485,3 +485,31 @@ def test_loadtest_reports_the_trivial_app_under_the_same_load():
     assert with_floor["floor_p95_ratio"] == 2.5 and with_floor["loadtest_p95_ratio"] == 3.0
     assert "`floor_p95_ratio` 2.50." in loadtest_markdown(with_floor)
     assert result["floor"] is None and result["floor_p95_ratio"] is None
+
+
+# ---------------------------------------------------------------- the load test against a deployment (--url, issue 26)
+
+
+def test_loadtest_against_a_url_leaves_the_yardsticks_out_and_takes_server_logs_only_with_it():
+    from bench.loadtest import parse_args
+
+    args = parse_args(["--url", "http://127.0.0.1:8600", "--server-log", "a.log", "--server-log", "b.log"])
+    assert (args.url, [str(p) for p in args.server_log], args.no_trivial) == ("http://127.0.0.1:8600", ["a.log", "b.log"], True)
+    assert parse_args([]).url is None and parse_args([]).no_trivial is False
+    with pytest.raises(SystemExit):
+        parse_args(["--server-log", "a.log"])
+
+
+def test_loadtest_target_reads_only_what_its_server_logs_got_during_the_run(tmp_path):
+    from bench.loadtest import Target
+
+    first, second = tmp_path / "app-1.log", tmp_path / "app-2.log"
+    first.write_text("Traceback (most recent call last): before the run\n")
+    target = Target("http://127.0.0.1:1/", [first, second]).start()
+    with first.open("a") as handle:
+        handle.write("during the run\n")
+    second.write_text("second server\n")
+    assert target.url == "http://127.0.0.1:1"
+    assert target.rss_bytes() is None
+    assert target.log_text() == "during the run\n\nsecond server\n"
+    assert target.healthy() is False  # nothing listens on port 1
