@@ -6,8 +6,8 @@ Once for the module: a throwaway PostgreSQL cluster (tests/pgcluster.py) with a 
 all started by deploy/serve_team.py's AppServer and Proxy, on free ports. Chromium drives the app through
 the servers' own ports and through the proxy; nginx's access log says which server answered what.
 
-TODO (parts B and C of issue 26, not on main when this was written): an import on one server changing the
-chart on the other, and a viewer refused where an editor is needed, through the proxy.
+A viewer refused where an editor is needed is tested with the real sign-in flow in test_sign_in.py (one server:
+the rules are the same code on every server).
 """
 
 from __future__ import annotations
@@ -206,3 +206,43 @@ def test_killing_the_server_a_browser_is_on_moves_it_to_the_other_and_loses_noth
     after = [a for a, _ in proxy.requests("/", key)[len(before) :]]
     moved_at = after.index(f"127.0.0.1:{survivor.port}")
     assert set(after[moved_at:]) == {f"127.0.0.1:{survivor.port}"}
+
+
+def _chart_csv(base: str, slug: str) -> str:
+    with urllib.request.urlopen(f"{base}/api/v1/charts/{slug}.csv?lang={LANG}", timeout=60) as response:
+        return response.read().decode("utf-8-sig")
+
+
+def test_an_import_through_one_server_changes_the_chart_on_the_other(team, team_page, tmp_path):
+    """Imported through server 1's page; server 2 (its own user-data folder) draws the actual in its chart."""
+    from import_rows import good_file
+
+    page = team_page
+    one, two = team.servers
+    marker = "test_shipments_2023_actual"  # the imported row's figure id (the CSV's "Figure ID" column)
+    assert marker not in _chart_csv(two.url, "ai-server-shipments")
+    open_page(page, link(one.url, "imports", LANG))
+    path = tmp_path / "actuals.csv"
+    path.write_bytes(good_file())
+    page.locator("input[type=file]").set_input_files(str(path))
+    main = page.locator("[data-testid=stMain]")
+    apply = main.get_by_role("button", name=t("imports.apply", LANG))
+    expect(apply).to_be_enabled(timeout=PAGE_READY_MS)
+    apply.click()
+    settle(page)
+    no_error(page)
+    assert team.pg.psql("SELECT count(*) FROM import_versions WHERE status = 'active'", team.dbname) == "1"
+    deadline = time.monotonic() + 30  # the other server reads the shared revision at most once a second
+    while marker not in (shown := _chart_csv(two.url, "ai-server-shipments")) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert marker in shown, "server 2's chart does not show the import made through server 1"
+    row = next(line for line in shown.splitlines() if marker in line)
+    value = float(row.split(",")[3])  # in the chart's unit (118.9 万台 as million units)
+    open_page(page, link(two.url, "market", LANG))  # and the page draws it: a trace holds the imported value
+    page.wait_for_function(
+        "v => [...document.querySelectorAll('.js-plotly-plot')].some(gd => (gd._fullData || []).some("
+        "tr => Array.from(tr.y && tr.y.length !== undefined ? tr.y : []).some(y => Math.abs(y - v) < 1e-9)))",
+        arg=value,
+        timeout=PAGE_READY_MS,
+    )
+    no_error(page)
