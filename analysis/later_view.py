@@ -16,6 +16,7 @@ from analysis.format import format_figure
 from analysis.i18n import t
 from analysis.market import series_label, unit_label
 from analysis.market_charts import HALF_YEAR, LEGEND_RANK, _scaled, _source_line, add_later_traces, later_label
+from analysis.notes import note_text
 
 SOURCE_COLUMNS = ("year", "value", "kind", "publisher", "edition", "published_on", "quote", "url", "comparability", "note")
 CARD_BAR_HEIGHT_PX = 34
@@ -42,7 +43,7 @@ def sources_table(con: duckdb.DuckDBPyConnection, series_id: str, lang: str) -> 
                 "quote": r["quote"],
                 "url": r["url"],
                 "comparability": t(f"later.comparability.{r['comparability']}", lang),
-                "note": (t("later.secondary", lang) + " " if r["secondary"] else "") + (r["note"] or ""),
+                "note": (t("later.secondary", lang) + " " if r["secondary"] else "") + note_text(r["note"], lang),
             }
         )
     frame = pd.DataFrame(out, columns=list(SOURCE_COLUMNS))

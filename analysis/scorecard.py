@@ -18,6 +18,7 @@ from analysis import data, imports
 from analysis.db import query
 from analysis.format import format_figure, format_number, is_blank
 from analysis.i18n import t
+from analysis.notes import note_text
 from analysis.tables import figure_label
 
 MATCH_KEYS = ("metric", "entity", "segment", "period")
@@ -511,7 +512,7 @@ def report_card_display(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang
                 t("card.col.quote", lang): r["quote"],
                 t("card.col.url", lang): r["url"],
                 t("card.col.report_source", lang): r["report_source"] or t("card.path_source", lang),
-                t("card.col.note", lang): r["note"] or "",
+                t("card.col.note", lang): note_text(r["note"], lang),
             }
         )
     return pd.DataFrame(rows, columns=[t(f"card.col.{c}", lang) for c in CARD_COLUMNS])
