@@ -67,12 +67,11 @@ def implied_caption(growth: later.ImpliedGrowth, lang: str) -> str:
 
 
 def _later_source_line(con, view: market.SeriesView, lang: str) -> str:
-    publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in view.later.to_dict("records")})
     return t(
         "later.source_line",
         lang,
         report=_source_line(con, view, lang),
-        later="、".join(publishers) if lang == "zh" else ", ".join(publishers),
+        later=later.publisher_list(view.later.to_dict("records"), lang),
     )
 
 
@@ -144,12 +143,11 @@ def card_source_line(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: s
     for group in dict.fromkeys(card["group"]) if not card.empty else []:
         figures = market.series_figures(con, group)
         source_ids |= set(figures.loc[figures["kind"] != "derived", "source_id"])
-    publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in card.to_dict("records")})
     return t(
         "later.source_line",
         lang,
         report=data.source_line(con, sorted(source_ids), lang),
-        later=("、" if lang == "zh" else ", ").join(publishers),
+        later=later.publisher_list(card.to_dict("records"), lang),
     )
 
 

@@ -69,8 +69,7 @@ def _source_line(con: duckdb.DuckDBPyConnection, view: SeriesView, lang: str) ->
     report = data.source_line(con, sorted(set(printed["source_id"])), lang)
     if view.later.empty:
         return report
-    publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in view.later.to_dict("records")})
-    return t("later.source_line", lang, report=report, later=("、" if lang == "zh" else ", ").join(publishers))
+    return t("later.source_line", lang, report=report, later=later.publisher_list(view.later.to_dict("records"), lang))
 
 
 def _layout(

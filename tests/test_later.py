@@ -505,3 +505,32 @@ def test_the_card_writes_numbers_as_numbers(db_con):
         # The error is in the unit printed beside it: 77.91 万台 = 0.7791 million units.
         expected = 77.91 if lang == "zh" else 0.7791
         assert_allclose(row[t("card.col.error", lang)], expected, rtol=1e-9)
+
+
+# ---------------------------------------------------------------- each publisher named once
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("zh", "IDC、浪潮信息、TrendForce（集邦咨询）"), ("en", "IDC, Inspur Information, TrendForce")],
+)
+def test_publisher_list_names_each_publisher_once(lang, expected):
+    rows = [
+        {"publisher_zh": "IDC；浪潮信息", "publisher_en": "IDC; Inspur Information"},
+        {"publisher_zh": "IDC", "publisher_en": "IDC"},
+        {"publisher_zh": "TrendForce（集邦咨询）", "publisher_en": "TrendForce"},
+        {"publisher_zh": "IDC", "publisher_en": "IDC"},
+    ]
+    assert later.publisher_list(rows, lang) == expected
+
+
+@pytest.mark.parametrize(("lang", "repeated"), [("zh", "IDC、IDC"), ("en", "IDC, IDC")])
+def test_market_chart_source_line_names_idc_once(db_con, lang, repeated):
+    from analysis import scenario
+    from analysis.charts import full_source_text
+    from analysis.chartspec import chart_def
+
+    spec = chart_def("ai-server-market").build(db_con, scenario.defaults(), lang)
+    line = full_source_text(spec.source_line, lang)
+    assert ("浪潮信息" if lang == "zh" else "Inspur Information") in line  # the later layer is drawn
+    assert repeated not in line
