@@ -13,7 +13,7 @@ from analysis import data, later, textsafe
 from analysis.charts import PALETTE, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
 from analysis.format import display_unit, format_quantity, scaled_text
-from analysis.i18n import t
+from analysis.i18n import t, with_aside
 from analysis.market import (
     SETTING_NAMES,
     SeriesView,
@@ -102,7 +102,7 @@ def later_label(vintage: later.Vintage, lang: str) -> str:
     label = t("later.legend.vintage", lang, vintage=vintage.label(lang))
     for code in ("definitional_break", "different_method", "rebased"):
         if code in kinds:
-            return f"{label} ({t(f'later.comparability.{code}', lang)})"
+            return with_aside(label, t(f"later.comparability.{code}", lang), lang)
     return label
 
 

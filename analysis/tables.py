@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis.data import source_title
 from analysis.format import column_decimals, format_figure, is_blank
-from analysis.i18n import t
+from analysis.i18n import t, with_aside
 from analysis.notes import note_text
 from analysis.textsafe import csv_safe_frame
 
@@ -113,7 +113,7 @@ def metrics_display(metrics: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd
         {
             t("column.metric_id", lang): metrics["metric_id"],
             t("column.metric", lang): metrics[f"name_{lang}"],
-            t("column.unit", lang): [f"{unit_names.get(u, u)} ({u})" for u in metrics["unit"]],
+            t("column.unit", lang): [with_aside(unit_names.get(u, u), u, lang) for u in metrics["unit"]],
             t("column.definition", lang): metrics[f"definition_{lang}"],
             t("column.figure_count", lang): metrics["figure_count"],
         }
