@@ -27,6 +27,14 @@ def scaled_text(value: float, scale: float = 1.0) -> str:
     return _decimal_text(float(value), scale)
 
 
+RATE_DECIMALS = 1  # a growth rate or share computed by the app reads 43.7%, in a sentence and on a button alike
+
+
+def rate_text(percent: float, decimals: int = RATE_DECIMALS) -> str:
+    """A computed rate in percent, without the sign: one rule for every sentence and button ("43.7", "1,240.5")."""
+    return f"{float(percent):,.{decimals}f}"
+
+
 def is_blank(value) -> bool:
     """Empty CSV cells arrive as None, "" or NaN; all mean 'not given'."""
     return value is None or value == "" or (isinstance(value, float) and math.isnan(value))

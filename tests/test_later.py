@@ -534,3 +534,32 @@ def test_market_chart_source_line_names_idc_once(db_con, lang, repeated):
     line = full_source_text(spec.source_line, lang)
     assert ("浪潮信息" if lang == "zh" else "Inspur Information") in line  # the later layer is drawn
     assert repeated not in line
+
+
+# ---------------------------------------------------------------- one rounding rule for the caption and its button
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("series_id", sorted(market.SERIES))
+def test_implied_cagr_button_names_the_rate_the_caption_shows(db_con, series_id, lang):
+    from analysis import scenario
+    from analysis.format import rate_text
+
+    growth = market.implied_growth(db_con, series_id)
+    if growth.cagr_percent is None:
+        return  # no implied rate for this series: no caption number and no button
+    param = scenario.all_params()[market.SERIES[series_id].param("cagr")]
+    caption = later_view.implied_caption(growth, lang)
+    button = later_view.implied_button_label(growth, param, lang)
+    shown = rate_text(growth.cagr_percent)
+    assert f"{shown}%" in caption and f"{shown}%" in button  # the same number, from the same formatter
+    assert f"{rate_text(later_view.slider_value(param, growth.cagr_percent))}%" in button
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en", "33.0%, the slider step nearest 32.8%"), ("zh", "33.0%（最接近 32.8%")])
+def test_implied_cagr_button_says_when_it_sets_the_nearest_step(db_con, lang, expected):
+    from analysis import scenario
+
+    growth = market.implied_growth(db_con, "shipments")
+    param = scenario.all_params()[market.SERIES["shipments"].param("cagr")]
+    assert expected in later_view.implied_button_label(growth, param, lang)
