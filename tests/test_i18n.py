@@ -216,3 +216,13 @@ def test_metric_table_units_in_chinese_have_full_width_parentheses(db_con):
     column = metrics_display(metrics(db_con), units(db_con), "zh").iloc[:, 2]
     assert "亿美元（USD_100m）" in set(column)
     assert not [c for c in column if ASCII_PAREN_BY_HAN.search(c)]
+
+
+def test_chart_toolbar_config_carries_the_chinese_tooltips():
+    from analysis.charts import plotly_config
+
+    zh = plotly_config("x", "zh")
+    dictionary = zh["locales"][zh["locale"]]["dictionary"]
+    assert dictionary["Download plot as a PNG"] == t("modebar.download_png", "zh")
+    assert all(key and value and key != value for key, value in dictionary.items())
+    assert "locale" not in plotly_config("x", "en")  # plotly's own English
