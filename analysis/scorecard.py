@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis import data, imports
 from analysis.db import query
-from analysis.format import format_figure, format_number, is_blank
+from analysis.format import RATE_DECIMALS, format_figure, format_number, is_blank, round_significant
 from analysis.i18n import t
 from analysis.notes import note_text
 from analysis.tables import figure_label
@@ -454,6 +454,13 @@ def _rebased_clause(same: pd.DataFrame, units: dict, lang: str) -> str:
              judgement=judgement_text(row, lang))  # fmt: skip
 
 
+def shown_value(value: float, unit_id: str) -> float:
+    """A computed value as the card's table prints it: a percentage to RATE_DECIMALS (16.979 -> 17.0, as every
+    rate the app prints), anything else to three significant figures (1.4037 million -> 1.4 million). The
+    card's data (CSV, API) keeps its own precision."""
+    return round(float(value), RATE_DECIMALS) if unit_id == PERCENT_UNIT else round_significant(float(value))
+
+
 def _bound_prefix(row) -> str:
     return {"lower": "≥ ", "upper": "≤ "}.get(row["bound"] or "", "")
 
@@ -461,7 +468,7 @@ def _bound_prefix(row) -> str:
 def report_side_text(con: duckdb.DuckDBPyConnection, row, unit: dict, lang: str) -> str:
     """The report side of a card row: the value and what it is (printed forecast, supplementary, derived path
     with the base it starts from, or the path extended past the horizon)."""
-    reference = row["report_value"] if row["basis"] == "forecast" else significant(row["report_value"], 5)
+    reference = row["report_value"] if row["basis"] == "forecast" else shown_value(row["report_value"], row["unit"])
     value = format_figure(_point(reference, row["report_qualifier"]), unit, lang)
     publisher = row["report_publisher_zh"] if lang == "zh" else row["report_publisher_en"]
     suffix = "_supplementary" if row["report_origin"] == "supplementary" else ""
@@ -469,7 +476,8 @@ def report_side_text(con: duckdb.DuckDBPyConnection, row, unit: dict, lang: str)
     if not is_blank(row["path_base_figure_id"]):
         anchor = data.figures(con, figure_ids=[row["path_base_figure_id"]]).iloc[0]
         kind = "derived" if anchor["kind"] == "derived" else "printed"
-        base = t(f"card.base.{kind}", lang, value=format_figure(anchor, anchor, lang), year=anchor["period"])
+        shown = anchor if kind == "printed" else _point(shown_value(anchor["value"], anchor["unit"]), anchor["qualifier"])
+        base = t(f"card.base.{kind}", lang, value=format_figure(shown, anchor, lang), year=anchor["period"])
     basis = t(f"card.basis.{row['basis']}{suffix}", lang, publisher=publisher, base=base, horizon=row["path_horizon"])
     return t("card.report_cell", lang, value=value, basis=basis)
 
@@ -493,7 +501,9 @@ def report_card_display(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang
             )
             percent_text = "—"
         else:
-            error_text = _bound_prefix(r) + format_difference(significant(r["error"]), {"unit": r["unit"], **unit}, lang)
+            error_text = _bound_prefix(r) + format_difference(
+                shown_value(r["error"], r["unit"]), {"unit": r["unit"], **unit}, lang
+            )
             percent_text = "—" if is_blank(r["error_percent"]) else _bound_prefix(r) + format_percent(r["error_percent"])
         rows.append(
             {

@@ -563,3 +563,21 @@ def test_implied_cagr_button_says_when_it_sets_the_nearest_step(db_con, lang, ex
     growth = market.implied_growth(db_con, "shipments")
     param = scenario.all_params()[market.SERIES["shipments"].param("cagr")]
     assert expected in later_view.implied_button_label(growth, param, lang)
+
+
+# ---------------------------------------------------------------- the card's table rounds what it computed
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_report_card_table_rounds_computed_values_for_display(db_con, lang):
+    card = scorecard.report_card(db_con)
+    shown = scorecard.report_card_display(db_con, card, lang)
+    report = " ".join(shown[t("card.col.report", lang)])
+    # the derived path once read 1.4037 million units, 16.979% and a base of USD 15.853 bn
+    for long in ("1.4037", "140.37", "1.9209", "192.09", "16.979", "15.853", "158.53"):
+        assert long not in report, long
+    for error in shown[t("card.col.error", lang)]:
+        for number in re.findall(r"\d+\.\d+", error):  # the decimals (a year is a whole number)
+            assert len(number.replace(".", "").lstrip("0")) <= 3, error  # three significant figures at most
+    data = scorecard.report_card_data(db_con, card, lang)
+    assert data[t("card.col.error", lang)].notna().any()  # the data keeps its numbers as numbers
