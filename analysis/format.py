@@ -35,6 +35,13 @@ def rate_text(percent: float, decimals: int = RATE_DECIMALS) -> str:
     return f"{float(percent):,.{decimals}f}"
 
 
+def shown_value(value: float, unit_id: str) -> float:
+    """A value the app computed, as text shows it: a percentage to RATE_DECIMALS (16.979 -> 17.0, as every rate
+    the app prints), anything else to SIGNIFICANT_DIGITS (1.4037 million -> 1.4 million). Data (CSV, API) keeps
+    its own precision."""
+    return round(float(value), RATE_DECIMALS) if unit_id == "percent" else round_significant(float(value))
+
+
 def is_blank(value) -> bool:
     """Empty CSV cells arrive as None, "" or NaN; all mean 'not given'."""
     return value is None or value == "" or (isinstance(value, float) and math.isnan(value))

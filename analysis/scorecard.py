@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis import data, imports
 from analysis.db import query
-from analysis.format import RATE_DECIMALS, format_figure, format_number, is_blank, round_significant
+from analysis.format import format_figure, format_number, is_blank, shown_value
 from analysis.i18n import t
 from analysis.notes import note_text
 from analysis.tables import figure_label
@@ -452,13 +452,6 @@ def _rebased_clause(same: pd.DataFrame, units: dict, lang: str) -> str:
     later_text = format_figure(_point(row["later_value"], row["later_qualifier"]), units[row["unit"]], lang)
     return t("card.verdict_rebased", lang, publisher=publisher, edition=row["edition"], later=later_text,
              judgement=judgement_text(row, lang))  # fmt: skip
-
-
-def shown_value(value: float, unit_id: str) -> float:
-    """A computed value as the card's table prints it: a percentage to RATE_DECIMALS (16.979 -> 17.0, as every
-    rate the app prints), anything else to three significant figures (1.4037 million -> 1.4 million). The
-    card's data (CSV, API) keeps its own precision."""
-    return round(float(value), RATE_DECIMALS) if unit_id == PERCENT_UNIT else round_significant(float(value))
 
 
 def _bound_prefix(row) -> str:
