@@ -157,7 +157,8 @@ HIERARCHY_TRACES = frozenset({"icicle", "treemap", "sunburst", "pie"})  # their 
 AXISLESS_TRACES = frozenset({"choroplethmap", "scattermap"}) | HIERARCHY_TRACES
 
 
-WRAP_TOKEN = r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+\s*|\s+"
+# A short aside in full-width parentheses ("（口径已变）") is one token: a line never breaks inside it.
+WRAP_TOKEN = r"（[^（）]{1,8}）|[\u2e80-\uffff]|[^\s\u2e80-\uffff]+\s*|\s+"
 ORPHAN_COLS = 6  # display columns: a last line narrower than three CJK characters takes some of the line above
 
 
