@@ -19,6 +19,7 @@ from analysis.buildstamp import datasets_hash, write_stamp
 from analysis.numbers import NumberError, parse_number
 from analysis.schema import (
     LATER_KINDS,
+    NOTE_COLUMN,
     SPLIT_TOLERANCE_PERCENT,
     SPLIT_TOTAL_PERCENT,
     SQL_TYPES,
@@ -374,6 +375,35 @@ def check_later_figures(tables: dict[str, LoadedTable], problems: list[Problem])
             problems.append(Problem(name, line, "printed", f"{printed!r} is not the stored value {value!r}"))
 
 
+def check_note_translations(tables: dict[str, LoadedTable], problems: list[Problem]) -> None:
+    """Every note shown to a user has its Chinese text, and every translation still has its note."""
+    translations = tables.get("note_translations")
+    if translations is None:
+        return
+    translated = {r["note_en"] for r in translations.typed}
+    used: set[str] = set()
+    for table in tables.values():
+        if NOTE_COLUMN not in table.spec.column_names:
+            continue
+        for row in table.typed:
+            note = row[NOTE_COLUMN]
+            if note is None:
+                continue
+            used.add(note)
+            if note not in translated:
+                problems.append(
+                    Problem(
+                        table.spec.file_name,
+                        row["_line"],
+                        NOTE_COLUMN,
+                        f"no Chinese text in {translations.spec.file_name} for the note {note!r}",
+                    )
+                )
+    for row in translations.typed:
+        if row["note_en"] not in used:
+            problems.append(Problem(translations.spec.file_name, row["_line"], "note_en", "no table has this note any more"))
+
+
 def load_and_validate(datasets_dir: Path | None = None) -> dict[str, LoadedTable]:
     """Read every table and run every check; raise BuildError listing all problems."""
     datasets_dir = Path(datasets_dir or paths.datasets_dir())
@@ -389,6 +419,7 @@ def load_and_validate(datasets_dir: Path | None = None) -> dict[str, LoadedTable
     check_figures(tables, problems)
     check_sources_and_places(tables, problems)
     check_later_figures(tables, problems)
+    check_note_translations(tables, problems)
     if problems:
         raise BuildError(problems)
     return tables

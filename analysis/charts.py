@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.i18n import t
+from analysis.i18n import catalog, normalize_lang, t
 
 PALETTE = {
     "ink": "#1f2933",
@@ -43,11 +43,26 @@ def plotly_config(slug: str, lang: str, *, image_button: bool = True) -> dict:
     """Modebar: PNG at 2× with a meaningful file name; no plotly logo or cloud links.
 
     `image_button=False`: no picture button (a chart with an "Image (PNG)" download laid out for a file)."""
-    return {
+    config = {
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": chart_file_name(slug, lang), "scale": PNG_SCALE},
         "modeBarButtonsToRemove": ["lasso2d", "select2d"] + ([] if image_button else ["toImage"]),
     }
+    return config | plotly_locale(lang)
+
+
+PLOTLY_LOCALE = {"zh": "zh-CN"}  # plotly.js's name for the language of the modebar's tooltips
+
+
+def plotly_locale(lang: str) -> dict:
+    """The modebar's tooltips in `lang`: plotly.js reads `config.locales` inline, so no locale file has to be
+    registered with the plotly.js that Streamlit bundles. English is plotly's own text."""
+    name = PLOTLY_LOCALE.get(normalize_lang(lang))
+    if name is None:
+        return {}
+    keys = [key for key in catalog("en") if key.startswith("modebar.")]
+    dictionary = {t(key, "en"): t(key, lang) for key in keys}  # plotly looks its strings up by their English text
+    return {"locale": name, "locales": {name: {"dictionary": dictionary}}}
 
 
 SOURCE_ANNOTATION_NAME = "source-line"
@@ -142,7 +157,8 @@ HIERARCHY_TRACES = frozenset({"icicle", "treemap", "sunburst", "pie"})  # their 
 AXISLESS_TRACES = frozenset({"choroplethmap", "scattermap"}) | HIERARCHY_TRACES
 
 
-WRAP_TOKEN = r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+\s*|\s+"
+# A short aside in full-width parentheses ("（口径已变）") is one token: a line never breaks inside it.
+WRAP_TOKEN = r"（[^（）]{1,8}）|[\u2e80-\uffff]|[^\s\u2e80-\uffff]+\s*|\s+"
 ORPHAN_COLS = 6  # display columns: a last line narrower than three CJK characters takes some of the line above
 
 

@@ -23,6 +23,7 @@ from analysis.data import source_line, source_title
 from analysis.db import query
 from analysis.format import format_number
 from analysis.i18n import localized, t
+from analysis.notes import note_text
 
 USD_PER_10K = 1e4  # money is printed in 万美元 (zh) / USD m (en) through the USD_10k unit
 USD_PER_MILLION = 1e6  # below this, English prints whole dollars (USD 37,000, not USD 0.037 m)
@@ -93,7 +94,7 @@ def catalogue_table(catalogue: pd.DataFrame, con: duckdb.DuckDBPyConnection, lan
             t("compute.col.interconnect", lang): [spec(r["interconnect"], "") for r in records],
             t("compute.col.spec_source", lang): [names.get(r["spec_source_id"], "—") for r in records],
             t("compute.col.named_in", lang): [names.get(r["report_source_id"], "—") for r in records],
-            t("column.note", lang): [r["note"] or "" for r in records],
+            t("column.note", lang): [note_text(r["note"], lang) for r in records],
         }
     )
 

@@ -27,6 +27,21 @@ def scaled_text(value: float, scale: float = 1.0) -> str:
     return _decimal_text(float(value), scale)
 
 
+RATE_DECIMALS = 1  # a growth rate or share computed by the app reads 43.7%, in a sentence and on a button alike
+
+
+def rate_text(percent: float, decimals: int = RATE_DECIMALS) -> str:
+    """A computed rate in percent, without the sign: one rule for every sentence and button ("43.7", "1,240.5")."""
+    return f"{float(percent):,.{decimals}f}"
+
+
+def shown_value(value: float, unit_id: str) -> float:
+    """A value the app computed, as text shows it: a percentage to RATE_DECIMALS (16.979 -> 17.0, as every rate
+    the app prints), anything else to SIGNIFICANT_DIGITS (1.4037 million -> 1.4 million). Data (CSV, API) keeps
+    its own precision."""
+    return round(float(value), RATE_DECIMALS) if unit_id == "percent" else round_significant(float(value))
+
+
 def is_blank(value) -> bool:
     """Empty CSV cells arrive as None, "" or NaN; all mean 'not given'."""
     return value is None or value == "" or (isinstance(value, float) and math.isnan(value))

@@ -43,6 +43,12 @@ def t(key: str, lang: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def with_aside(text: str, aside: object, lang: str) -> str:
+    """`text` with `aside` in parentheses: full-width in Chinese ("IDC · 2025年2月（口径已变）"), with a space
+    before ASCII ones in English ("IDC · Feb 2025 (definition changed)")."""
+    return f"{text}（{aside}）" if normalize_lang(lang) == "zh" else f"{text} ({aside})"
+
+
 def localized(row, base: str, lang: str):
     """Pick `base_zh` or `base_en` from a row or mapping."""
     return row[f"{base}_{normalize_lang(lang)}"]

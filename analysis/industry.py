@@ -14,6 +14,7 @@ from analysis import data
 from analysis.db import query
 from analysis.format import format_figure, is_blank
 from analysis.i18n import normalize_lang, t
+from analysis.notes import note_text
 from analysis.tables import figure_label
 
 # The panorama chart's own source row names the root of the value-chain tree.
@@ -211,7 +212,7 @@ def profiles(
                 "summary": row[f"summary_{lang}"],
                 "summary_printed": row["summary_zh"],
                 "source": cites[row["source_id"]],
-                "note": None if is_blank(row["note"]) else row["note"],
+                "note": note_text(row["note"], lang) or None,
                 "layers": [name for layer_id, name in layer_names.items() if layer_id in set(own["layer_id"])],
                 "routes": list(dict.fromkeys(own[f"route_{lang}"].dropna())),
                 "products": [_product_card(p, lang, cites) for p in own.to_dict("records")],
@@ -235,13 +236,13 @@ def _product_card(row: dict, lang: str, cites: dict[str, str]) -> dict:
         "route": None if is_blank(row["route_id"]) else row[f"route_{lang}"],
         "source": cites[row["source_id"]],
         "placement": None if is_blank(row["placement_source_id"]) else cites[row["placement_source_id"]],
-        "note": None if is_blank(row["note"]) else row["note"],
+        "note": note_text(row["note"], lang) or None,
     }
 
 
 def claim_card(row: dict, lang: str, cites: dict[str, str]) -> dict:
     """A claim as a card: a figure (value as read, label, as printed, kind) or a text (translation and original)."""
-    notes = [n for n in (row.get("figure_note"), row.get("note")) if not is_blank(n)]
+    notes = [note_text(n, lang) for n in (row.get("figure_note"), row.get("note")) if not is_blank(n)]
     card = {"source": cites[row["source_id"]], "note": "; ".join(notes) or None}
     if is_blank(row.get("figure_id")):
         return card | {"kind": "text", "text": row[f"text_{lang}"], "printed": row["text_zh"]}
@@ -296,7 +297,7 @@ def node_detail(con: duckdb.DuckDBPyConnection, node_id: str, lang: str) -> dict
         "path": [by_id.loc[p, f"name_{lang}"] for p in path[:-1]],
         "kind": t(f"industry.node_type.{row['node_type']}", lang),
         "source": cites[row["source_id"]],
-        "note": None if is_blank(row["note"]) else row["note"],
+        "note": note_text(row["note"], lang) or None,
         "attribution": _attribution(row, lang, cites),
         "layer_id": row["layer_id"],
         "products": [_placed_product(p, lang, cites) for p in placed.to_dict("records")],
@@ -371,7 +372,7 @@ def chain_cards(con: duckdb.DuckDBPyConnection, lang: str) -> list[dict]:
                 "link_id": link["link_id"],
                 "name": link[f"name_{lang}"],
                 "node_id": link["node_id"],
-                "note": None if is_blank(link["note"]) else link["note"],
+                "note": note_text(link["note"], lang) or None,
                 "cards": cards,
             }
         )
@@ -408,7 +409,7 @@ def route_comparison(con: duckdb.DuckDBPyConnection, lang: str) -> list[dict]:
         for aspect in ("definition", "advantage", "limitation", "representatives"):
             part = own[own["aspect"] == aspect]
             aspects[aspect] = [
-                {"text": r[f"text_{lang}"], "note": None if is_blank(r["note"]) else r["note"]} for r in part.to_dict("records")
+                {"text": r[f"text_{lang}"], "note": note_text(r["note"], lang) or None} for r in part.to_dict("records")
             ]
         on_route = product_rows[product_rows["route_id"] == route["route_id"]]
         result.append(
@@ -451,6 +452,6 @@ def new_routes(con: duckdb.DuckDBPyConnection, lang: str) -> pd.DataFrame:
                 for r in frame["route_id"]
             ],
             t("industry.col.source", lang): [cites[s] for s in frame["source_id"]],
-            t("industry.col.note", lang): frame["note"].fillna(""),
+            t("industry.col.note", lang): [note_text(n, lang) for n in frame["note"]],
         }
     )

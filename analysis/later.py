@@ -11,7 +11,8 @@ unit of the report's series through the units table, so they can sit on the same
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -93,6 +94,20 @@ class Vintage:
 
     def label(self, lang: str) -> str:
         return f"{self.publisher_zh if lang == 'zh' else self.publisher_en} · {date_text(self.edition, lang)}"
+
+
+# A joint publisher is stored as "IDC; Inspur Information" (zh "IDC；浪潮信息"): its names, for listing each once.
+PUBLISHER_SEPARATOR = re.compile(r"\s*[;；]\s*")
+
+
+def publisher_list(rows: Iterable[Mapping], lang: str) -> str:
+    """The publishers of `rows`, each name once ("IDC, Inspur Information", not "IDC, IDC; Inspur Information"),
+    in the order of the publishers' sorted names."""
+    column = "publisher_zh" if lang == "zh" else "publisher_en"
+    names: dict[str, None] = {}
+    for publisher in sorted({r[column] for r in rows}):
+        names |= dict.fromkeys(n for n in PUBLISHER_SEPARATOR.split(publisher) if n)
+    return ("、" if lang == "zh" else ", ").join(names)
 
 
 def date_text(value: str, lang: str) -> str:

@@ -12,10 +12,12 @@ import plotly.graph_objects as go
 from analysis import data, later, market, scorecard
 from analysis.charts import PALETTE, _display_width, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
-from analysis.format import format_figure
+from analysis.format import format_figure, rate_text
 from analysis.i18n import t
 from analysis.market import series_label, unit_label
 from analysis.market_charts import HALF_YEAR, LEGEND_RANK, _scaled, _source_line, add_later_traces, later_label
+from analysis.notes import note_text
+from analysis.scenario import Param
 
 SOURCE_COLUMNS = ("year", "value", "kind", "publisher", "edition", "published_on", "quote", "url", "comparability", "note")
 CARD_BAR_HEIGHT_PX = 34
@@ -42,7 +44,7 @@ def sources_table(con: duckdb.DuckDBPyConnection, series_id: str, lang: str) -> 
                 "quote": r["quote"],
                 "url": r["url"],
                 "comparability": t(f"later.comparability.{r['comparability']}", lang),
-                "note": (t("later.secondary", lang) + " " if r["secondary"] else "") + (r["note"] or ""),
+                "note": (t("later.secondary", lang) + " " if r["secondary"] else "") + note_text(r["note"], lang),
             }
         )
     frame = pd.DataFrame(out, columns=list(SOURCE_COLUMNS))
@@ -58,20 +60,36 @@ def implied_caption(growth: later.ImpliedGrowth, lang: str) -> str:
         return f"{r['publisher_zh'] if lang == 'zh' else r['publisher_en']} · {later.date_text(r['edition'], lang)}"
 
     key = "later.implied.caption_bound" if growth.is_lower_bound else "later.implied.caption"
-    text = t(key, lang, cagr=f"{growth.cagr_percent:.1f}", base_year=growth.base_year, end_year=growth.end_year,
+    text = t(key, lang, cagr=rate_text(growth.cagr_percent), base_year=growth.base_year, end_year=growth.end_year,
              later=row["quote"], source=source(row))  # fmt: skip
     if growth.rebased_cagr_percent is not None:
-        text += t("later.implied.rebased", lang, source=source(growth.rebased_row), cagr=f"{growth.rebased_cagr_percent:.1f}")
+        text += t("later.implied.rebased", lang, source=source(growth.rebased_row), cagr=rate_text(growth.rebased_cagr_percent))
     return text
 
 
+def slider_value(param: Param, cagr_percent: float) -> float:
+    """The implied rate on the slider's grid and inside its range (the slider cannot hold 43.73)."""
+    step = param.step or 1.0
+    value = round(round(cagr_percent / step) * step, 10)
+    return float(min(max(value, param.min_value or 0.0), param.max_value if param.max_value is not None else value))
+
+
+def implied_button_label(growth: later.ImpliedGrowth, param: Param, lang: str) -> str:
+    """The button that sets the slider to the implied rate. It names the rate as the caption does (rate_text);
+    when the slider's step cannot hold it, the button says it sets the nearest step ("43.5%, the slider step
+    nearest 43.7%"), so the caption and the button never show two numbers for one rate without saying why."""
+    target, implied = rate_text(slider_value(param, growth.cagr_percent)), rate_text(growth.cagr_percent)
+    if target == implied:
+        return t("later.implied.button", lang, cagr=target)
+    return t("later.implied.button_step", lang, cagr=target, implied=implied)
+
+
 def _later_source_line(con, view: market.SeriesView, lang: str) -> str:
-    publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in view.later.to_dict("records")})
     return t(
         "later.source_line",
         lang,
         report=_source_line(con, view, lang),
-        later="、".join(publishers) if lang == "zh" else ", ".join(publishers),
+        later=later.publisher_list(view.later.to_dict("records"), lang),
     )
 
 
@@ -143,12 +161,11 @@ def card_source_line(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang: s
     for group in dict.fromkeys(card["group"]) if not card.empty else []:
         figures = market.series_figures(con, group)
         source_ids |= set(figures.loc[figures["kind"] != "derived", "source_id"])
-    publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in card.to_dict("records")})
     return t(
         "later.source_line",
         lang,
         report=data.source_line(con, sorted(source_ids), lang),
-        later=("、" if lang == "zh" else ", ").join(publishers),
+        later=later.publisher_list(card.to_dict("records"), lang),
     )
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from analysis import data, later
 from analysis.db import query
 from analysis.forecast import GrowthScenario, interpolate_path, project
-from analysis.format import column_decimals, format_figure, scaled
+from analysis.format import column_decimals, format_figure, scaled, shown_value
 from analysis.i18n import t
 from analysis.scenario import Param
 from analysis.tables import AlignedTable, aligned_table
@@ -464,6 +464,9 @@ def series_note(con: duckdb.DuckDBPyConnection, series_id: str, lang: str) -> st
     values = {}
     for role, figure_id in wanted.items():
         row = rows.loc[figure_id]
+        if row["kind"] == "derived":  # our arithmetic: rounded as every computed value is (1.92 million, 17.0%)
+            row = row.copy()
+            row["value"] = shown_value(row["value"], row["unit"])
         values[role] = format_figure(row, row, lang)
         values[f"{role}_period"] = str(row["period"]).replace("-", "–")
         values[f"{role}_id"] = figure_id

@@ -13,7 +13,7 @@ from analysis import data, later, textsafe
 from analysis.charts import PALETTE, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
 from analysis.format import display_unit, format_quantity, scaled_text
-from analysis.i18n import t
+from analysis.i18n import t, with_aside
 from analysis.market import (
     SETTING_NAMES,
     SeriesView,
@@ -69,8 +69,7 @@ def _source_line(con: duckdb.DuckDBPyConnection, view: SeriesView, lang: str) ->
     report = data.source_line(con, sorted(set(printed["source_id"])), lang)
     if view.later.empty:
         return report
-    publishers = sorted({r["publisher_zh"] if lang == "zh" else r["publisher_en"] for r in view.later.to_dict("records")})
-    return t("later.source_line", lang, report=report, later=("、" if lang == "zh" else ", ").join(publishers))
+    return t("later.source_line", lang, report=report, later=later.publisher_list(view.later.to_dict("records"), lang))
 
 
 def _layout(
@@ -103,7 +102,7 @@ def later_label(vintage: later.Vintage, lang: str) -> str:
     label = t("later.legend.vintage", lang, vintage=vintage.label(lang))
     for code in ("definitional_break", "different_method", "rebased"):
         if code in kinds:
-            return f"{label} ({t(f'later.comparability.{code}', lang)})"
+            return with_aside(label, t(f"later.comparability.{code}", lang), lang)
     return label
 
 

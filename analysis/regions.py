@@ -25,6 +25,7 @@ from analysis.chartspec import ChartDef, ChartSpec
 from analysis.db import query
 from analysis.format import format_figure, is_blank
 from analysis.i18n import normalize_lang, t
+from analysis.notes import note_text
 from analysis.scenario import Param
 from analysis.static_assets import STATIC_DIR, static_url
 
@@ -327,7 +328,7 @@ def site_details(site: Mapping, source_frame: pd.DataFrame, hub_names: Mapping[s
         (t("regions.column.parent_hub", lang), hub_names.get(site.get("parent_hub_id") or "", "")),
         (t("regions.column.group", lang), "" if is_blank(group) else t(f"regions.group.{group}", lang)),
         (t("regions.column.coords", lang), location),
-        (t("regions.column.note", lang), "" if is_blank(site.get("note")) else str(site["note"])),
+        (t("regions.column.note", lang), note_text(site.get("note"), lang)),
         (t("regions.column.source", lang), site_sources(list(site["source_ids"]), source_frame, lang)),
     ]
     return [(label, value) for label, value in pairs if value]
@@ -366,7 +367,7 @@ def map_table(
                 "lat": site["lat"],
                 "lon": site["lon"],
                 "share": "",
-                "note": "" if is_blank(site["note"]) else site["note"],
+                "note": note_text(site["note"], lang),
                 "source": site_sources(site["source_ids"], source_frame, lang),
             }
         )

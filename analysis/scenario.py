@@ -16,7 +16,7 @@ from functools import cache
 from importlib import import_module
 
 from analysis import textsafe
-from analysis.i18n import t
+from analysis.i18n import t, with_aside
 from analysis.numbers import normalise, parse_number
 from analysis.textsafe import CONTROL_CHARS, escape_markdown
 
@@ -182,7 +182,7 @@ def reason_text(param: Param, reason: str, lang: str) -> str:
     if param.kind == "bool":
         return t("scenario.reason.bool", lang)
     if param.kind == "choice":
-        allowed = " / ".join(f"{c} ({display_value(param, c, lang)})" for c in param.choices)
+        allowed = " / ".join(with_aside(c, display_value(param, c, lang), lang) for c in param.choices)
         return t("scenario.reason.choice", lang, allowed=escape_markdown(allowed))
     bound = int if param.kind == "int" else float
     low = display_value(param, bound(param.min_value), lang) if param.min_value is not None else "−∞"

@@ -515,7 +515,20 @@ TABLES: tuple[Table, ...] = (
         ),
         "Accelerator catalogue for the compute calculator: peak dense FP16/BF16 TFLOPS, memory, interconnect",
     ),
+    Table(
+        "note_translations",
+        "",  # a note can be longer than a key may be; note_en is unique all the same
+        (
+            _req("note_en"),  # a `note` exactly as it stands in any table above (the English source text)
+            _req("note_zh"),  # the same note in Chinese: the same figures, the same meaning
+        ),
+        "The Chinese text of every data note; the build fails when a note has none, or a translation has no note",
+        unique_together=("note_en",),
+    ),
 )
+
+# The tables' `note` column is written in English; note_translations gives each note its Chinese text.
+NOTE_COLUMN = "note"
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 

@@ -16,8 +16,9 @@ import pandas as pd
 
 from analysis import data, imports
 from analysis.db import query
-from analysis.format import format_figure, format_number, is_blank
+from analysis.format import format_figure, format_number, is_blank, shown_value
 from analysis.i18n import t
+from analysis.notes import note_text
 from analysis.tables import figure_label
 
 MATCH_KEYS = ("metric", "entity", "segment", "period")
@@ -460,7 +461,7 @@ def _bound_prefix(row) -> str:
 def report_side_text(con: duckdb.DuckDBPyConnection, row, unit: dict, lang: str) -> str:
     """The report side of a card row: the value and what it is (printed forecast, supplementary, derived path
     with the base it starts from, or the path extended past the horizon)."""
-    reference = row["report_value"] if row["basis"] == "forecast" else significant(row["report_value"], 5)
+    reference = row["report_value"] if row["basis"] == "forecast" else shown_value(row["report_value"], row["unit"])
     value = format_figure(_point(reference, row["report_qualifier"]), unit, lang)
     publisher = row["report_publisher_zh"] if lang == "zh" else row["report_publisher_en"]
     suffix = "_supplementary" if row["report_origin"] == "supplementary" else ""
@@ -468,7 +469,8 @@ def report_side_text(con: duckdb.DuckDBPyConnection, row, unit: dict, lang: str)
     if not is_blank(row["path_base_figure_id"]):
         anchor = data.figures(con, figure_ids=[row["path_base_figure_id"]]).iloc[0]
         kind = "derived" if anchor["kind"] == "derived" else "printed"
-        base = t(f"card.base.{kind}", lang, value=format_figure(anchor, anchor, lang), year=anchor["period"])
+        shown = anchor if kind == "printed" else _point(shown_value(anchor["value"], anchor["unit"]), anchor["qualifier"])
+        base = t(f"card.base.{kind}", lang, value=format_figure(shown, anchor, lang), year=anchor["period"])
     basis = t(f"card.basis.{row['basis']}{suffix}", lang, publisher=publisher, base=base, horizon=row["path_horizon"])
     return t("card.report_cell", lang, value=value, basis=basis)
 
@@ -492,7 +494,9 @@ def report_card_display(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang
             )
             percent_text = "—"
         else:
-            error_text = _bound_prefix(r) + format_difference(significant(r["error"]), {"unit": r["unit"], **unit}, lang)
+            error_text = _bound_prefix(r) + format_difference(
+                shown_value(r["error"], r["unit"]), {"unit": r["unit"], **unit}, lang
+            )
             percent_text = "—" if is_blank(r["error_percent"]) else _bound_prefix(r) + format_percent(r["error_percent"])
         rows.append(
             {
@@ -511,7 +515,7 @@ def report_card_display(con: duckdb.DuckDBPyConnection, card: pd.DataFrame, lang
                 t("card.col.quote", lang): r["quote"],
                 t("card.col.url", lang): r["url"],
                 t("card.col.report_source", lang): r["report_source"] or t("card.path_source", lang),
-                t("card.col.note", lang): r["note"] or "",
+                t("card.col.note", lang): note_text(r["note"], lang),
             }
         )
     return pd.DataFrame(rows, columns=[t(f"card.col.{c}", lang) for c in CARD_COLUMNS])

@@ -8,7 +8,8 @@ import pandas as pd
 
 from analysis.data import source_title
 from analysis.format import column_decimals, format_figure, is_blank
-from analysis.i18n import t
+from analysis.i18n import t, with_aside
+from analysis.notes import note_text
 from analysis.textsafe import csv_safe_frame
 
 
@@ -58,7 +59,7 @@ def figures_display(figures: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("column.printed", lang): [r["printed"] for r in records],
             t("column.kind", lang): [t(f"kind.{r['kind']}", lang) for r in records],
             t("column.source", lang): [_source_cell(r, lang) for r in records],
-            t("column.note", lang): ["" if is_blank(r["note"]) else r["note"] for r in records],
+            t("column.note", lang): [note_text(r["note"], lang) for r in records],
             t("column.figure_id", lang): [r["figure_id"] for r in records],
         }
     )
@@ -101,7 +102,7 @@ def sources_display(sources: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("column.year", lang): sources["published_year"],
             t("column.origin", lang): [t(f"origin.{o}", lang) for o in sources["origin"]],
             t("column.figure_count", lang): sources["figure_count"],
-            t("column.note", lang): sources["note"].fillna(""),
+            t("column.note", lang): [note_text(n, lang) for n in sources["note"]],
         }
     )
 
@@ -112,7 +113,7 @@ def metrics_display(metrics: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd
         {
             t("column.metric_id", lang): metrics["metric_id"],
             t("column.metric", lang): metrics[f"name_{lang}"],
-            t("column.unit", lang): [f"{unit_names.get(u, u)} ({u})" for u in metrics["unit"]],
+            t("column.unit", lang): [with_aside(unit_names.get(u, u), u, lang) for u in metrics["unit"]],
             t("column.definition", lang): metrics[f"definition_{lang}"],
             t("column.figure_count", lang): metrics["figure_count"],
         }
@@ -126,7 +127,7 @@ def units_display(units: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("column.unit", lang): units[f"name_{lang}"],
             t("column.symbol", lang): units["symbol"],
             t("column.dimension", lang): units["dimension"],
-            t("column.note", lang): units["note"].fillna(""),
+            t("column.note", lang): [note_text(n, lang) for n in units["note"]],
         }
     )
 

@@ -38,11 +38,10 @@ def pack_section() -> None:
         for page in PAGES:
             titles = {d.slug: frame.t(d.title_key) for d in defs if d.page_id == page.page_id}
             if titles:
-                relabel(f"briefing.pick.{page.page_id}", frame.lang, titles)
+                relabel(f"briefing.pick.{page.page_id}", frame.lang, titles, default=list(titles))
                 chosen += st.multiselect(
                     frame.t(page.title_key),
                     options=list(titles),
-                    default=list(titles),
                     format_func=titles.get,
                     key=f"briefing.pick.{page.page_id}",
                     help=frame.t("briefing.pick_help"),

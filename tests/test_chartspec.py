@@ -64,3 +64,11 @@ def test_a_screen_figure_gives_the_plain_figures_dict_as_a_fresh_copy_each_time(
     restored = pickle.loads(pickle.dumps(screen))  # cache_data pickles specs that hold one
     assert isinstance(restored, ScreenFigure)
     assert pio.to_json(restored.to_dict()) == pio.to_json(plain.to_dict())
+
+
+def test_wrap_keeps_a_short_full_width_aside_on_one_line():
+    from analysis.charts import wrap_text
+
+    for width in range(16, 34):
+        lines = wrap_text("后续：IDC · 2025-02（口径已变）", width).split("<br>")
+        assert not [line for line in lines if line.count("（") != line.count("）")], (width, lines)

@@ -185,3 +185,44 @@ def test_sidebar_sections_are_known_and_contiguous():
     # Each section's pages sit together, so the sidebar shows each heading once.
     order = list(dict.fromkeys(sections))
     assert order == ["", *SECTIONS]
+
+
+# ---------------------------------------------------------------- full-width punctuation in Chinese text
+
+ASCII_PAREN_BY_HAN = re.compile(r"[\u4e00-\u9fff]\s?[()]|[()]\s?[\u4e00-\u9fff]")
+
+
+def test_with_aside_uses_full_width_parentheses_in_chinese():
+    from analysis.i18n import with_aside
+
+    assert with_aside("IDC · 2025年2月", "口径已变", "zh") == "IDC · 2025年2月（口径已变）"
+    assert with_aside("IDC · Feb 2025", "definition changed", "en") == "IDC · Feb 2025 (definition changed)"
+
+
+def test_market_chart_legend_in_chinese_has_no_ascii_parentheses(db_con):
+    from analysis import scenario
+    from analysis.chartspec import chart_def
+
+    spec = chart_def("ai-server-market").build(db_con, scenario.defaults(), "zh")
+    names = [trace.name for trace in spec.figure.data if trace.name]
+    assert any("口径已变" in n for n in names)  # IDC's re-scoped series is drawn and labelled
+    assert not [n for n in names if ASCII_PAREN_BY_HAN.search(n)], names
+
+
+def test_metric_table_units_in_chinese_have_full_width_parentheses(db_con):
+    from analysis.data import metrics, units
+    from analysis.tables import metrics_display
+
+    column = metrics_display(metrics(db_con), units(db_con), "zh").iloc[:, 2]
+    assert "亿美元（USD_100m）" in set(column)
+    assert not [c for c in column if ASCII_PAREN_BY_HAN.search(c)]
+
+
+def test_chart_toolbar_config_carries_the_chinese_tooltips():
+    from analysis.charts import plotly_config
+
+    zh = plotly_config("x", "zh")
+    dictionary = zh["locales"][zh["locale"]]["dictionary"]
+    assert dictionary["Download plot as a PNG"] == t("modebar.download_png", "zh")
+    assert all(key and value and key != value for key, value in dictionary.items())
+    assert "locale" not in plotly_config("x", "en")  # plotly's own English

@@ -505,3 +505,79 @@ def test_the_card_writes_numbers_as_numbers(db_con):
         # The error is in the unit printed beside it: 77.91 万台 = 0.7791 million units.
         expected = 77.91 if lang == "zh" else 0.7791
         assert_allclose(row[t("card.col.error", lang)], expected, rtol=1e-9)
+
+
+# ---------------------------------------------------------------- each publisher named once
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("zh", "IDC、浪潮信息、TrendForce（集邦咨询）"), ("en", "IDC, Inspur Information, TrendForce")],
+)
+def test_publisher_list_names_each_publisher_once(lang, expected):
+    rows = [
+        {"publisher_zh": "IDC；浪潮信息", "publisher_en": "IDC; Inspur Information"},
+        {"publisher_zh": "IDC", "publisher_en": "IDC"},
+        {"publisher_zh": "TrendForce（集邦咨询）", "publisher_en": "TrendForce"},
+        {"publisher_zh": "IDC", "publisher_en": "IDC"},
+    ]
+    assert later.publisher_list(rows, lang) == expected
+
+
+@pytest.mark.parametrize(("lang", "repeated"), [("zh", "IDC、IDC"), ("en", "IDC, IDC")])
+def test_market_chart_source_line_names_idc_once(db_con, lang, repeated):
+    from analysis import scenario
+    from analysis.charts import full_source_text
+    from analysis.chartspec import chart_def
+
+    spec = chart_def("ai-server-market").build(db_con, scenario.defaults(), lang)
+    line = full_source_text(spec.source_line, lang)
+    assert ("浪潮信息" if lang == "zh" else "Inspur Information") in line  # the later layer is drawn
+    assert repeated not in line
+
+
+# ---------------------------------------------------------------- one rounding rule for the caption and its button
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("series_id", sorted(market.SERIES))
+def test_implied_cagr_button_names_the_rate_the_caption_shows(db_con, series_id, lang):
+    from analysis import scenario
+    from analysis.format import rate_text
+
+    growth = market.implied_growth(db_con, series_id)
+    if growth.cagr_percent is None:
+        return  # no implied rate for this series: no caption number and no button
+    param = scenario.all_params()[market.SERIES[series_id].param("cagr")]
+    caption = later_view.implied_caption(growth, lang)
+    button = later_view.implied_button_label(growth, param, lang)
+    shown = rate_text(growth.cagr_percent)
+    assert f"{shown}%" in caption and f"{shown}%" in button  # the same number, from the same formatter
+    assert f"{rate_text(later_view.slider_value(param, growth.cagr_percent))}%" in button
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en", "33.0%, the slider step nearest 32.8%"), ("zh", "33.0%（最接近 32.8%")])
+def test_implied_cagr_button_says_when_it_sets_the_nearest_step(db_con, lang, expected):
+    from analysis import scenario
+
+    growth = market.implied_growth(db_con, "shipments")
+    param = scenario.all_params()[market.SERIES["shipments"].param("cagr")]
+    assert expected in later_view.implied_button_label(growth, param, lang)
+
+
+# ---------------------------------------------------------------- the card's table rounds what it computed
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_report_card_table_rounds_computed_values_for_display(db_con, lang):
+    card = scorecard.report_card(db_con)
+    shown = scorecard.report_card_display(db_con, card, lang)
+    report = " ".join(shown[t("card.col.report", lang)])
+    # the derived path once read 1.4037 million units, 16.979% and a base of USD 15.853 bn
+    for long in ("1.4037", "140.37", "1.9209", "192.09", "16.979", "15.853", "158.53"):
+        assert long not in report, long
+    for error in shown[t("card.col.error", lang)]:
+        for number in re.findall(r"\d+\.\d+", error):  # the decimals (a year is a whole number)
+            assert len(number.replace(".", "").lstrip("0")) <= 3, error  # three significant figures at most
+    data = scorecard.report_card_data(db_con, card, lang)
+    assert data[t("card.col.error", lang)].notna().any()  # the data keeps its numbers as numbers

@@ -322,3 +322,13 @@ def test_the_shown_table_aligns_each_column_and_dashes_missing_years(db_con):
     assert list(shown.shown.columns) == list(raw.columns)
     assert set(shown.numeric_columns) <= set(raw.columns[1:]) and len(shown.numeric_columns) >= 5
     assert (shown.shown.map(lambda v: v is None or v != v)).sum().sum() == 0, "no None or NaN is shown"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_series_note_rounds_the_derived_figures_it_quotes(db_con, lang):
+    """The derived figures (our arithmetic) read as every computed value does: three significant figures,
+    a rate to one decimal; the stored 0.8671 million, 1.9209 million and 16.98% no longer show."""
+    note = market.series_note(db_con, "shipments", lang)
+    for long in ("0.8671", "86.71", "1.9209", "192.09", "16.98"):
+        assert long not in note, note
+    assert "38.4%" in note  # a printed figure keeps its digits

@@ -164,3 +164,39 @@ def test_each_chart_offers_svg_and_html(monkeypatch, tmp_path):
     at.run()
     svg = download(at, "svg-workload-split")
     assert svg.proto.disabled and "no-chromium" in svg.help
+
+
+# ---------------------------------------------------------------- a language switch without Streamlit's warning
+
+
+@pytest.fixture
+def widget_warnings(monkeypatch):
+    """Streamlit's log records 'created with a default value but also had its value set via the Session State
+    API' (once per process: the once-flag is reset for the test)."""
+    import logging
+
+    from streamlit.elements.lib import policies
+
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger(policies.__name__)
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+@pytest.mark.parametrize(("first", "second"), [("zh", "en"), ("en", "zh")])
+def test_language_switch_sets_the_pickers_without_a_widget_warning(widget_warnings, first, second):
+    at = open_page(first)
+    assert all(m.value for m in pickers(at).values())
+    at.button_group(key="lang_switch").set_value(second).run()
+    assert not at.exception, [e.value for e in at.exception]
+    messages = [r.getMessage() for r in widget_warnings]
+    assert not [m for m in messages if "default value" in m], messages
+    # still every chart picked, in the new language
+    assert sum(len(m.value) for m in pickers(at).values()) == len(chart_defs())
+    assert at.multiselect(key="briefing.pick.home").options[0] == t(chart_defs()[0].title_key, second)

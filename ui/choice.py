@@ -23,8 +23,12 @@ def _valid(value: object, options: list) -> bool:
     return value in options
 
 
-def relabel(key: str, lang: str, options: Iterable) -> None:
-    """Call just before drawing the choice widget `key` whose labels depend on the language `lang`."""
+def relabel(key: str, lang: str, options: Iterable, *, default: object = None) -> None:
+    """Call just before drawing the choice widget `key` whose labels depend on the language `lang`.
+
+    A widget with a starting value gives it here as `default`, not to the widget: a widget that has a default
+    and also a value written here (as after a language switch) makes Streamlit log a warning with a stack trace.
+    """
     langs = st.session_state.setdefault(SESSION_LANGS, {})
     if langs.get(key) != lang and st.session_state.get(key) is not None:  # None (nothing chosen) has no label
         value = st.session_state[key]
@@ -33,3 +37,5 @@ def relabel(key: str, lang: str, options: Iterable) -> None:
         else:
             del st.session_state[key]  # a label from the old language: start again from the default
     langs[key] = lang
+    if default is not None and key not in st.session_state:
+        st.session_state[key] = list(default) if isinstance(default, list | tuple) else default

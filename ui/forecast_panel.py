@@ -87,11 +87,10 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
         return
     store, names = found
     left, right = st.columns([3, 1])
-    relabel("market.compare.pick", frame.lang, names)
+    relabel("market.compare.pick", frame.lang, names, default=names[:DEFAULT_COMPARED])
     chosen = left.multiselect(
         frame.t("market.compare.pick"),
         options=names,
-        default=names[:DEFAULT_COMPARED],
         max_selections=MAX_COMPARED,
         format_func=lambda n: scenario_display_name(n, frame.lang),
         key="market.compare.pick",

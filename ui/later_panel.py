@@ -19,13 +19,6 @@ def _set_param(name: str, value: float) -> None:
     scenario_state.set_values(current)
 
 
-def slider_value(param: sc.Param, cagr_percent: float) -> float:
-    """The implied rate on the slider's grid and inside its range (the slider cannot hold 43.73)."""
-    step = param.step or 1.0
-    value = round(round(cagr_percent / step) * step, 10)
-    return float(min(max(value, param.min_value or 0.0), param.max_value if param.max_value is not None else value))
-
-
 def implied_cagr_control(frame: Frame, series_id: str) -> None:
     """Next to the CAGR slider: the rate later figures imply over the same window, and a button that sets it."""
     growth = frame_load(frame, market.implied_growth, series_id=series_id, scenario=frame.scenario)
@@ -34,9 +27,9 @@ def implied_cagr_control(frame: Frame, series_id: str) -> None:
         return
     st.caption(later_view.implied_caption(growth, frame.lang))
     param = sc.all_params()[SERIES[series_id].param("cagr")]
-    target = slider_value(param, growth.cagr_percent)
+    target = later_view.slider_value(param, growth.cagr_percent)
     st.button(
-        frame.t("later.implied.button", cagr=param.to_text(target)),
+        later_view.implied_button_label(growth, param, frame.lang),
         key=f"later.implied.{series_id}",
         on_click=_set_param,
         args=(param.name, target),

@@ -77,3 +77,12 @@ def test_a_chip_with_unknown_peak_in_a_link_says_so(page, app_url):
     expect(alert).to_be_visible()
     expect(metric(page, t("compute.card.gpu_days", "en"))).to_have_text("35,000 GPU-days")
     assert_clean(page)
+
+
+def test_gpu_slider_prints_thousands_separators(page, app_url):
+    """The slider reads 1,024 as the help text and tables do, not 1024 (sprintf.js's ',' flag)."""
+    open_calculator(page, app_url)
+    widget = page.locator("[data-testid=stSlider]").filter(has_text=t("compute.gpus", "en"))
+    expect(widget.get_by_role("slider")).to_have_attribute("aria-valuetext", re.compile(r"^1,024"), timeout=PAGE_READY_MS)
+    expect(widget).to_contain_text("50,000")  # the upper end of the range, too
+    assert_clean(page)

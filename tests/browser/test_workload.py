@@ -60,3 +60,17 @@ def test_a_bad_link_value_warns_in_the_page(page, app_url):
     expect(page.locator("[data-testid=stAlert]").filter(has_text="wl_target")).to_be_visible()
     assert "wl_target" not in page.url
     assert_clean(page)
+
+
+def test_chart_toolbar_tooltips_follow_the_page_language(page, app_url):
+    """plotly.js reads the modebar's strings from config.locales: Chinese on a zh page, plotly's own on en."""
+    for lang in ("zh", "en"):
+        page.goto(f"{app_url}/{PAGES_BY_ID['workload'].url_path}?lang={lang}")
+        page.get_by_role("heading", name=t("page.workload.title", lang)).wait_for(timeout=PAGE_READY_MS)
+        chart = page.locator("[data-testid=stPlotlyChart]").first
+        chart.locator(".main-svg").first.wait_for(timeout=PAGE_READY_MS)
+        titles = chart.locator(".modebar-btn").evaluate_all("buttons => buttons.map(b => b.getAttribute('data-title'))")
+        assert t("modebar.zoom_in", lang) in titles and t("modebar.autoscale", lang) in titles, titles
+        if lang == "zh":
+            assert "Zoom in" not in titles and "Reset axes" not in titles, titles
+    assert_clean(page)
