@@ -189,9 +189,10 @@ def _nav_params(lang: str) -> dict:
     return params
 
 
-# Streamlit cuts a page link's label at the sidebar's width with "…"; our page names are whole phrases, so they wrap.
+# Streamlit cuts a page link's label at its box's width with "…"; our page names are whole phrases, so they wrap
+# (in the sidebar and in the home page's guide cards).
 SIDEBAR_WRAP_CSS = (
-    "<style>[data-testid=stSidebar] [data-testid=stPageLink-NavLink] :is(span, p, div)"
+    "<style>:is([data-testid=stSidebar], [data-testid=stMain]) [data-testid=stPageLink-NavLink] :is(span, p, div)"
     "{white-space: normal; overflow: visible; text-overflow: clip;}</style>"
 )
 

@@ -114,3 +114,17 @@ def test_another_definition_is_off_the_axis_until_its_legend_entry_is_clicked(sc
     after = screen.evaluate(Y_TOP_JS, index)
     # IDC's re-scoped series reaches USD 222.7 bn (2,227 亿美元): shown, it sets the axis; hidden, the report's do.
     assert after > 2.5 * before
+
+
+GUIDE_CUT_JS = """
+() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPageLink-NavLink] :is(p, span)')]
+  .filter(el => el.children.length === 0 && el.scrollWidth > el.clientWidth + 1).map(el => el.textContent)
+"""
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_home_pages_guide_cards_show_whole_page_names(screen, app_url, lang):
+    """Streamlit cut a page link at its card's width ("China's intelligent compu…"): the names wrap."""
+    open_page(screen, deep_link(app_url, PAGES_BY_ID["home"], lang))
+    assert screen.locator("[data-testid=stMain] [data-testid=stPageLink-NavLink]").count() > 0
+    assert screen.evaluate(GUIDE_CUT_JS) == []
