@@ -184,8 +184,9 @@ def screen_layout(fig: go.Figure) -> go.Figure:
     legend_px = legend_height_px(entries, legend_columns(entries, SCREEN_PHONE_PLOT_PX)) if entries else 0
     top_px = SCREEN_TOP_PX + legend_px
     bottom_px = GAP_PX if axisless else SCREEN_BOTTOM_PX
+    height_px = round(top_px + plot_px + bottom_px)
     out.update_layout(
-        height=round(top_px + plot_px + bottom_px),
+        height=height_px,
         width=None,
         autosize=True,
         margin={
@@ -201,9 +202,11 @@ def screen_layout(fig: go.Figure) -> go.Figure:
             "xref": "paper",
             "x": 0,
             "xanchor": "left",
-            "yref": "paper",
-            "y": 1.02,
-            "yanchor": "bottom",
+            # Under the toolbar's strip (always shown on a phone), from the figure's top: plotly pushes the plot
+            # down by the rows the legend takes at the column's width.
+            "yref": "container",
+            "y": 1 - SCREEN_TOP_PX / height_px,
+            "yanchor": "top",
             "font": {"size": LEGEND_PT},
             "maxheight": legend_px + MODEBAR_PX,  # plotly's default (half the figure) would scroll it on a phone
             "tracegroupgap": 0,

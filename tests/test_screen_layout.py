@@ -76,7 +76,9 @@ def test_a_long_legend_runs_in_rows_above_the_plot_with_the_rows_a_phone_needs()
     fig = _lines(DIRECT_LABEL_MAX + 5)
     screen = lay_out(fig, SCREEN).figure
     legend = screen.layout.legend
-    assert legend.orientation == "h" and legend.y >= 1 and legend.yanchor == "bottom"
+    # From the figure's top, under the toolbar's strip (always shown on a phone), whatever rows it takes.
+    assert legend.orientation == "h" and legend.yref == "container" and legend.yanchor == "top"
+    assert round((1 - legend.y) * screen.layout.height) == MODEBAR_PX
     assert screen.layout.showlegend is not False and not _labels(screen)
     widest = max(display_width(line) for tr in screen.data for line in tr.name.split("<br>"))
     assert widest <= SCREEN_LEGEND_COLS

@@ -40,7 +40,8 @@ CHARTS_JS = """
       title = {text: para.textContent, lines: Math.round(para.getBoundingClientRect().height / lh)}; }
     break;
   }
-  return {svg, plots, texts, legend: legend ? box(legend) : null, title,
+  const modebar = p.querySelector('.modebar');
+  return {svg, plots, texts, legend: legend ? box(legend) : null, title, modebar: modebar ? box(modebar) : null,
           offAxis: (p.data || []).some(d => d.meta && d.meta.comparability)};
 })
 """
@@ -72,6 +73,8 @@ def chart_problems(chart: dict, kind: str) -> list[str]:
         for plot in chart["plots"]:
             if overlap(chart["legend"], plot):
                 problems.append(f"{name}: the legend covers the plot")
+        if chart["modebar"] and overlap(chart["legend"], chart["modebar"]):
+            problems.append(f"{name}: the toolbar covers the legend")
     if chart["plots"]:
         plot_px = max(p[3] for p in chart["plots"]) - min(p[1] for p in chart["plots"])
         share = plot_px / (svg[3] - svg[1])
