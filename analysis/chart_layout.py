@@ -4,7 +4,13 @@ A chart laid out for a 350 px phone column is not a 1000 × 560 file: squeezed i
 and source line leave the plot a few pixels. So each medium asks `lay_out` for its own layout, drawn for its
 size rather than shrunk into it, and gets back the figure with the size to render it at:
 
-- the screen (`SCREEN`): the phone-width layout (room for the toolbar above the title); its height is what it needs;
+- the screen (`SCREEN`, `screen_layout`): one responsive figure for any column, a 390 px phone's or a 1400 px
+  desktop's. The server never learns the column's width, so nothing width-dependent is decided here: the title
+  and the source line are not drawn in the figure but beside it, as text the browser wraps at the column's width
+  (`ui.widgets.show_chart`), the legend runs in rows above the plot and plotly itself gives it the room its rows
+  take, and the axes' tick labels get theirs (automargin). Few lines are named at their ends instead of in a
+  legend (`DIRECT_LABEL_MAX`); a series on another definition than the report's is hidden (`OFF_AXIS`) until
+  its legend entry is clicked, so it cannot set the scale of the report's series;
 - a file (`FILE`, the "Image (SVG)" and "Image (PNG)" downloads) and an API picture (`api_medium`): the requested
   width and height, with title, legend and source; if the plot would get less than `MIN_PLOT_SHARE` of the
   picture's height, the picture grows taller instead of squeezing the plot;
@@ -25,13 +31,22 @@ import plotly.graph_objects as go
 
 from analysis import images
 from analysis.charts import (
+    AXISLESS_TRACES,
     GAP_PX,
+    LEGEND_COL_PX,
+    LEGEND_PT,
     MODEBAR_PX,
     PHONE_FIGURE_WIDTH_PX,
+    SOURCE_ANNOTATION_NAME,
     TICK_COL_PX,
     display_width,
     fit_layout,
+    fit_y_axes,
+    legend_columns,
+    legend_height_px,
+    legend_traces,
     plain_text,
+    source_annotation,
     wrap_text,
 )
 from analysis.i18n import t
@@ -47,6 +62,31 @@ GROUPED_BAR_PX = 6  # the thinnest bar of a group that still reads as a bar
 CATEGORY_LABEL_SHARE = 0.4  # of a picture's width, the most its bars' labels take
 X_TITLE_COL_PX = 8  # one display column of an x-axis title
 X_TITLE_MIN_COLS = 24  # narrower, an x-axis title would take more lines than the band under the plot holds
+DIRECT_LABEL_MAX = 5  # lines named at their ends on screen; more would crowd each other, so a legend names them
+DIRECT_LABEL_COLS = 18  # display columns of one line of such a label (it sits in the right margin)
+DIRECT_LABEL_NAME = "line-end-label"
+
+
+# The figure's height is the same at every width: it holds the legend as a phone sets it (its plot is then
+# the builder's plot height); on a wider column the legend takes fewer rows and the plot gets what they leave.
+SCREEN_PHONE_PLOT_PX = PHONE_FIGURE_WIDTH_PX - 70  # a phone's plot width (the figure less the y-axis' margin)
+SCREEN_TOP_PX = MODEBAR_PX  # the toolbar's strip above the legend; plotly adds the legend's own rows to it
+SCREEN_BOTTOM_PX = 56  # tick labels and the x-axis title (plotly adds more when its axis needs it)
+SCREEN_LEGEND_COLS = 20  # display columns of a line of a legend entry on screen
+SCREEN_X_TITLE_COLS = 36  # display columns of an x-axis title a phone's plot holds (it is centred under the plot)
+SCREEN_SIDE_PX = 12  # left and right: plotly's automargin adds what the tick labels and axis titles need
+# A series whose figures are on another definition than the report's (issue 25): off the axis until asked for.
+OFF_AXIS = frozenset({"definition_changed", "another_definition"})
+
+
+def off_axis_meta(comparability: str) -> dict:
+    """A trace's `meta` that marks it as on another definition (`comparability`: a code of OFF_AXIS)."""
+    return {"comparability": comparability}
+
+
+def is_off_axis(trace) -> bool:
+    meta = trace.meta if isinstance(trace.meta, dict) else {}
+    return meta.get("comparability") in OFF_AXIS
 
 
 @dataclass(frozen=True)
@@ -94,7 +134,7 @@ def lay_out(fig: go.Figure, medium: Medium, *, subtitle: str | None = None) -> P
         own = fig.layout.title.subtitle.text
         fig.update_layout(title_subtitle_text=f"{own} · {subtitle}" if own else subtitle)
     if medium.height_px is None:
-        out = fit_layout(fig, width_px=medium.width_px, top_pad_px=medium.top_pad_px)
+        out = screen_layout(fig) if medium is SCREEN else fit_layout(fig, width_px=medium.width_px, top_pad_px=medium.top_pad_px)
         return Picture(out, medium.width_px, round(out.layout.height), medium)
     fig = _fit_categories(fig, medium.width_px)
     out = _fixed(fig, medium, medium.height_px)
@@ -107,6 +147,125 @@ def lay_out(fig: go.Figure, medium: Medium, *, subtitle: str | None = None) -> P
     height = round(out.layout.height) if medium.grow else medium.height_px
     out.update_layout(height=height, width=medium.width_px)
     return Picture(out, medium.width_px, height, medium)
+
+
+def is_map(fig: go.Figure) -> bool:
+    return fig.layout.map.style is not None or any(tr.type in {"choroplethmap", "scattermap"} for tr in fig.data)
+
+
+def screen_layout(fig: go.Figure) -> go.Figure:
+    """`fig` laid out for the screen at whatever width its column has (see the module's docstring).
+
+    The title, subtitle and source line are left to the page (`screen_texts` gives them); a map keeps the
+    phone-width framing of `fit_layout` (its frame is the map's own layout, `analysis.regions.fit_map_view`),
+    without title and source line."""
+    if is_map(fig):
+        return fit_layout(fig, width_px=PHONE_FIGURE_WIDTH_PX, title=False, source=False, top_pad_px=MODEBAR_PX)
+    out = go.Figure(fig)
+    margin = fig.layout.margin
+    top = margin.t if margin.t is not None else 64
+    bottom = margin.b if margin.b is not None else 110
+    plot_px = max(150, (fig.layout.height or 450) - top - bottom)
+    out.update_layout(title_text="", title_subtitle_text=None)
+    fit_y_axes(out, 1, plot_px)  # a y-axis title longer than the plot is tall is wrapped, not cut at the top
+    out.layout.annotations = [a for a in out.layout.annotations if a.name != SOURCE_ANNOTATION_NAME]
+    for trace in out.data:
+        if is_off_axis(trace):
+            trace.visible = "legendonly"  # autorange leaves it out; a click on its legend entry shows it
+    axisless = bool(out.data) and all(tr.type in AXISLESS_TRACES for tr in out.data)
+    labelled = False if axisless else _label_line_ends(out)
+    entries_traces = [] if labelled or out.layout.showlegend is False else legend_traces(out)
+    for trace in entries_traces:
+        if trace.name:
+            # plotly sets a legend that takes more than a row in columns as wide as its widest entry, as many as
+            # the plot's width holds: entries of a few words keep three columns on a desktop and one on a phone.
+            trace.name = wrap_text(plain_text(trace.name), SCREEN_LEGEND_COLS)
+    entries = [trace.name for trace in entries_traces]
+    legend_px = legend_height_px(entries, legend_columns(entries, SCREEN_PHONE_PLOT_PX)) if entries else 0
+    top_px = SCREEN_TOP_PX + legend_px
+    bottom_px = GAP_PX if axisless else SCREEN_BOTTOM_PX
+    height_px = round(top_px + plot_px + bottom_px)
+    out.update_layout(
+        height=height_px,
+        width=None,
+        autosize=True,
+        margin={
+            "t": SCREEN_TOP_PX,
+            "b": bottom_px,
+            "l": SCREEN_SIDE_PX,
+            "r": out.layout.margin.r if labelled else SCREEN_SIDE_PX,
+            "autoexpand": True,
+        },
+        showlegend=bool(entries) and out.layout.showlegend is not False,
+        legend={
+            "orientation": "h",
+            "xref": "paper",
+            "x": 0,
+            "xanchor": "left",
+            # Under the toolbar's strip (always shown on a phone), from the figure's top: plotly pushes the plot
+            # down by the rows the legend takes at the column's width.
+            "yref": "container",
+            "y": 1 - SCREEN_TOP_PX / height_px,
+            "yanchor": "top",
+            "font": {"size": LEGEND_PT},
+            "maxheight": legend_px + MODEBAR_PX,  # plotly's default (half the figure) would scroll it on a phone
+            "tracegroupgap": 0,
+            "traceorder": "reversed" if "reversed" in (out.layout.legend.traceorder or "") else "normal",
+        },
+    )
+    if not axisless:
+        out.update_xaxes(automargin=True)
+        out.update_yaxes(automargin=True)
+        for name in [n for n in out.layout.to_plotly_json() if n.startswith("xaxis")]:
+            axis = out.layout[name]
+            if axis.title.text and display_width(plain_text(axis.title.text)) > SCREEN_X_TITLE_COLS:
+                axis.title.text = wrap_text(plain_text(axis.title.text), SCREEN_X_TITLE_COLS)
+    return out
+
+
+def screen_texts(fig: go.Figure) -> tuple[str, str, str]:
+    """The title, subtitle and source line of a builder's figure, as plain text for the page to show beside
+    its screen layout (the browser wraps them at the column's width)."""
+    note = source_annotation(fig)
+    return (
+        plain_text(fig.layout.title.text),
+        plain_text(fig.layout.title.subtitle.text),
+        plain_text(note.text) if note is not None else "",
+    )
+
+
+def _label_line_ends(fig: go.Figure) -> bool:
+    """Few lines (at most DIRECT_LABEL_MAX, nothing else in the legend): each named at its last point, in its
+    colour, instead of in a legend. False, and `fig` unchanged, otherwise."""
+    entries = [tr for tr in fig.data if tr.name and tr.showlegend is not False and tr.visible is not False]
+    lines = [tr for tr in entries if tr.type == "scatter" and "lines" in (tr.mode or "lines") and tr.x is not None]
+    if not lines or len(lines) != len(entries) or len(lines) > DIRECT_LABEL_MAX:
+        return False
+    if any(tr.stackgroup or tr.fill not in (None, "none") for tr in lines):
+        return False  # a stacked area's band is named inside it by its legend; its line end is the stack's top
+    for trace in lines:
+        points = [(x, y) for x, y in zip(trace.x, trace.y, strict=False) if y is not None and y == y]
+        if not points:
+            continue
+        x, y = points[-1]
+        colour = trace.line.color or (trace.marker.color if isinstance(trace.marker.color, str) else None)
+        fig.add_annotation(
+            x=x,
+            y=y,
+            xref=trace.xaxis or "x",
+            yref=trace.yaxis or "y",
+            text=wrap_text(plain_text(trace.name), DIRECT_LABEL_COLS),
+            name=DIRECT_LABEL_NAME,
+            showarrow=False,
+            xanchor="left",
+            xshift=GAP_PX,
+            align="left",
+            font={"size": LEGEND_PT, "color": colour or "#1f2933"},
+        )
+    labels = [a.text for a in fig.layout.annotations if a.name == DIRECT_LABEL_NAME]
+    widest = max((display_width(line) for text in labels for line in text.split("<br>")), default=0)
+    fig.update_layout(showlegend=False, margin_r=round(widest * LEGEND_COL_PX + GAP_PX * 2))
+    return True
 
 
 def render(picture: Picture, fmt: str, *, scale: float = 1, renderer: images.ImageRenderer | None = None) -> bytes:

@@ -224,6 +224,11 @@ def _legend_traces(fig: go.Figure) -> list:
     return traces
 
 
+def legend_traces(fig: go.Figure) -> list:
+    """The traces with an entry in the legend."""
+    return _legend_traces(fig)
+
+
 def legend_entries(fig: go.Figure) -> list[str]:
     """The legend's entries as shown."""
     return [trace.name for trace in _legend_traces(fig)]
@@ -379,6 +384,11 @@ def fit_layout(
         },
     )
     return out
+
+
+def fit_y_axes(fig: go.Figure, wrap_scale: float, plot_px: float) -> None:
+    """`_fit_y_axes`, for the screen's layout (`analysis.chart_layout.screen_layout`)."""
+    _fit_y_axes(fig, wrap_scale, plot_px)
 
 
 def _fit_y_axes(fig: go.Figure, wrap_scale: float, plot_px: float) -> None:

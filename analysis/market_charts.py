@@ -10,11 +10,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import data, later, textsafe
+from analysis.chart_layout import off_axis_meta
 from analysis.charts import PALETTE, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
 from analysis.format import display_unit, format_quantity, scaled_text
 from analysis.i18n import t, with_aside
 from analysis.market import (
+    LATER_COMPARABILITY_CODES,
     SETTING_NAMES,
     SeriesView,
     _decimals,
@@ -128,8 +130,17 @@ def _printed(row: dict, lang: str) -> str:
     return format_figure(row, row, lang)
 
 
+def later_off_axis(vintage: later.Vintage) -> str | None:
+    """The comparability code (`analysis.chart_layout.OFF_AXIS`) of a vintage on another definition than the
+    report's, which the screen keeps off the axis until asked for; None for one on the report's."""
+    codes = {LATER_COMPARABILITY_CODES.get(k, k) for k in vintage.rows["comparability"]}
+    return next((code for code in ("definition_changed", "another_definition") if code in codes), None)
+
+
 def add_later_traces(fig: go.Figure, view: SeriesView, lang: str) -> None:
-    """Later figures: each vintage with a forecast as its own thin line, the actuals as stars on top."""
+    """Later figures: each vintage with a forecast as its own thin line, the actuals as stars on top.
+
+    One trace per vintage (edition), so no line joins figures of two editions."""
     for colour, vintage in zip(
         LATER_COLOURS * 4, (v for v in view.vintages if v.has_forecast or (v.rows["kind"] == "estimate").any()), strict=False
     ):
@@ -151,6 +162,7 @@ def add_later_traces(fig: go.Figure, view: SeriesView, lang: str) -> None:
                 },
                 customdata=custom,
                 hovertemplate=template,
+                meta=off_axis_meta(off_axis) if (off_axis := later_off_axis(vintage)) else None,
             )
         )
     actuals = (

@@ -5,13 +5,14 @@ from functools import partial
 import streamlit as st
 
 from analysis import imports, scorecard
+from analysis.chart_layout import SCREEN, lay_out
 from analysis.charts import plotly_config
 from analysis.scorecard import scorecard_display
 from analysis.scorecard_chart import error_chart, error_chart_data
 from analysis.tables import figures_display
 from analysis.textsafe import csv_safe_frame
 from ui.frame import frame_chart, frame_load, page_frame
-from ui.widgets import csv_bytes, show_spec
+from ui.widgets import csv_bytes, screen_chart, show_spec
 
 frame = page_frame("scorecard")
 st.title(frame.t("page.scorecard.title"))
@@ -47,11 +48,9 @@ else:
     shown = csv_safe_frame(table, [frame.t("scorecard.actual_source")])
     st.dataframe(shown, hide_index=True, width="stretch", column_config=pinned)
     if not error_chart_data(card, frame.lang).empty:
-        st.plotly_chart(
-            error_chart(card, frame.lang, source_line=frame.t("scorecard.chart_source")),
-            config=plotly_config("scorecard-error", frame.lang),
-            key="scorecard.chart",
-        )
+        figure = error_chart(card, frame.lang, source_line=frame.t("scorecard.chart_source"))
+        config = plotly_config("scorecard-error", frame.lang)
+        screen_chart(frame, figure, lay_out(figure, SCREEN).figure, config=config, key="scorecard.chart")
     st.download_button(
         frame.t("scorecard.download"),
         data=partial(csv_bytes, table),

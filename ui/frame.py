@@ -116,12 +116,11 @@ def _for_screen(value):
     """A loaded chart (a `ChartSpec`, or one in a view's fields) with its figure laid out for the screen once,
     here, rather than on every rerun that shows it.
 
-    Such a chart is only ever shown on its page (the briefing pack takes registered charts from `frame_chart`),
-    so the laid-out figure replaces the built one: cache_data pickles one figure, not two.
+    The built figure is kept beside it: the screen's layout leaves the title and the source line to the page,
+    and the chart's downloads lay out the built figure for a file (`analysis.chart_layout`).
     """
     if isinstance(value, ChartSpec):
-        screen = laid_out(value).screen_figure
-        return dataclasses.replace(value, figure=screen, screen_figure=screen)
+        return laid_out(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         charts = {f.name: _for_screen(v) for f in dataclasses.fields(value) if isinstance(v := getattr(value, f.name), ChartSpec)}
         return dataclasses.replace(value, **charts) if charts else value
@@ -191,9 +190,10 @@ def _nav_params(lang: str) -> dict:
     return params
 
 
-# Streamlit cuts a page link's label at the sidebar's width with "…"; our page names are whole phrases, so they wrap.
+# Streamlit cuts a page link's label at its box's width with "…"; our page names are whole phrases, so they wrap
+# (in the sidebar and in the home page's guide cards).
 SIDEBAR_WRAP_CSS = (
-    "<style>[data-testid=stSidebar] [data-testid=stPageLink-NavLink] :is(span, p, div)"
+    "<style>:is([data-testid=stSidebar], [data-testid=stMain]) [data-testid=stPageLink-NavLink] :is(span, p, div)"
     "{white-space: normal; overflow: visible; text-overflow: clip;}</style>"
 )
 

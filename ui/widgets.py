@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from functools import cache, partial
 
@@ -11,10 +12,10 @@ import streamlit as st
 
 from analysis import images
 from analysis.chart_export import chart_html, chart_png, chart_svg
-from analysis.chart_layout import SCREEN, lay_out
+from analysis.chart_layout import SCREEN, is_off_axis, lay_out, screen_texts
 from analysis.charts import chart_file_name, plotly_config
 from analysis.scenario import defaults
-from analysis.textsafe import csv_safe_frame
+from analysis.textsafe import csv_safe_frame, escape_markdown
 from ui.frame import Frame
 from ui.share import share_links
 
@@ -51,7 +52,7 @@ def show_chart(
     # The toolbar keeps no picture button: it would draw the screen's layout at the file's size. The
     # "Image (PNG)" download below is the file's layout, as the SVG and the live PNG link are.
     config = plotly_config(slug, frame.lang, image_button=False)
-    event = st.plotly_chart(screen, config=config, key=key or chart_key(slug), **selection)
+    event = screen_chart(frame, fig, screen, config=config, key=key or chart_key(slug), **selection)
     stem = chart_file_name(slug, frame.lang)
     with st.container(horizontal=True, gap="small"):
         # Every file is made only when clicked (a callable `data`): nothing is encoded on a rerun, and no
@@ -100,6 +101,28 @@ def show_chart(
             on_click="ignore",
             help=frame.t("briefing.html_help"),
         )
+    return event
+
+
+def _shown(text: str) -> str:
+    # Plain text from a figure (user text in it is entity-escaped for plotly): shown literally by Markdown.
+    return escape_markdown(html.unescape(text))
+
+
+def screen_chart(frame: Frame, fig: go.Figure, screen: go.Figure, *, key: str, config: dict, **selection):
+    """A figure on screen: its title (and subtitle) above it and its source line once under it, as text the
+    browser wraps at the column's width (`analysis.chart_layout.screen_layout` leaves them out of `screen`)."""
+    title, subtitle, source = screen_texts(fig)
+    with st.container(key=f"{key}-title"):
+        if title:
+            st.markdown(f"**{_shown(title)}**")
+        if subtitle:
+            st.caption(_shown(subtitle))
+    event = st.plotly_chart(screen, config=config, key=key, **selection)
+    if any(is_off_axis(trace) for trace in screen.data):
+        st.caption(frame.t("chart.off_axis_hidden"))
+    if source:
+        st.caption(_shown(source))
     return event
 
 
