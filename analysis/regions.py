@@ -799,3 +799,35 @@ def details_markdown(pairs: list[tuple[str, str]], lang: str) -> str:
     """The detail panel as a Markdown list: bold label, escaped value."""
     colon = "：" if normalize_lang(lang) == "zh" else ": "
     return "\n".join(f"- **{markdown_escape(label)}**{colon}{markdown_escape(value)}" for label, value in pairs)
+
+
+HALO_PX = 30  # the ring drawn around the chosen site
+HALO_NAME = "selected-site"
+UNSELECTED_OPACITY = 0.35
+
+
+def highlight_site(fig: go.Figure, site_id: str | None) -> go.Figure:
+    """A copy of the map with `site_id` picked out (a halo under it, the other sites dimmed), on the main map
+    and in any inset that shows it; the figure itself when no site (or an unknown one) is chosen."""
+    traces = [tr for tr in fig.data if tr.type == "scattermap" and tr.customdata is not None]
+    hits = [(tr, i) for tr in traces for i, custom in enumerate(tr.customdata) if custom[0] == site_id]
+    if not site_id or not hits:
+        return fig
+    out = go.Figure(fig)
+    for trace in [tr for tr in out.data if tr.type == "scattermap" and tr.customdata is not None]:
+        trace.selectedpoints = [i for i, custom in enumerate(trace.customdata) if custom[0] == site_id]
+        trace.unselected = {"marker": {"opacity": UNSELECTED_OPACITY}}
+    for trace, index in hits:
+        out.add_trace(
+            go.Scattermap(
+                lat=[trace.lat[index]],
+                lon=[trace.lon[index]],
+                mode="markers",
+                marker={"size": HALO_PX, "color": PALETTE["ink"], "opacity": 0.3},
+                subplot=trace.subplot,
+                name=HALO_NAME,
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    return out

@@ -457,3 +457,19 @@ def test_inset_traces_carry_only_their_own_sites_and_no_legend(db_con):
             assert trace.mode == "markers"
         titles = [a.text for a in figure.layout.annotations if a.name == f"{regions.INSET_TITLE_NAME}:{subplot}"]
         assert titles == [t(_key, "en")]
+
+
+def test_the_chosen_site_is_picked_out_on_the_map_and_in_its_inset(db_con):
+    figure = regions.regions_map_chart(db_con, ALL_ON, "en").figure
+    before = figure.to_json()
+    picked = regions.highlight_site(figure, "hub_jingjinji")
+    assert figure.to_json() == before, "the shared figure must not change"
+    halos = [trace for trace in picked.data if trace.name == regions.HALO_NAME]
+    assert sorted(trace.subplot or "map" for trace in halos) == ["map", "map2"]  # the main map and the JJJ inset
+    assert all((trace.lon[0], trace.lat[0]) == (116.41, 39.9) and trace.showlegend is False for trace in halos)
+    for trace in [tr for tr in picked.data if tr.type == "scattermap" and tr.name != regions.HALO_NAME]:
+        chosen = [i for i, custom in enumerate(trace.customdata) if custom[0] == "hub_jingjinji"]
+        assert list(trace.selectedpoints) == chosen  # the rest dimmed (unselected), the chosen one as it was
+        assert trace.unselected.marker.opacity == regions.UNSELECTED_OPACITY
+    assert regions.highlight_site(figure, None) is figure
+    assert regions.highlight_site(figure, "no_such_site") is figure
