@@ -739,9 +739,10 @@ def regions_map_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, obj
     source_frame = data.sources(con)
     line = data.format_source_line(source_frame[source_frame["source_id"].isin(source_ids)], lang) if source_ids else ""
     title = t("regions.chart.title", lang)
-    layer_labels = {
-        t(f"regions.layer.{layer}", lang): t("regions.on" if on else "regions.off", lang) for layer, on in layers.items()
-    }
+    # The layers that are on, in one entry: a footnote (slide 15's) and an API subtitle stay one short line,
+    # not six "layer: on/off" pairs.
+    shown_layers = ("、" if lang == "zh" else ", ").join(t(f"regions.layer.{layer}", lang) for layer, on in layers.items() if on)
+    layer_labels = {t("regions.layers_heading", lang): shown_layers or t("regions.off", lang)}
     return ChartSpec(
         slug="regions-map",
         title=title,

@@ -292,7 +292,13 @@ def test_registered_chart_spec(db_con, lang):
     assert format_figure(server, server, lang) in spec.takeaway
     hubs = regions.sites(db_con).query("layer == 'hub'")
     assert str(len(hubs)) in spec.takeaway and str(int((hubs["region_group"] == "west").sum())) in spec.takeaway
-    assert set(spec.assumptions) == {t(f"regions.layer.{layer}", lang) for layer in regions.LAYER_PARAM}
+    # One entry naming the layers that are on (the footnote of slide 15 was six "layer: on/off" pairs)
+    layers = spec.assumptions[t("regions.layers_heading", lang)]
+    assert list(spec.assumptions) == [t("regions.layers_heading", lang)]
+    for layer, on in regions.LAYER_DEFAULTS.items():
+        assert (t(f"regions.layer.{layer}", lang) in layers) == on, layer
+    off = chart_def("regions-map").build(db_con, ALL_OFF, lang).assumptions
+    assert off == {t("regions.layers_heading", lang): t("regions.off", lang)}
 
 
 def test_source_line_is_drawn_into_the_figure(db_con):
