@@ -207,27 +207,6 @@ def sensitivity_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, obj
     )
 
 
-LABEL_REACH_X = 2.5  # score units to the side of a bubble that its label may cover (a slide's label, ~1/4 of the axis)
-LABEL_REACH_Y = 1.5  # score units above or below a label's line that a neighbouring bubble can reach into it
-
-
-def label_positions(xs: list[float], ys: list[float]) -> list[str]:
-    """Where each bubble's label goes: right of it, unless a neighbouring bubble sits there (then left, else
-    under it). Above, as before, a label ran into the bubble one score above (slides 9 and 10)."""
-    points = list(zip(xs, ys, strict=True))
-
-    def crowded(i: int, side: int) -> bool:
-        x, y = points[i]
-        return any(
-            0 < side * (ox - x) <= LABEL_REACH_X and abs(oy - y) <= LABEL_REACH_Y for j, (ox, oy) in enumerate(points) if j != i
-        )
-
-    return [
-        "middle right" if not crowded(i, 1) else "middle left" if not crowded(i, -1) else "bottom center"
-        for i in range(len(points))
-    ]
-
-
 def matrix_figure(scores: pd.DataFrame, phase_id: str, *, source_line: str, lang: str) -> go.Figure:
     x_axis = scores["x_axis"].iloc[0] if not scores.empty else "technology"
     fig = go.Figure(
@@ -236,7 +215,7 @@ def matrix_figure(scores: pd.DataFrame, phase_id: str, *, source_line: str, lang
             y=scores["demand_maturity_score"],
             mode="markers+text",
             text=scores[f"text_{lang}"],
-            textposition=label_positions(list(scores["x_maturity_score"]), list(scores["demand_maturity_score"])),
+            textposition="top center",
             marker={
                 "size": scores["scale_score"].clip(lower=0.5),
                 "sizemode": "area",

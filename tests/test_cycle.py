@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis import cycle_charts, scenario
+from analysis import scenario
 from analysis.cycle import PHASES, Assumptions, CycleModel, logistic, phase_starts, sensitivity
 from analysis.cycle_charts import matrix_scores, phase_items, valid_scores
 from analysis.phases import phases
@@ -154,40 +154,3 @@ def test_a_path_that_never_reaches_the_share_is_not_applied(db_con):
     values = _linked(wl_mode="manual", wl_change=-1.0)
     assert not link(db_con, values, Assumptions()).applied
     assert assumptions_for(db_con, values) == Assumptions()
-
-
-def _label_area_hits(x, y, position, points):
-    """Bubbles (other than the labelled one) inside the area a label at `position` covers, in score units."""
-    reach_x, reach_y = cycle_charts.LABEL_REACH_X, cycle_charts.LABEL_REACH_Y
-    side = {"middle right": 1, "middle left": -1}.get(position)
-    hits = []
-    for ox, oy in points:
-        if (ox, oy) == (x, y):
-            continue
-        if side is not None:
-            inside = 0 < side * (ox - x) <= reach_x and abs(oy - y) <= reach_y
-        else:
-            up = 1 if position.startswith("top") else -1
-            inside = 0 < up * (oy - y) <= reach_y and abs(ox - x) <= reach_x / 2
-        if inside:
-            hits.append((ox, oy))
-    return hits
-
-
-@pytest.mark.parametrize("phase_id", ["development", "commercial"])
-def test_bubble_labels_keep_clear_of_the_neighbouring_bubbles(db_con, phase_id):
-    # Slides 9-10: every label "top center" ran into the bubble one score above (brain-inspired chips at 3/4
-    # under silicon photonics at 3/5).
-    scores = matrix_scores(db_con, phase_id)
-    figure = cycle_charts.matrix_figure(scores, phase_id, source_line="s", lang="en")
-    trace = figure.data[0]
-    points = list(zip(trace.x, trace.y, strict=True))
-    positions = trace.textposition if isinstance(trace.textposition, list | tuple) else [trace.textposition] * len(points)
-    for (x, y), position in zip(points, positions, strict=True):
-        assert _label_area_hits(x, y, position, points) == [], (phase_id, x, y, position)
-
-
-def test_label_positions_turn_away_from_a_neighbour():
-    assert cycle_charts.label_positions([3, 3], [4, 5]) == ["middle right", "middle right"]
-    assert cycle_charts.label_positions([5, 6], [7, 6]) == ["middle left", "middle right"]
-    assert cycle_charts.label_positions([4, 5, 6], [5, 5, 5]) == ["middle left", "bottom center", "middle right"]
