@@ -318,21 +318,24 @@ def _fit_categories(fig: go.Figure, width_px: int) -> go.Figure:
 
 
 def _fixed(fig: go.Figure, medium: Medium, height_px: int) -> go.Figure:
+    from analysis.regions import LANDSCAPE_RATIO, frame_map  # late: analysis.regions registers charts (a cycle otherwise)
+
+    is_map = fig.layout.map.style is not None
+    # A map on a landscape picture: its legend beside it (frame_map), so the rows under it go to the map.
+    legend_beside = is_map and medium.width_px >= LANDSCAPE_RATIO * height_px and fig.layout.showlegend is not False
     out = fit_layout(
-        fig,
+        go.Figure(fig).update_layout(showlegend=False) if legend_beside else fig,
         width_px=medium.width_px,
         height_px=height_px,
         title=medium.title,
         source=medium.source,
         top_pad_px=medium.top_pad_px,
     )
-    if out.layout.map.style is not None:  # a map: China whole in the map area this picture gives it
-        from analysis.regions import fit_map_view  # late: analysis.regions registers charts (a cycle otherwise)
-
+    if is_map:  # China whole and the insets on their regions, in the map area this picture gives them
         margin = out.layout.margin
         map_w = medium.width_px - (margin.l or 0) - (margin.r or 0)
         map_h = out.layout.height - (margin.t or 0) - (margin.b or 0)
-        out.update_layout(map=fit_map_view(map_w, map_h))
+        frame_map(out, map_w, map_h, legend_beside=legend_beside)
     return out
 
 

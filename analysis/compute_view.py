@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from analysis import compute as cm
 from analysis import compute_audit
-from analysis.charts import PALETTE, apply_house_style
+from analysis.charts import GAP_PX, PALETTE, TICK_COL_PX, Y_TITLE_LINE_PX, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec, NativeChart, NativeSeries
 from analysis.data import source_line, source_title
 from analysis.db import query
@@ -286,6 +286,14 @@ def _spec_sources(table: pd.DataFrame, chips: list[str]) -> list[str]:
     return [s for s in rows["spec_source_id"].dropna() if s]
 
 
+def log_axis_margin_px(fig: go.Figure) -> int:
+    """Left margin that holds a log y-axis's widest tick label (its top decade, e.g. "10,000") and the axis
+    title beside it: the house style's 60 px put the title over "10,000" (slide 11)."""
+    top = max((max(v for v in tr.y if v is not None and v > 0) for tr in fig.data if tr.y is not None and len(tr.y)), default=1)
+    label = f"{10 ** math.ceil(math.log10(top)):,}"
+    return max(fig.layout.margin.l or 0, math.ceil(len(label) * TICK_COL_PX + Y_TITLE_LINE_PX + 3 * GAP_PX))
+
+
 def tradeoff_chart(
     con: duckdb.DuckDBPyConnection, scenario: Mapping[str, object], lang: str, *, catalogue: pd.DataFrame | None = None
 ) -> ChartSpec:
@@ -345,6 +353,7 @@ def tradeoff_chart(
     ids = sorted({*_spec_sources(table, [x.chip, cm.REFERENCE_CHIP]), *(["qb_chip_compute"] if figure_id else [])})
     sources = source_line(con, ids, lang)
     apply_house_style(fig, title=title, source_line=sources, lang=lang)
+    fig.update_layout(margin_l=log_axis_margin_px(fig))
     days_header, chip_header, reference_header = t("compute.chart.tradeoff.x", lang), chip_series, reference_series
     data = pd.DataFrame({days_header: curve["days"].astype(int), chip_header: curve["gpus"].round(1)})
     if show_reference:

@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import data, paths
-from analysis.charts import PALETTE, apply_house_style
+from analysis.charts import LEGEND_COL_PX, LEGEND_SYMBOL_PX, PALETTE, apply_house_style, plain_text, wrap_text
 from analysis.chartspec import ChartDef, ChartSpec
 from analysis.db import query
 from analysis.format import format_figure, is_blank
@@ -125,6 +125,83 @@ def fit_map_view(width_px: float, height_px: float, bounds: tuple[float, float, 
 # on a wider screen China sits whole in the middle, and the user zooms in.
 APP_MAP_WIDTH_PX = 340
 MAP_VIEW = fit_map_view(APP_MAP_WIDTH_PX, MAP_HEIGHT_PX)
+
+# Two insets at a larger scale, where the hubs' own clusters, centres and cities sit a few pixels apart on the
+# whole-China map and would print over each other: subplot -> (locale key, west, east, south, north in °).
+INSETS = {
+    "map2": ("regions.inset.jjj", (113.9, 118.0, 37.6, 41.6)),
+    "map3": ("regions.inset.yrd", (116.7, 122.0, 29.6, 33.9)),
+}
+INSET_BAND_PX = 180  # on screen: the insets side by side under the map
+INSET_GAP = 0.02  # of the map area, between the map and an inset, and between the insets
+LANDSCAPE_RATIO = 1.6  # a picture this much wider than tall: insets and legend beside the map, not under it
+SIDE_MAP_SHARE = 0.5  # of a landscape picture's width, the most the main map takes (China is about 4:3)
+SIDE_INSET_SHARE = 0.24  # the insets' column; the legend takes the rest
+INSET_TITLE_NAME = "map-inset-title"
+INSET_MARKER_SCALE = 0.6  # an inset's markers against the main map's
+
+
+def mercator_px(lon: float, lat: float, zoom: float) -> tuple[float, float]:
+    """A point's position in MapLibre's world pixels at `zoom` (x east, y south), for checking a layout."""
+    world = MAP_TILE_PX * 2**zoom
+    y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+    return (lon + 180) / 360 * world, (1 - y / math.pi) / 2 * world
+
+
+def map_domains(width_px: float, height_px: float) -> dict[str, dict]:
+    """Where the main map and each inset sit in a map area of width_px × height_px (fractions of it):
+    beside the map on a landscape picture, in a band under it otherwise."""
+    if width_px >= LANDSCAPE_RATIO * height_px:
+        main_w = min(SIDE_MAP_SHARE, fit_width_share(width_px, height_px))
+        inset_x = [main_w + INSET_GAP, main_w + INSET_GAP + SIDE_INSET_SHARE]
+        half = (1 - INSET_GAP) / 2
+        return {
+            "map": {"x": [0, main_w], "y": [0, 1]},
+            "map2": {"x": inset_x, "y": [1 - half, 1]},
+            "map3": {"x": inset_x, "y": [0, half]},
+        }
+    band = min(0.4, INSET_BAND_PX / height_px)
+    half = (1 - INSET_GAP) / 2
+    return {
+        "map": {"x": [0, 1], "y": [band + INSET_GAP, 1]},
+        "map2": {"x": [0, half], "y": [0, band]},
+        "map3": {"x": [1 - half, 1], "y": [0, band]},
+    }
+
+
+def fit_width_share(width_px: float, height_px: float) -> float:
+    """Share of width_px that China takes when framed whole at height_px (a little room kept)."""
+    view = fit_map_view(width_px, height_px)
+    west, east = CHINA_BOUNDS[:2]
+    china_px = mercator_px(east, 0, view["zoom"])[0] - mercator_px(west, 0, view["zoom"])[0]
+    return min(1.0, (china_px + 2 * MAP_PAD_PX) / width_px)
+
+
+def frame_map(fig: go.Figure, width_px: float, height_px: float, *, legend_beside: bool = False) -> go.Figure:
+    """The map and its insets placed and zoomed for a map area of width_px × height_px (in place; returns fig):
+    China whole in the main map, each inset on its region. `legend_beside`: a landscape picture's legend goes
+    in the column right of the insets (its rows under the map would take the map's height)."""
+    domains = map_domains(width_px, height_px)
+    for name, domain in domains.items():
+        w = width_px * (domain["x"][1] - domain["x"][0])
+        h = height_px * (domain["y"][1] - domain["y"][0])
+        bounds = CHINA_BOUNDS if name == "map" else INSETS[name][1]
+        fig.update_layout({name: {"domain": domain, **fit_map_view(w, h, bounds)}})
+    for note in fig.layout.annotations:
+        if (note.name or "").startswith(INSET_TITLE_NAME):
+            domain = domains[note.name.rsplit(":", 1)[1]]
+            note.update(x=domain["x"][0], y=domain["y"][1])
+    if legend_beside:
+        left = domains["map2"]["x"][1] + INSET_GAP
+        fig.update_layout(
+            showlegend=True,
+            legend={"orientation": "v", "x": left, "xanchor": "left", "y": 1, "yanchor": "top", "entrywidth": None},
+        )
+        cols = max(12, int((width_px * (1 - left) - LEGEND_SYMBOL_PX) / LEGEND_COL_PX))
+        for trace in fig.data:
+            if trace.showlegend is not False and trace.name:
+                trace.name = wrap_text(plain_text(trace.name), cols)
+    return fig
 
 
 # ---------------------------------------------------------------- geometry
@@ -552,6 +629,7 @@ def regions_figure(
                 hovertemplate="%{hovertext}<extra></extra>",
             )
         )
+    _add_insets(fig, geo, lang)
     fig.update_layout(
         map={"style": MAP_STYLE, **MAP_VIEW},
         uirevision="regions-map",  # keep the user's pan and zoom when a layer is switched
@@ -565,8 +643,60 @@ def regions_figure(
     # Legend and source line go under the map (inside it they would cover Hainan or the inset);
     # analysis.charts.fit_layout gives them their rows for the screen's or the slide's width.
     top_px, bottom_px = 56, 110
-    fig.update_layout(height=MAP_HEIGHT_PX + top_px + bottom_px, margin={"l": 10, "r": 10, "t": top_px, "b": bottom_px})
-    return fig
+    fig.update_layout(
+        height=MAP_HEIGHT_PX + INSET_BAND_PX + top_px + bottom_px, margin={"l": 10, "r": 10, "t": top_px, "b": bottom_px}
+    )
+    return frame_map(fig, APP_MAP_WIDTH_PX, MAP_HEIGHT_PX + INSET_BAND_PX)
+
+
+def _bounding_box(feature: dict) -> tuple[float, float, float, float]:
+    geometry = feature["geometry"]
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    lons = [x for polygon in polygons for x, _ in polygon[0]]
+    lats = [y for polygon in polygons for _, y in polygon[0]]
+    return min(lons), max(lons), min(lats), max(lats)
+
+
+def _overlaps(box: tuple | None, bounds: tuple[float, float, float, float]) -> bool:
+    return box is not None and box[0] <= bounds[1] and box[1] >= bounds[0] and box[2] <= bounds[3] and box[3] >= bounds[2]
+
+
+def _add_insets(fig: go.Figure, geo: dict, lang: str) -> None:
+    """Each inset draws the main map's layers again (not the South China Sea inset), only where it looks, without
+    legend entries, and has its name written above it (plotly's SVG text: MapLibre fetches no glyphs for it)."""
+    boxes = {f["id"]: _bounding_box(f) for f in geo["features"]}
+    main = [trace for trace in fig.data if trace.name != t("regions.inset_hover", lang)]
+    for subplot, (key, (west, east, south, north)) in INSETS.items():
+        for trace in main:
+            copy = go.Figure(data=[trace]).data[0].update(subplot=subplot, showlegend=False)
+            if copy.type == "scattermap":  # only its own sites (what a layer switch sends stays small), smaller
+                keep = [west <= x <= east and south <= y <= north for x, y in zip(copy.lon, copy.lat, strict=True)]
+                if not any(keep):
+                    continue
+                for name in ("lat", "lon", "customdata", "hovertext"):
+                    copy[name] = [v for v, k in zip(copy[name], keep, strict=True) if k]
+                copy.marker.size = round(copy.marker.size * INSET_MARKER_SCALE)
+            else:  # only the provinces it shows
+                keep = [_overlaps(boxes.get(i), (west, east, south, north)) for i in copy.locations]
+                if not any(keep):
+                    continue
+                for name in ("locations", "z", "customdata", "hovertext"):
+                    copy[name] = [v for v, k in zip(copy[name], keep, strict=True) if k]
+                if isinstance(copy.geojson, dict):
+                    copy.geojson = feature_subset(geo, list(copy.locations))
+            fig.add_trace(copy)
+        fig.update_layout({subplot: {"style": MAP_STYLE}})
+        fig.add_annotation(
+            text=t(key, lang),
+            name=f"{INSET_TITLE_NAME}:{subplot}",
+            xref="paper",
+            yref="paper",
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            bgcolor="rgba(255,255,255,0.85)",
+            font={"size": 12, "color": PALETTE["ink"]},
+        )
 
 
 def _point_hover(site: Mapping, lang: str) -> str:
@@ -610,9 +740,10 @@ def regions_map_chart(con: duckdb.DuckDBPyConnection, scenario: Mapping[str, obj
     source_frame = data.sources(con)
     line = data.format_source_line(source_frame[source_frame["source_id"].isin(source_ids)], lang) if source_ids else ""
     title = t("regions.chart.title", lang)
-    layer_labels = {
-        t(f"regions.layer.{layer}", lang): t("regions.on" if on else "regions.off", lang) for layer, on in layers.items()
-    }
+    # The layers that are on, in one entry: a footnote (slide 15's) and an API subtitle stay one short line,
+    # not six "layer: on/off" pairs.
+    shown_layers = ("、" if lang == "zh" else ", ").join(t(f"regions.layer.{layer}", lang) for layer, on in layers.items() if on)
+    layer_labels = {t("regions.layers_heading", lang): shown_layers or t("regions.off", lang)}
     return ChartSpec(
         slug="regions-map",
         title=title,
@@ -670,3 +801,35 @@ def details_markdown(pairs: list[tuple[str, str]], lang: str) -> str:
     """The detail panel as a Markdown list: bold label, escaped value."""
     colon = "：" if normalize_lang(lang) == "zh" else ": "
     return "\n".join(f"- **{markdown_escape(label)}**{colon}{markdown_escape(value)}" for label, value in pairs)
+
+
+HALO_PX = 30  # the ring drawn around the chosen site
+HALO_NAME = "selected-site"
+UNSELECTED_OPACITY = 0.35
+
+
+def highlight_site(fig: go.Figure, site_id: str | None) -> go.Figure:
+    """A copy of the map with `site_id` picked out (a halo under it, the other sites dimmed), on the main map
+    and in any inset that shows it; the figure itself when no site (or an unknown one) is chosen."""
+    traces = [tr for tr in fig.data if tr.type == "scattermap" and tr.customdata is not None]
+    hits = [(tr, i) for tr in traces for i, custom in enumerate(tr.customdata) if custom[0] == site_id]
+    if not site_id or not hits:
+        return fig
+    out = go.Figure(fig)
+    for trace in [tr for tr in out.data if tr.type == "scattermap" and tr.customdata is not None]:
+        trace.selectedpoints = [i for i, custom in enumerate(trace.customdata) if custom[0] == site_id]
+        trace.unselected = {"marker": {"opacity": UNSELECTED_OPACITY}}
+    for trace, index in hits:
+        out.add_trace(
+            go.Scattermap(
+                lat=[trace.lat[index]],
+                lon=[trace.lon[index]],
+                mode="markers",
+                marker={"size": HALO_PX, "color": PALETTE["ink"], "opacity": 0.3},
+                subplot=trace.subplot,
+                name=HALO_NAME,
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    return out

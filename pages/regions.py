@@ -1,5 +1,7 @@
 """Regions: an offline map of China's compute geography, with layers, site details and the table behind it."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from analysis import data, regions
@@ -7,8 +9,10 @@ from analysis.regions import (
     AREA_LAYERS,
     LAYER_PARAM,
     POINT_LAYERS,
+    REGIONS_MAP,
     clicked_site,
     details_markdown,
+    highlight_site,
     layers_from,
     markdown_escape,
     metric_cards,
@@ -18,7 +22,7 @@ from analysis.regions import (
 )
 from ui.choice import relabel
 from ui.frame import frame_chart, frame_load, interactive_section, page_frame
-from ui.widgets import show_spec
+from ui.widgets import chart_key, show_spec
 
 SITE_KEY = "regions.site"  # the detail selectbox; a click on the map sets it
 LAST_CLICK_KEY = "regions.last_click"  # the click already applied, so a later selectbox choice is not overridden
@@ -47,21 +51,26 @@ def map_section() -> None:
         for layer in POINT_LAYERS + AREA_LAYERS:
             frame.param(LAYER_PARAM[layer])
         st.caption(frame.t("regions.layers_note"))
-    with chart_area:
-        spec = frame_chart(frame, regions.REGIONS_MAP)
-        event = show_spec(frame, spec, on_select="rerun")
-
     shown = visible_sites(all_sites, layers_from(frame.scenario))
     site_ids = list(shown["site_id"])
-    click = clicked_site(event.selection.points if event else [])
-    if click and click != st.session_state.get(LAST_CLICK_KEY) and click in site_ids:
-        st.session_state[SITE_KEY] = click
+    # A click is in the chart's state before the chart is drawn again: the clicked site is picked out on it.
+    event = st.session_state.get(chart_key(REGIONS_MAP.slug)) or {}
+    click = clicked_site((event.get("selection") or {}).get("points") or [])
+    new_click = click if click and click != st.session_state.get(LAST_CLICK_KEY) and click in site_ids else None
+    if new_click:
+        st.session_state[SITE_KEY] = new_click
     st.session_state[LAST_CLICK_KEY] = click
     if st.session_state.get(SITE_KEY) not in site_ids:
         st.session_state.pop(SITE_KEY, None)  # its layer was switched off
+    with chart_area:
+        spec = frame_chart(frame, REGIONS_MAP)
+        picked = highlight_site(spec.screen_figure, st.session_state.get(SITE_KEY))
+        show_spec(frame, spec if picked is spec.screen_figure else replace(spec, screen_figure=picked), on_select="rerun")
 
-    st.subheader(frame.t("regions.details_heading"))
     labels = {row["site_id"]: site_label(row, frame.lang) for row in shown.to_dict("records")}
+    if new_click:  # the details where the click was, not under the map's legend, source and table
+        st.dialog(frame.t("regions.details_heading"), width="large")(site_panel)(new_click, shown, labels)
+    st.subheader(frame.t("regions.details_heading"))
     relabel(SITE_KEY, frame.lang, site_ids)
     chosen = st.selectbox(
         frame.t("regions.site_select"),
@@ -74,12 +83,8 @@ def map_section() -> None:
         disabled=not site_ids,
     )
     if chosen:
-        site = shown[shown["site_id"] == chosen].iloc[0].to_dict()
-        hub_names = dict(zip(all_sites["site_id"], all_sites[f"name_{frame.lang}"], strict=True))
-        pairs = site_details(site, sources, hub_names, frame.lang)
         with st.container(border=True):
-            st.markdown(f"**{markdown_escape(labels[chosen])}**")
-            st.markdown(details_markdown(pairs, frame.lang))
+            site_panel(chosen, shown, labels)
     elif not site_ids:
         st.info(frame.t("regions.no_sites"))
 
@@ -87,6 +92,13 @@ def map_section() -> None:
     st.caption(frame.t("regions.table_note", rows=len(spec.data)))
     st.dataframe(spec.data, hide_index=True, width="stretch")
     st.caption(frame.t("regions.data_note"))
+
+
+def site_panel(site_id: str, shown, labels: dict) -> None:
+    site = shown[shown["site_id"] == site_id].iloc[0].to_dict()
+    hub_names = dict(zip(all_sites["site_id"], all_sites[f"name_{frame.lang}"], strict=True))
+    st.markdown(f"**{markdown_escape(labels[site_id])}**")
+    st.markdown(details_markdown(site_details(site, sources, hub_names, frame.lang), frame.lang))
 
 
 map_section()

@@ -172,6 +172,20 @@ def test_tradeoff_curve_is_gpu_days_over_days(db_con):
     assert "1,167" in spec.takeaway and "35,000" in spec.takeaway
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_tradeoff_y_title_keeps_clear_of_the_tick_labels_in_every_picture(db_con, lang):
+    # Slide 11: the house style's 60 px left margin put "GPUs (log scale)" over the "10,000" tick.
+    from analysis.chart_layout import FILE, SCREEN, lay_out, slide_medium
+    from analysis.charts import GAP_PX, TICK_COL_PX, Y_TITLE_LINE_PX
+
+    spec = compute_view.tradeoff_chart(db_con, sc.defaults(), lang)
+    top_tick = max(max(trace.y) for trace in spec.figure.data)  # 35,000 (the report's one-day claim)
+    widest = len(f"{top_tick:,.0f}")  # the top decade labelled is shorter still ("10,000")
+    for medium in (SCREEN, FILE, slide_medium(1000, 370)):
+        margin = lay_out(spec.figure, medium).figure.layout.margin.l
+        assert margin >= widest * TICK_COL_PX + Y_TITLE_LINE_PX + 2 * GAP_PX, (medium.name, margin)
+
+
 def test_tornado_follows_the_chosen_output(db_con):
     spec = compute_view.tornado_chart(db_con, {**sc.defaults(), "cmp_output": "inference_gpus"}, "en")
     assert t("compute.input.tokens_per_query", "en") in spec.native.categories

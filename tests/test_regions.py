@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import sys
 
 import pandas as pd
@@ -20,7 +22,7 @@ sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 import build_china_geojson as geo_build  # noqa: E402
 
 GEO_MAX_BYTES = 300_000  # the browser fetches the geometry once per page load
-MAX_FIGURE_JSON_CHARS = 40_000  # what a layer switch sends (the shapes stay in the browser)
+MAX_FIGURE_JSON_CHARS = 45_000  # what a layer switch sends (the shapes stay in the browser; the two insets add ~14 kB)
 ALL_ON = dict.fromkeys(regions.LAYER_PARAM.values(), True)
 ALL_OFF = dict.fromkeys(regions.LAYER_PARAM.values(), False)
 
@@ -290,7 +292,13 @@ def test_registered_chart_spec(db_con, lang):
     assert format_figure(server, server, lang) in spec.takeaway
     hubs = regions.sites(db_con).query("layer == 'hub'")
     assert str(len(hubs)) in spec.takeaway and str(int((hubs["region_group"] == "west").sum())) in spec.takeaway
-    assert set(spec.assumptions) == {t(f"regions.layer.{layer}", lang) for layer in regions.LAYER_PARAM}
+    # One entry naming the layers that are on (the footnote of slide 15 was six "layer: on/off" pairs)
+    layers = spec.assumptions[t("regions.layers_heading", lang)]
+    assert list(spec.assumptions) == [t("regions.layers_heading", lang)]
+    for layer, on in regions.LAYER_DEFAULTS.items():
+        assert (t(f"regions.layer.{layer}", lang) in layers) == on, layer
+    off = chart_def("regions-map").build(db_con, ALL_OFF, lang).assumptions
+    assert off == {t("regions.layers_heading", lang): t("regions.off", lang)}
 
 
 def test_source_line_is_drawn_into_the_figure(db_con):
@@ -365,3 +373,109 @@ def test_committed_geometry_has_the_script_settings(geo):
     assert f"tolerance {geo_build.TOLERANCE_DEG} degrees" in geo["simplification"]
     text = regions.GEOJSON_PATH.read_text(encoding="utf-8")
     assert json.loads(text) == geo
+
+
+# ---------------------------------------------------------------- the map fills its frame
+
+
+def _pictures(db_con, lang):
+    from analysis.chart_layout import FILE, api_medium, lay_out, slide_medium
+    from analysis.deck_template import DeckTemplate
+
+    template = DeckTemplate()
+    figure = regions.regions_map_chart(db_con, {**ALL_ON, "reg_eastwest": False}, lang).figure
+    media = (slide_medium(template.image_width_px, template.image_height_px), FILE, api_medium(), api_medium(390, 700))
+    return [lay_out(figure, medium) for medium in media]
+
+
+def _map_area(picture, subplot):
+    """The subplot's box in the picture (px: left, top, width, height) and its view."""
+    layout = picture.figure.layout
+    margin = layout.margin
+    area_w = picture.width_px - margin.l - margin.r
+    area_h = picture.height_px - margin.t - margin.b
+    domain = layout[subplot].domain
+    width, height = area_w * (domain.x[1] - domain.x[0]), area_h * (domain.y[1] - domain.y[0])
+    return (margin.l + area_w * domain.x[0], margin.t + area_h * (1 - domain.y[1]), width, height), layout[subplot]
+
+
+def _to_px(lon, lat, box, view):
+    """Where MapLibre draws (lon, lat) in the picture, for the view's centre and zoom (web Mercator)."""
+    cx, cy = regions.mercator_px(view.center.lon, view.center.lat, view.zoom)
+    x, y = regions.mercator_px(lon, lat, view.zoom)
+    return box[0] + box[2] / 2 + x - cx, box[1] + box[3] / 2 + y - cy
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_map_frames_china_whole_and_large_in_every_picture(db_con, site_frame, lang):
+    west, east, south, north = regions.CHINA_BOUNDS
+    for picture in _pictures(db_con, lang):
+        box, view = _map_area(picture, "map")
+        left, top = _to_px(west, north, box, view)
+        right, bottom = _to_px(east, south, box, view)
+        assert box[0] - 1 <= left and right <= box[0] + box[2] + 1, picture.medium
+        assert box[1] - 1 <= top and bottom <= box[1] + box[3] + 1, picture.medium
+        for site in site_frame.dropna(subset=["lat", "lon"]).itertuples():
+            x, y = _to_px(site.lon, site.lat, box, view)
+            assert box[0] <= x <= box[0] + box[2] and box[1] <= y <= box[1] + box[3], (site.site_id, picture.medium)
+        assert bottom - top >= 0.9 * box[3] or right - left >= 0.9 * box[2], picture.medium  # China fills its frame
+        if picture.width_px >= regions.LANDSCAPE_RATIO * picture.height_px:
+            # ... and its frame the picture: before, the legend's rows under the map left it 250 px of a 370 px
+            # slide picture (China 230 px high; 310 px wide in a 1000 px picture).
+            share = 0.85 if not picture.medium.title else 0.6
+            assert bottom - top >= share * picture.height_px, (picture.medium, bottom - top, picture.height_px)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_insets_pull_apart_the_sites_the_whole_map_stacks(db_con, site_frame, lang):
+    slide, file = _pictures(db_con, lang)[:2]
+    located = site_frame.dropna(subset=["lat", "lon"])
+    for picture in (slide, file):
+        for subplot, (_key, (west, east, south, north)) in regions.INSETS.items():
+            box, view = _map_area(picture, subplot)
+            inside = located[located["lon"].between(west, east) & located["lat"].between(south, north)]
+            points = {
+                row.site_id: (_to_px(row.lon, row.lat, box, view), regions.MARKER[row.layer][1] * regions.INSET_MARKER_SCALE)
+                for row in inside.itertuples()
+            }
+            main_box, main_view = _map_area(picture, "map")
+            for a, b in itertools.combinations(points, 2):
+                (pa, size_a), (pb, size_b) = points[a], points[b]
+                apart = math.dist(pa, pb)
+                if apart == 0:
+                    continue  # the same coordinates (a city's hub and its centres): stacked rings by design
+                assert apart >= (size_a + size_b) / 2, (picture.medium, subplot, a, b, apart)
+            for row in inside.itertuples():  # every site of the inset is drawn inside the inset
+                x, y = points[row.site_id][0]
+                assert box[0] <= x <= box[0] + box[2] and box[1] <= y <= box[1] + box[3], (row.site_id, subplot)
+            # ... where on the whole map some of them overlap (what the insets are for)
+            whole = [_to_px(row.lon, row.lat, main_box, main_view) for row in inside.itertuples()]
+            assert min(math.dist(p, q) for p, q in itertools.combinations(whole, 2) if p != q) < regions.MARKER["hub"][1]
+
+
+def test_inset_traces_carry_only_their_own_sites_and_no_legend(db_con):
+    figure = regions.regions_map_chart(db_con, ALL_ON, "en").figure
+    for subplot, (_key, (west, east, south, north)) in regions.INSETS.items():
+        traces = [trace for trace in figure.data if trace.subplot == subplot]
+        assert traces and all(trace.showlegend is False for trace in traces)
+        for trace in [tr for tr in traces if tr.type == "scattermap"]:
+            assert all(west <= x <= east and south <= y <= north for x, y in zip(trace.lon, trace.lat, strict=True))
+            assert trace.mode == "markers"
+        titles = [a.text for a in figure.layout.annotations if a.name == f"{regions.INSET_TITLE_NAME}:{subplot}"]
+        assert titles == [t(_key, "en")]
+
+
+def test_the_chosen_site_is_picked_out_on_the_map_and_in_its_inset(db_con):
+    figure = regions.regions_map_chart(db_con, ALL_ON, "en").figure
+    before = figure.to_json()
+    picked = regions.highlight_site(figure, "hub_jingjinji")
+    assert figure.to_json() == before, "the shared figure must not change"
+    halos = [trace for trace in picked.data if trace.name == regions.HALO_NAME]
+    assert sorted(trace.subplot or "map" for trace in halos) == ["map", "map2"]  # the main map and the JJJ inset
+    assert all((trace.lon[0], trace.lat[0]) == (116.41, 39.9) and trace.showlegend is False for trace in halos)
+    for trace in [tr for tr in picked.data if tr.type == "scattermap" and tr.name != regions.HALO_NAME]:
+        chosen = [i for i, custom in enumerate(trace.customdata) if custom[0] == "hub_jingjinji"]
+        assert list(trace.selectedpoints) == chosen  # the rest dimmed (unselected), the chosen one as it was
+        assert trace.unselected.marker.opacity == regions.UNSELECTED_OPACITY
+    assert regions.highlight_site(figure, None) is figure
+    assert regions.highlight_site(figure, "no_such_site") is figure
