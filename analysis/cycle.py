@@ -203,7 +203,7 @@ def assumptions_from(values: Mapping[str, object]) -> Assumptions:
     return Assumptions(**{n: float(values[f"cyc_{n}"]) for n in names if f"cyc_{n}" in values})
 
 
-def _param(name: str, *, low: float, high: float, step: float, unit: str = ""):
+def _param(name: str, *, low: float, high: float, step: float, unit: str = "", is_year: bool = False):
     from analysis.scenario import Param
 
     default = getattr(Assumptions(), name)
@@ -214,6 +214,7 @@ def _param(name: str, *, low: float, high: float, step: float, unit: str = ""):
         max_value=high,
         step=step,
         unit=unit,
+        is_year=is_year,
         label_key=f"cycle.param.{name}",
         help_key=f"cycle.param.{name}_help",
         page_id="cycle",
@@ -225,7 +226,7 @@ PARAMS = (
         p
         for group in GROUPS
         for p in (
-            _param(f"{group}_midpoint", low=2019, high=2036, step=0.5),
+            _param(f"{group}_midpoint", low=2019, high=2036, step=0.5, is_year=True),
             _param(f"{group}_steepness", low=0.2, high=3.0, step=0.1),
             _param(f"{group}_ceiling", low=10, high=500, step=10),
         )

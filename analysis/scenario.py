@@ -40,6 +40,7 @@ class Param:
     unit: str = ""  # shown after the value, e.g. "%", "GPU"
     page_id: str = ""
     decimals: int | None = None  # digits a float shows in widgets and labels (None: as many as it has)
+    is_year: bool = False  # a calendar year: printed 2025, never 2,025
 
     def __post_init__(self) -> None:
         if self.kind not in ("float", "int", "bool", "choice"):

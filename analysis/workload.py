@@ -73,6 +73,7 @@ PARAMS = (
         "wl_horizon",
         HORIZON_MAX,
         kind="int",
+        is_year=True,
         min_value=HORIZON_MIN,
         max_value=HORIZON_MAX,
         label_key="workload.horizon",

@@ -15,6 +15,8 @@ from analysis import scenario as sc
 from analysis import userstore
 from analysis.userstore import ScenarioStore, StoreError
 
+APP_PARAM_MODULES = sc.PARAM_MODULES  # read before the fixture below swaps in the test parameters
+
 
 @pytest.fixture(autouse=True)
 def fixture_params(monkeypatch):
@@ -203,3 +205,21 @@ def test_a_scenario_file_with_infinity_is_reported_not_raised():
     _, values, problems = sc.from_json(body)
     assert values == sc.defaults()
     assert {p.name: p.reason for p in problems} == {"t_growth": "is not a finite number", "t_horizon": "is not a finite number"}
+
+
+def test_year_sliders_print_years_without_a_thousands_separator():
+    """Counts read 1,024; a year reads 2025, never 2,025 (found on the market page's base-year slider)."""
+    from ui.scenario import _number_format
+
+    params = dict(sc._collect(APP_PARAM_MODULES))  # the app's own, not this file's fixture parameters
+    years = {name for name, p in params.items() if p.is_year}
+    assert {"mkt_base_year", "wl_horizon", "cyc_inference_midpoint"} <= years
+    # Every whole-number range of calendar years is marked, so a new year slider cannot miss the rule.
+    for name, p in params.items():
+        if p.kind in ("int", "float") and p.min_value is not None and 1990 <= p.min_value and p.max_value <= 2100:
+            assert p.is_year, f"{name} spans calendar years but is not marked is_year"
+    # The slider's label is formatted by sprintf-js, whose "," flag groups thousands.
+    for name in years:
+        assert "," not in _number_format(params[name]), name
+    assert _number_format(params["mkt_base_year"]) == "%d"
+    assert _number_format(params["cmp_gpus"]) == "%,d"

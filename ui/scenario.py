@@ -227,9 +227,10 @@ def param_widget(name: str, lang: str, *, container=None, disabled: bool = False
 def _number_format(param: sc.Param, factor: float = 1.0) -> str:
     # sprintf.js's "," flag: thousands separators, so a slider reads 1,024 as the text beside it does.
     if param.kind == "int":
-        return "%,d"
+        return "%d" if param.is_year else "%,d"
     extra = max(0, round(-math.log10(factor)))  # a larger display unit needs more decimals for the same step
-    return "%g" if param.decimals is None else f"%,.{param.decimals + extra}f"
+    grouping = "" if param.is_year else ","
+    return "%g" if param.decimals is None else f"%{grouping}.{param.decimals + extra}f"
 
 
 def _detail(exc: BaseException) -> str:
