@@ -35,7 +35,10 @@ async def _shoot(base: str) -> None:
             await page.set_viewport_size(DESKTOP)
             await session.goto(page_url(base, "", "en"))
             # The sidebar's page links arrive after the page is idle; a picture taken at once shows placeholders.
-            await page.locator("[data-testid=stSidebarNav] a").first.wait_for(state="visible")
+            await page.wait_for_function(
+                "() => document.querySelectorAll('[data-testid=stSidebar] a[href]').length > 3"
+                " && !document.querySelector('[data-testid=stSidebar] [data-testid=stSkeleton]')"
+            )
             await page.screenshot(path=str(OUT / "home_en.png"))
             await session.goto(page_url(base, "market", "en"), wait_chart=True)
             await page.locator(".js-plotly-plot").first.screenshot(path=str(OUT / "market_forecast_en.png"))
