@@ -166,7 +166,9 @@ def screen_layout(fig: go.Figure) -> go.Figure:
     top = margin.t if margin.t is not None else 64
     bottom = margin.b if margin.b is not None else 110
     plot_px = max(150, (fig.layout.height or 450) - top - bottom)
-    out.update_layout(title_text="", title_subtitle_text=None)
+    # The title is the page's text now; the figure keeps it as data, so a test or a script can still tell charts apart.
+    title = plain_text(fig.layout.title.text or "")
+    out.update_layout(title_text="", title_subtitle_text=None, meta={**(fig.layout.meta or {}), "title": title})
     fit_y_axes(out, 1, plot_px)  # a y-axis title longer than the plot is tall is wrapped, not cut at the top
     out.layout.annotations = [a for a in out.layout.annotations if a.name != SOURCE_ANNOTATION_NAME]
     for trace in out.data:

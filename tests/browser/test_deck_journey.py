@@ -37,7 +37,7 @@ def test_a_moved_cagr_reaches_the_deck(page, app_url, tmp_path):
     page.wait_for_url(re.compile(rf"[?&]mkt_cagr={re.escape(f'{moved:g}')}(&|$)"), timeout=PAGE_READY_MS)
     page.wait_for_function(
         "([title, name, old]) => { const plain = (s) => (s || '').replace(/<[^>]+>/g, '').replace(/\\s+/g, '');"
-        " const p = [...document.querySelectorAll('.js-plotly-plot')].find(p => p.layout && plain(p.layout.title.text) === plain(title));"
+        " const p = [...document.querySelectorAll('.js-plotly-plot')].find(p => p.layout && plain((p.layout.meta && p.layout.meta.title) || p.layout.title.text) === plain(title));"
         " const tr = p && (p._fullData || []).find(d => d.name === name);"
         " return tr && Array.from(tr.y).some((v, i) => v !== old[i]); }",
         arg=[title, scenario, before],

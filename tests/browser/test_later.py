@@ -13,7 +13,7 @@ from .test_deeplinks import PAGE_READY_MS
 TRACE_NAMES_JS = """
 (title) => {
   const plain = (text) => (text || '').replace(/<[^>]+>/g, '').replace(/\\s+/g, '');
-  const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p.layout && plain(p.layout.title.text) === plain(title));
+  const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p.layout && plain((p.layout.meta && p.layout.meta.title) || p.layout.title.text) === plain(title));
   return plot ? (plot._fullData || []).map(d => plain(d.name)) : null;
 }
 """

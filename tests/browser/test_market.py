@@ -16,7 +16,7 @@ from .test_deeplinks import BENIGN_CONSOLE, PAGE_READY_MS
 SCENARIO_LINE_JS = r"""
 ([title, name]) => {
   const plain = (text) => (text || '').replace(/<[^>]+>/g, '').replace(/\s+/g, '');
-  const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p.layout && plain(p.layout.title.text) === plain(title));
+  const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p.layout && plain((p.layout.meta && p.layout.meta.title) || p.layout.title.text) === plain(title));
   if (!plot) return null;
   const trace = (plot._fullData || []).find(d => d.name === name);
   return trace ? Array.from(trace.y) : null;

@@ -33,7 +33,7 @@ CHART_BOXES_JS = """
     const sub = p._fullLayout && p._fullLayout.map && p._fullLayout.map._subplot;
     if (sub && sub.map) { const b = sub.map.getBounds(); mapBounds = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }
     return {
-      title: (p.layout && p.layout.title && p.layout.title.text || '').replace(/<[^>]+>/g, ' '),
+      title: (p.layout && ((p.layout.meta && p.layout.meta.title) || (p.layout.title && p.layout.title.text)) || '').replace(/<[^>]+>/g, ' '),
       figure: box(svg), titleBox: box(p.querySelector('.g-gtitle')), modebar: box(p.querySelector('.modebar')),
       legend: box(p.querySelector('.legend')), plots: texts('.nsewdrag'), axisTitles: texts('.g-xtitle, .g-ytitle'),
       source: source.map(box).filter(Boolean), mapBounds,

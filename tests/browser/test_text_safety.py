@@ -21,7 +21,7 @@ HOSTILE = '<a href="http://198.51.100.7/x">Bull case</a>'
 LEGEND_JS = r"""
 (title) => {
   const plain = (text) => (text || '').replace(/<[^>]+>/g, '').replace(/\s+/g, '');
-  const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p.layout && plain(p.layout.title.text) === plain(title));
+  const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p.layout && plain((p.layout.meta && p.layout.meta.title) || p.layout.title.text) === plain(title));
   if (!plot || !plot.querySelector('g.legend')) return null;
   const legend = plot.querySelector('g.legend');
   return {links: legend.querySelectorAll('a').length + plot.querySelectorAll('.legend a, .hoverlayer a').length,
