@@ -1,7 +1,7 @@
 """The framework's floor: the market page's first forecast section drawn with no app work around it.
 
 Not an app page. It draws the same elements as `ui.forecast_panel.forecast_section` for the AI server
-market (five labelled sliders and two captions beside the chart; the takeaway, the same shared
+market (five labelled sliders and two captions beside the chart; the takeaway, the chart's title, the same shared
 chart with its source line, three deferred downloads and the live-links popover; the year table, its note
 and the later figures' table), in one `st.fragment`, with the same chart and tables taken from the database.
 Everything is built once per CAGR value and shared (`st.cache_resource`); there is no frame, no scenario
@@ -44,6 +44,7 @@ def content(cagr: float):
 
 
 st.title("Floor page")
+TITLE = "AI server market"
 
 
 @st.fragment
@@ -68,6 +69,8 @@ def section() -> None:
     spec, table, later = content(float(st.session_state[f"floor.{params[0].name}"]))
     with chart:
         st.markdown(f"**{spec.takeaway}**")
+        with st.container(key="floor-chart-title"):  # the chart's title as page text, as ui.widgets.screen_chart
+            st.markdown(f"**{TITLE}**")
         st.plotly_chart(spec.screen_figure, key="floor.chart")
         st.caption(spec.source_line)
         with st.container(horizontal=True, gap="small"):
