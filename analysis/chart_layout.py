@@ -15,7 +15,11 @@ size rather than shrunk into it, and gets back the figure with the size to rende
   width and height, with title, legend and source; if the plot would get less than `MIN_PLOT_SHARE` of the
   picture's height, the picture grows taller instead of squeezing the plot;
 - a slide picture (`slide_medium`): the picture box's size, without title and source (the slide carries both);
-  grown like a file when the plot needs it, and then fitted into the box whole (narrower, never stretched).
+  grown like a file when the plot needs it, and then fitted into the box whole (narrower, never stretched). Its
+  text must read at 9 pt on the slide (`Medium.min_text_px`): a hierarchy is a treemap there, and grouped bars
+  reserve thinner bars, so the picture need not grow and be drawn smaller.
+
+In every fixed-size picture a bubble chart's labels are placed off the bubbles and each other (`_place_point_labels`).
 
 A map is framed on the whole of China for the map area it gets. `analysis.charts.fit_layout` does the pixel
 arithmetic; this module decides which medium gets which arguments, so no export path can bypass it.
