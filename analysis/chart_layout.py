@@ -15,7 +15,11 @@ size rather than shrunk into it, and gets back the figure with the size to rende
   width and height, with title, legend and source; if the plot would get less than `MIN_PLOT_SHARE` of the
   picture's height, the picture grows taller instead of squeezing the plot;
 - a slide picture (`slide_medium`): the picture box's size, without title and source (the slide carries both);
-  grown like a file when the plot needs it, and then fitted into the box whole (narrower, never stretched).
+  grown like a file when the plot needs it, and then fitted into the box whole (narrower, never stretched). Its
+  text must read at 9 pt on the slide (`Medium.min_text_px`): a hierarchy is a treemap there, and grouped bars
+  reserve thinner bars, so the picture need not grow and be drawn smaller.
+
+In every fixed-size picture a bubble chart's labels are placed off the bubbles and each other (`_place_point_labels`).
 
 A map is framed on the whole of China for the map area it gets. `analysis.charts.fit_layout` does the pixel
 arithmetic; this module decides which medium gets which arguments, so no export path can bypass it.
@@ -59,12 +63,35 @@ FILE_TOP_PAD_PX = 14  # above the title of a picture: no toolbar there, so no ro
 CATEGORY_LINE_PX = 16  # one line of a 12-13 px tick label
 CATEGORY_GAP_PX = 8  # between two category labels
 GROUPED_BAR_PX = 6  # the thinnest bar of a group that still reads as a bar
+# On a slide a taller picture is drawn smaller (it is fitted into the box by its height): six 6 px bars a row
+# made the cycle sensitivity 618 px tall and its 12-13 px text 6.5 pt. Thinner bars keep it under ~430 px,
+# where its text stays at 9 pt or more; they are still 2 pt thick on the slide.
+SLIDE_GROUPED_BAR_PX = 2.5
 CATEGORY_LABEL_SHARE = 0.4  # of a picture's width, the most its bars' labels take
 X_TITLE_COL_PX = 8  # one display column of an x-axis title
 X_TITLE_MIN_COLS = 24  # narrower, an x-axis title would take more lines than the band under the plot holds
 DIRECT_LABEL_MAX = 5  # lines named at their ends on screen; more would crowd each other, so a legend names them
 DIRECT_LABEL_COLS = 18  # display columns of one line of such a label (it sits in the right margin)
 DIRECT_LABEL_NAME = "line-end-label"
+PT_PER_INCH = 72
+# A hierarchy on a slide is a treemap: an icicle's one-item rows (1/20 of the picture's height for the value
+# chain) cannot hold 9 pt type, a treemap's boxes share the picture's area instead.
+SLIDE_LEAF_LABEL_COLS = 12  # display columns of a line of a treemap leaf's label on a slide
+SLIDE_TREEMAP_HEADER_PX = 30  # the strip a parent's label takes at the top of its box
+# Labels of a bubble chart's points (mode "markers+text"), placed where they cover no bubble and no other label.
+POINT_LABEL_COL_PX = 7.2  # one display column of a 13 px label (measured: 7.1 px a Latin letter, 6.5 a CJK half)
+POINT_LABEL_LINE_PX = 19  # one line of a 13 px label, as Chromium boxes it
+POINT_LABEL_GAP_PX = 4  # between a bubble's edge and its label, as plotly sets it
+LABEL_POSITIONS = (  # in order of preference: above, as the builders draw it, then below, beside, diagonal
+    "top center",
+    "bottom center",
+    "middle right",
+    "middle left",
+    "top right",
+    "top left",
+    "bottom right",
+    "bottom left",
+)
 
 
 # The figure's height is the same at every width: it holds the legend as a phone sets it (its plot is then
@@ -100,6 +127,7 @@ class Medium:
     source: bool = True
     grow: bool = True  # a fixed-size picture may grow taller to keep MIN_PLOT_SHARE for the plot
     top_pad_px: float = FILE_TOP_PAD_PX
+    min_text_px: float = 0  # text the picture may draw smaller than this is left out (a slide's 9 pt)
 
 
 @dataclass(frozen=True)
@@ -121,9 +149,18 @@ def api_medium(width_px: int = FILE_WIDTH_PX, height_px: int = FILE_HEIGHT_PX) -
     return Medium("api", int(width_px), int(height_px))
 
 
-def slide_medium(width_px: int, height_px: int) -> Medium:
-    """A slide's picture box: taller than the box when the plot needs it (the deck then fits it in the box)."""
-    return Medium("slide", int(width_px), int(height_px), title=False, source=False)
+def slide_medium(width_px: int, height_px: int, *, box_width_pt: float | None = None, min_text_pt: float | None = None) -> Medium:
+    """A slide's picture box: taller than the box when the plot needs it (the deck then fits it in the box).
+
+    `box_width_pt`, `min_text_pt`: the picture box's width on the slide and the smallest type a slide may show
+    (the default template's); a picture `width_px` across `box_width_pt` must draw its text at least
+    `min_text_pt * width_px / box_width_pt` px."""
+    from analysis.deck_template import DEFAULT_TEMPLATE
+
+    box_width_pt = box_width_pt or DEFAULT_TEMPLATE.chart_box.width * PT_PER_INCH
+    min_text_pt = min_text_pt or DEFAULT_TEMPLATE.min_text_pt
+    min_text_px = math.ceil(min_text_pt * int(width_px) / box_width_pt * 10) / 10
+    return Medium("slide", int(width_px), int(height_px), title=False, source=False, min_text_px=min_text_px)
 
 
 def lay_out(fig: go.Figure, medium: Medium, *, subtitle: str | None = None) -> Picture:
@@ -137,15 +174,19 @@ def lay_out(fig: go.Figure, medium: Medium, *, subtitle: str | None = None) -> P
         out = screen_layout(fig) if medium is SCREEN else fit_layout(fig, width_px=medium.width_px, top_pad_px=medium.top_pad_px)
         return Picture(out, medium.width_px, round(out.layout.height), medium)
     fig = _fit_categories(fig, medium.width_px)
+    if medium.min_text_px:
+        fig = _readable_hierarchy(fig, medium.min_text_px)
     out = _fixed(fig, medium, medium.height_px)
     if medium.grow:
         top, bottom = out.layout.margin.t, out.layout.margin.b
         plot_px = out.layout.height - top - bottom
-        needed_px = max(math.ceil((top + bottom) * MIN_PLOT_SHARE / (1 - MIN_PLOT_SHARE)) + 1, category_rows_px(fig))
+        bar_px = SLIDE_GROUPED_BAR_PX if medium.min_text_px else GROUPED_BAR_PX
+        needed_px = max(math.ceil((top + bottom) * MIN_PLOT_SHARE / (1 - MIN_PLOT_SHARE)) + 1, category_rows_px(fig, bar_px))
         if plot_px < needed_px:
             out = _fixed(fig, medium, top + bottom + needed_px)
     height = round(out.layout.height) if medium.grow else medium.height_px
     out.update_layout(height=height, width=medium.width_px)
+    _place_point_labels(out, medium.width_px, height)
     return Picture(out, medium.width_px, height, medium)
 
 
@@ -276,7 +317,7 @@ def render(picture: Picture, fmt: str, *, scale: float = 1, renderer: images.Ima
     return renderer.render(picture.figure, fmt=fmt, width=picture.width_px, height=picture.height_px, scale=scale)
 
 
-def category_rows_px(fig: go.Figure) -> int:
+def category_rows_px(fig: go.Figure, bar_px: float = GROUPED_BAR_PX) -> int:
     """Height a plot needs for its category labels on the y-axis (horizontal bars), each label's lines apart;
     0 for a figure without one."""
     rows: dict[str, int] = {}
@@ -286,7 +327,7 @@ def category_rows_px(fig: go.Figure) -> int:
             rows[str(label)] = str(label).count("<br>") + 1
     # Bars side by side (plotly's default "group") share their category's row: each needs a visible thickness.
     grouped = len(bars) if fig.layout.barmode in (None, "group") else 1
-    return sum(max(CATEGORY_LINE_PX * lines, GROUPED_BAR_PX * grouped) + CATEGORY_GAP_PX for lines in rows.values())
+    return round(sum(max(CATEGORY_LINE_PX * lines, bar_px * grouped) + CATEGORY_GAP_PX for lines in rows.values()))
 
 
 def _fit_categories(fig: go.Figure, width_px: int) -> go.Figure:
@@ -317,6 +358,149 @@ def _fit_categories(fig: go.Figure, width_px: int) -> go.Figure:
         if axis.title.text and display_width(plain_text(axis.title.text)) > plot_cols:
             axis.title.text = wrap_text(plain_text(axis.title.text), max(X_TITLE_MIN_COLS, plot_cols))
     return out
+
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in px from the picture's top left
+
+
+def _place_point_labels(fig: go.Figure, width_px: float, height_px: float) -> None:
+    """Each labelled bubble's label (a scatter's "markers+text" on fixed axis ranges) put on the side where it
+    covers no bubble, no label placed before it and stays in the picture; plotly's one position for all ran
+    labels into the bubble one score above (slides 9 and 10). The biggest bubbles are labelled first."""
+    margin = fig.layout.margin
+    left, top = margin.l or 0, margin.t or 0
+    plot_w, plot_h = width_px - left - (margin.r or 0), height_px - top - (margin.b or 0)
+    for trace in fig.data:
+        if trace.type != "scatter" or "text" not in (trace.mode or "") or "markers" not in (trace.mode or ""):
+            continue
+        xaxis = fig.layout["xaxis" + (trace.xaxis or "x")[1:]]
+        yaxis = fig.layout["yaxis" + (trace.yaxis or "y")[1:]]
+        if not xaxis.range or not yaxis.range or xaxis.type == "log" or yaxis.type == "log" or trace.text is None:
+            continue
+        (x_lo, x_hi), (y_lo, y_hi) = xaxis.range, yaxis.range
+        radii = _marker_radii_px(trace)
+        bubbles = []
+        for x, y, r in zip(trace.x, trace.y, radii, strict=True):
+            cx = left + (x - x_lo) / (x_hi - x_lo) * plot_w
+            cy = top + (y_hi - y) / (y_hi - y_lo) * plot_h
+            bubbles.append((cx, cy, r))
+        trace.textposition = _label_positions(bubbles, [str(text) for text in trace.text], width_px, height_px)
+
+
+def _label_positions(bubbles: list[tuple[float, float, float]], texts: list[str], width_px: float, height_px: float) -> list[str]:
+    """Each bubble's label position (LABEL_POSITIONS), biggest bubble first: the first position, in order of
+    preference, that keeps the label inside the picture, off every other bubble and off the labels placed before
+    it; if none does, the one that does least harm."""
+    taken: list[Box] = []
+    positions = [LABEL_POSITIONS[0]] * len(bubbles)
+    for i in sorted(range(len(bubbles)), key=lambda k: -bubbles[k][2]):
+        label_w = max(display_width(line) for line in texts[i].split("<br>")) * POINT_LABEL_COL_PX
+        label_h = POINT_LABEL_LINE_PX * (texts[i].count("<br>") + 1)
+        others = [b for j, b in enumerate(bubbles) if j != i]
+        costs = {}
+        for position in LABEL_POSITIONS:
+            box = _label_box(bubbles[i], position, label_w, label_h)
+            outside = max(0, -box[0]) + max(0, box[2] - width_px) + max(0, -box[1]) + max(0, box[3] - height_px)
+            covered = sum(_box_circle_overlap(box, b) for b in others)
+            costs[position] = outside * 1000 + covered * 10 + sum(_box_overlap(box, other) for other in taken)
+        positions[i] = min(LABEL_POSITIONS, key=lambda p: (costs[p], LABEL_POSITIONS.index(p)))
+        taken.append(_label_box(bubbles[i], positions[i], label_w, label_h))
+    return positions
+
+
+def _marker_radii_px(trace) -> list[float]:
+    """Each point's marker radius in px, as plotly sizes it (sizemode "area": size / sizeref is the area)."""
+    sizes = trace.marker.size
+    count = len(trace.x)
+    if sizes is None:
+        return [3.0] * count
+    values = list(sizes) if not isinstance(sizes, int | float) else [sizes] * count
+    ref = trace.marker.sizeref or 1
+    if trace.marker.sizemode == "area":
+        return [math.sqrt(max(v, 0) / 2 / ref) for v in values]
+    return [max(v, 0) / ref / 2 for v in values]
+
+
+def _label_box(bubble: tuple[float, float, float], position: str, width: float, height: float) -> Box:
+    cx, cy, r = bubble
+    vertical, horizontal = position.split()
+    reach = r + POINT_LABEL_GAP_PX
+    # Diagonal positions sit off the bubble's corner (plotly sets them at the marker's bounding box).
+    if horizontal == "center":
+        x0 = cx - width / 2
+    elif horizontal == "right":
+        x0 = cx + (reach if vertical == "middle" else r * 0.7)
+    else:
+        x0 = cx - (reach if vertical == "middle" else r * 0.7) - width
+    if vertical == "middle":
+        y0 = cy - height / 2
+    elif vertical == "top":
+        y0 = cy - (reach if horizontal == "center" else r * 0.7) - height
+    else:
+        y0 = cy + (reach if horizontal == "center" else r * 0.7)
+    return (x0, y0, x0 + width, y0 + height)
+
+
+def _box_overlap(a: Box, b: Box) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _box_circle_overlap(box: Box, bubble: tuple[float, float, float]) -> float:
+    """How far a bubble reaches into a box (0: apart), in px: its radius less its centre's distance to the box."""
+    cx, cy, r = bubble
+    dx = max(box[0] - cx, 0, cx - box[2])
+    dy = max(box[1] - cy, 0, cy - box[3])
+    return max(0.0, r - math.hypot(dx, dy))
+
+
+def _readable_hierarchy(fig: go.Figure, min_text_px: float) -> go.Figure:
+    """An icicle as a treemap whose labels are at least `min_text_px` (a slide's 9 pt): each leaf named on two
+    short lines (its name, then its count), each parent in the strip at its top; a label that would still be
+    drawn smaller is left out (plotly's uniformtext "hide") rather than shrunk. Other figures unchanged."""
+    if len(fig.data) != 1 or fig.data[0].type != "icicle":
+        return fig
+    icicle = fig.data[0].to_plotly_json()
+    for key in ("type", "tiling", "uid"):
+        icicle.pop(key, None)
+    ids = list(icicle["ids"] if icicle.get("ids") is not None else icicle["labels"])
+    parents = set(icicle["parents"])
+    leaf = [node not in parents for node in ids]
+    shown = plain_text(icicle.get("texttemplate") or "%{label}").replace("%{label}", "").strip()
+    counts = [""] * len(ids)
+    if shown == "%{customdata[0]}" and icicle.get("customdata") is not None:
+        counts = [str(row[0]) for row in icicle["customdata"]]
+    # A parent's strip shows its label alone (plotly draws no template there): its count goes into the label.
+    labels = [
+        _leaf_label(str(label)) if is_leaf else f"{plain_text(str(label))}  {count}".strip()
+        for label, is_leaf, count in zip(icicle["labels"], leaf, counts, strict=True)
+    ]
+    icicle.update(
+        labels=labels,
+        # The builder's template as one line for a parent's strip, and its second part under a leaf's name.
+        texttemplate=[
+            "<b>%{label}</b>" + (f"<br>{shown}" if is_leaf else f"  {shown}") if shown else "<b>%{label}</b>" for is_leaf in leaf
+        ],
+        tiling={"packing": "squarify", "pad": 2},
+        pathbar={"visible": False},
+        marker={**icicle.get("marker", {}), "pad": {"t": SLIDE_TREEMAP_HEADER_PX, "l": 3, "r": 3, "b": 3}},
+    )
+    out = go.Figure(fig)
+    out.data = []
+    out.add_trace(go.Treemap(**icicle))
+    out.update_layout(uniformtext={"minsize": math.ceil(min_text_px), "mode": "hide"})
+    return out
+
+
+def _leaf_label(label: str) -> str:
+    """A leaf's name wrapped for a treemap box on a slide; a name that would take more than two lines drops its
+    bracketed gloss ("DSA (domain-specific architecture)" -> "DSA"), which the chart's data keeps."""
+    text = plain_text(label)
+    wrapped = wrap_text(text, SLIDE_LEAF_LABEL_COLS)
+    if wrapped.count("<br>") > 1:
+        short = text.split(" (")[0].split("（")[0].strip()
+        if short:
+            wrapped = wrap_text(short, SLIDE_LEAF_LABEL_COLS)
+    return wrapped
 
 
 def _fixed(fig: go.Figure, medium: Medium, height_px: int) -> go.Figure:

@@ -146,8 +146,10 @@ LEGEND_SYMBOL_PX = 56  # swatch (40 px for a line), its gap and the gap to the n
 LEGEND_COL_PX = 7.2  # one display column at LEGEND_PT
 AXIS_BAND_PX = 80  # tick labels (turned upright when crowded) and the x-axis title under a cartesian plot
 GAP_PX = 8
-Y_TITLE_COL_PX = 7.5  # one display column of a y-axis title, along the plot's height
-Y_TITLE_LINE_PX = 18
+# A y-axis title is drawn at 16 px (plotly: 1.2 × the figure's 13 px): a CJK character 16 px along the plot's
+# height, i.e. 8 px a display column; each line about 22 px across (measured in Chromium, Noto Sans CJK).
+Y_TITLE_COL_PX = 8  # one display column of a y-axis title, along the plot's height
+Y_TITLE_LINE_PX = 22
 TICK_COL_PX = 6.6  # one display column of a tick label
 WIDE_PICTURE_SCALE = 2.5  # from this many phone widths on, a figure has room for whole tick labels
 MIN_PLOT_PX = 150
@@ -399,7 +401,9 @@ def _fit_y_axes(fig: go.Figure, wrap_scale: float, plot_px: float) -> None:
         extra_px = 0
         title = axis.title.text
         if title:
-            cols = max(10, int(plot_px / Y_TITLE_COL_PX))
+            # A gap kept at both ends: a line as long as the plot is tall reaches the picture's top edge when the
+            # picture has no title above the plot (a slide's).
+            cols = max(10, int((plot_px - 2 * GAP_PX) / Y_TITLE_COL_PX))
             wrapped = wrap_text(_plain(title), cols)
             extra_px += Y_TITLE_LINE_PX * (_line_count(wrapped) - 1)
             axis.title.text = wrapped

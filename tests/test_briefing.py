@@ -409,6 +409,9 @@ def test_cover_gives_a_changed_base_value_in_its_charts_unit(db_con, lang, expec
     assert "10,000 units" not in cover
 
 
+DATA_FIELDS = ("x", "y", "z", "ids", "parents", "values", "customdata", "lat", "lon", "locations")
+
+
 class OrderedFakeRenderer:
     """Draws a different tiny PNG per figure (its width counts the calls), slowest first, recording which."""
 
@@ -418,8 +421,10 @@ class OrderedFakeRenderer:
 
     @staticmethod
     def data_key(fig: go.Figure) -> str:
-        # The first trace only: a slide's layout may add traces after it (the regions map's insets).
-        return json.dumps(fig.to_plotly_json()["data"][:1], sort_keys=True, default=str)
+        # The first trace's data only: a slide's layout may add traces after it (the regions map's insets), place
+        # labels (a bubble chart's textposition) and redraw a hierarchy as another kind (an icicle as a treemap).
+        first = fig.to_plotly_json()["data"][0]
+        return json.dumps({k: first.get(k) for k in DATA_FIELDS}, sort_keys=True, default=str)
 
     def render(self, fig, *, fmt="png", width=1200, height=600, scale=1):
         import struct
