@@ -53,6 +53,7 @@ from analysis.charts import (
     source_annotation,
     wrap_text,
 )
+from analysis.figure_copy import copy_figure
 from analysis.i18n import t
 from analysis.scenario import BASELINE_NAME
 
@@ -167,7 +168,7 @@ def lay_out(fig: go.Figure, medium: Medium, *, subtitle: str | None = None) -> P
     """`fig` (a builder's figure, not yet laid out) laid out for `medium`; `subtitle`, e.g. the scenario shown,
     goes under the title (after any subtitle the chart has)."""
     if subtitle and medium.title:
-        fig = go.Figure(fig)
+        fig = copy_figure(fig)
         own = fig.layout.title.subtitle.text
         fig.update_layout(title_subtitle_text=f"{own} · {subtitle}" if own else subtitle)
     if medium.height_px is None:
@@ -202,7 +203,7 @@ def screen_layout(fig: go.Figure) -> go.Figure:
     without title and source line."""
     if is_map(fig):
         return fit_layout(fig, width_px=PHONE_FIGURE_WIDTH_PX, title=False, source=False, top_pad_px=MODEBAR_PX)
-    out = go.Figure(fig)
+    out = copy_figure(fig)
     margin = fig.layout.margin
     top = margin.t if margin.t is not None else 64
     bottom = margin.b if margin.b is not None else 110
@@ -337,7 +338,7 @@ def _fit_categories(fig: go.Figure, width_px: int) -> go.Figure:
     bars = [tr for tr in fig.data if tr.type == "bar" and tr.orientation == "h" and tr.y is not None]
     if not bars:
         return fig
-    out = go.Figure(fig)
+    out = copy_figure(fig)
     cols = max(8, int(width_px * CATEGORY_LABEL_SHARE / TICK_COL_PX))
     widest = 0
     for trace in [tr for tr in out.data if tr.type == "bar" and tr.orientation == "h" and tr.y is not None]:
@@ -484,7 +485,7 @@ def _readable_hierarchy(fig: go.Figure, min_text_px: float) -> go.Figure:
         pathbar={"visible": False},
         marker={**icicle.get("marker", {}), "pad": {"t": SLIDE_TREEMAP_HEADER_PX, "l": 3, "r": 3, "b": 3}},
     )
-    out = go.Figure(fig)
+    out = copy_figure(fig)
     out.data = []
     out.add_trace(go.Treemap(**icicle))
     out.update_layout(uniformtext={"minsize": math.ceil(min_text_px), "mode": "hide"})
@@ -510,7 +511,7 @@ def _fixed(fig: go.Figure, medium: Medium, height_px: int) -> go.Figure:
     # A map on a landscape picture: its legend beside it (frame_map), so the rows under it go to the map.
     legend_beside = is_map and medium.width_px >= LANDSCAPE_RATIO * height_px and fig.layout.showlegend is not False
     out = fit_layout(
-        go.Figure(fig).update_layout(showlegend=False) if legend_beside else fig,
+        copy_figure(fig).update_layout(showlegend=False) if legend_beside else fig,
         width_px=medium.width_px,
         height_px=height_px,
         title=medium.title,

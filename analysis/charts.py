@@ -7,6 +7,7 @@ import re
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.figure_copy import copy_figure
 from analysis.i18n import catalog, normalize_lang, t
 
 PALETTE = {
@@ -284,7 +285,7 @@ def fit_layout(
     `top_pad_px`: room above the title (the toolbar's on screen; a picture has no toolbar).
     Which medium gets which arguments is decided in `analysis.chart_layout`.
     """
-    out = go.Figure(fig)
+    out = copy_figure(fig)
     plot_px = _plot_height_px(fig)
     axis_px = 0 if fig.data and all(tr.type in AXISLESS_TRACES for tr in fig.data) else AXIS_BAND_PX
     wrap_scale = width_px / PHONE_FIGURE_WIDTH_PX

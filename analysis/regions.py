@@ -23,6 +23,7 @@ from analysis import data, paths
 from analysis.charts import LEGEND_COL_PX, LEGEND_SYMBOL_PX, PALETTE, apply_house_style, plain_text, wrap_text
 from analysis.chartspec import ChartDef, ChartSpec
 from analysis.db import query
+from analysis.figure_copy import copy_figure
 from analysis.format import format_figure, is_blank
 from analysis.i18n import normalize_lang, t
 from analysis.notes import note_text
@@ -815,7 +816,7 @@ def highlight_site(fig: go.Figure, site_id: str | None) -> go.Figure:
     hits = [(tr, i) for tr in traces for i, custom in enumerate(tr.customdata) if custom[0] == site_id]
     if not site_id or not hits:
         return fig
-    out = go.Figure(fig)
+    out = copy_figure(fig)
     for trace in [tr for tr in out.data if tr.type == "scattermap" and tr.customdata is not None]:
         trace.selectedpoints = [i for i, custom in enumerate(trace.customdata) if custom[0] == site_id]
         trace.unselected = {"marker": {"opacity": UNSELECTED_OPACITY}}

@@ -14,6 +14,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from analysis import paths
+from analysis.figure_copy import copy_figure
 
 STATIC_DIR = paths.PROJECT_ROOT / "static"
 # Relative, as Streamlit serves the folder: under the app's base URL, whatever page is open.
@@ -60,7 +61,7 @@ def inline_static_geojson(fig: go.Figure) -> go.Figure:
     linked = [i for i, trace in enumerate(fig.data) if static_path(getattr(trace, "geojson", None)) is not None]
     if not linked:
         return fig
-    copy = go.Figure(fig)
+    copy = copy_figure(fig)
     for index in linked:
         trace = copy.data[index]
         trace.geojson = _subset(read_static_json(trace.geojson), trace.locations)
