@@ -22,7 +22,7 @@ ROOT_COLOUR = "#eef2f7"  # a quiet tint: the root only names the chart
 SOURCE_GAP_PX = 10
 VALUE_CHAIN_HEIGHT_PX = 860  # about 35 px per listed item, enough for a name and a company count
 BOX_LINE_PX = 1.5  # the white rule between two boxes
-PICKED_LINE_PX = 4  # the outline of the chosen box: reads as a frame around it, not as a thicker rule
+PICKED_LINE_PX = 3  # the rules once a box is chosen: its ink outline reads as a frame around it
 FADED_OPACITY = 0.45  # the other boxes' once one is chosen
 
 
@@ -110,7 +110,8 @@ def highlight_node(fig: go.Figure, node_id: str | None) -> go.Figure:
     out = go.Figure(fig)
     picked = out.data[icicles[0]]
     picked.marker.line.color = [PALETTE["ink"] if i == node_id else "white" for i in ids]
-    picked.marker.line.width = [PICKED_LINE_PX if i == node_id else BOX_LINE_PX for i in ids]
+    # One width for every box: plotly's zoom on a click draws NaN paths from a per-box width.
+    picked.marker.line.width = PICKED_LINE_PX
     colours = list(picked.marker.colors)
     picked.marker.colors = [c if i in branch else _faded(c) for i, c in zip(ids, colours, strict=True)]
     picked.insidetextfont.color = ["white" if i in branch else PALETTE["ink"] for i in ids]  # white on a pale box fades out

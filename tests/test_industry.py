@@ -182,9 +182,8 @@ def test_the_chosen_node_is_outlined_and_the_rest_of_the_chart_faded(db_con):
     assert screen.to_json() == before  # a copy: the shared screen figure is never changed
     trace = picked.data[0]
     ids, colours = list(trace.ids), list(trace.marker.colors)
-    widths, lines = list(trace.marker.line.width), list(trace.marker.line.color)
-    chosen = ids.index("gpu")
-    assert widths[chosen] == PICKED_LINE_PX and max(w for i, w in enumerate(widths) if i != chosen) < PICKED_LINE_PX
+    lines, chosen = list(trace.marker.line.color), ids.index("gpu")
+    assert trace.marker.line.width == PICKED_LINE_PX > screen.data[0].marker.line.width
     assert lines[chosen] != "white" and {c for i, c in enumerate(lines) if i != chosen} == {"white"}
     assert trace.meta["picked"] == "gpu"
     original = dict(zip(ids, screen.data[0].marker.colors, strict=True))
