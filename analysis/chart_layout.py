@@ -103,6 +103,7 @@ SCREEN_BOTTOM_PX = 56  # tick labels and the x-axis title (plotly adds more when
 SCREEN_LEGEND_COLS = 20  # display columns of a line of a legend entry on screen
 SCREEN_X_TITLE_COLS = 36  # display columns of an x-axis title a phone's plot holds (it is centred under the plot)
 SCREEN_SIDE_PX = 12  # left and right: plotly's automargin adds what the tick labels and axis titles need
+HOVER_NAME = "%{fullData.name}"  # a hover template's reference to its series' name
 # A series whose figures are on another definition than the report's (issue 25): off the axis until asked for.
 OFF_AXIS = frozenset({"definition_changed", "another_definition"})
 
@@ -223,7 +224,9 @@ def screen_layout(fig: go.Figure) -> go.Figure:
         if trace.name:
             # plotly sets a legend that takes more than a row in columns as wide as its widest entry, as many as
             # the plot's width holds: entries of a few words keep three columns on a desktop and one on a phone.
-            trace.name = wrap_text(plain_text(trace.name), SCREEN_LEGEND_COLS)
+            one_line = plain_text(trace.name)
+            trace.name = wrap_text(one_line, SCREEN_LEGEND_COLS)
+            _hover_name_on_one_line(trace, one_line)
     entries = [trace.name for trace in entries_traces]
     legend_px = legend_height_px(entries, legend_columns(entries, SCREEN_PHONE_PLOT_PX)) if entries else 0
     top_px = SCREEN_TOP_PX + legend_px
@@ -241,6 +244,8 @@ def screen_layout(fig: go.Figure) -> go.Figure:
             "autoexpand": True,
         },
         showlegend=bool(entries) and out.layout.showlegend is not False,
+        # plotly cuts a series' name in its hover label to 15 characters ("Derived from..."): shown whole.
+        hoverlabel_namelength=-1,
         legend={
             "orientation": "h",
             "xref": "paper",
@@ -265,6 +270,14 @@ def screen_layout(fig: go.Figure) -> go.Figure:
             if axis.title.text and display_width(plain_text(axis.title.text)) > SCREEN_X_TITLE_COLS:
                 axis.title.text = wrap_text(plain_text(axis.title.text), SCREEN_X_TITLE_COLS)
     return out
+
+
+def _hover_name_on_one_line(trace, one_line: str) -> None:
+    """A hover label that names the series (`%{fullData.name}`) names it on one line, not with the line breaks
+    the legend's wrapping put into its name."""
+    template = trace.hovertemplate
+    if isinstance(template, str) and HOVER_NAME in template and trace.name != one_line and "%{" not in one_line:
+        trace.hovertemplate = template.replace(HOVER_NAME, one_line)
 
 
 def screen_texts(fig: go.Figure) -> tuple[str, str, str]:

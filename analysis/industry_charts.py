@@ -21,6 +21,9 @@ LAYER_COLOURS = (PALETTE["primary"], PALETTE["tertiary"], PALETTE["quaternary"],
 ROOT_COLOUR = "#eef2f7"  # a quiet tint: the root only names the chart
 SOURCE_GAP_PX = 10
 VALUE_CHAIN_HEIGHT_PX = 860  # about 35 px per listed item, enough for a name and a company count
+BOX_LINE_PX = 1.5  # the white rule between two boxes
+PICKED_LINE_PX = 3  # the rules once a box is chosen: its ink outline reads as a frame around it
+FADED_OPACITY = 0.45  # the other boxes' once one is chosen
 
 
 # ---------------------------------------------------------------- the value chain (icicle)
@@ -73,7 +76,7 @@ def value_chain_figure(tree: pd.DataFrame, *, title: str, source_line: str, lang
             ids=tree["id"],
             labels=tree["label"],
             parents=tree["parent"],
-            marker={"colors": tree["colour"], "line": {"color": "white", "width": 1.5}},
+            marker={"colors": tree["colour"], "line": {"color": "white", "width": BOX_LINE_PX}},
             customdata=tree[["players_text", "type_text"]].to_numpy(),
             texttemplate="<b>%{label}</b>  %{customdata[0]}",
             hovertemplate="<b>%{label}</b><br>%{customdata[1]}<br>%{customdata[0]}<extra></extra>",
@@ -88,6 +91,48 @@ def value_chain_figure(tree: pd.DataFrame, *, title: str, source_line: str, lang
     fig = apply_house_style(fig, title=title, source_line=source_line, lang=lang)
     fig.update_layout(height=VALUE_CHAIN_HEIGHT_PX, margin={"l": 8, "r": 8, "t": 56, "b": 56})
     return pin_source_line(fig)
+
+
+def highlight_node(fig: go.Figure, node_id: str | None) -> go.Figure:
+    """A copy of the icicle with `node_id`'s box picked out (outlined in ink, the boxes outside its branch faded,
+    their names in ink);
+    the figure itself when no node, the root (the whole chart) or an unknown id is chosen."""
+    icicles = [i for i, trace in enumerate(fig.data) if trace.type == "icicle"]
+    if not node_id or not icicles:
+        return fig
+    trace = fig.data[icicles[0]]
+    ids, parents = [str(i) for i in trace.ids], [str(p) for p in trace.parents]
+    if node_id not in ids or not parents[ids.index(node_id)]:
+        return fig
+    parent_of = dict(zip(ids, parents, strict=True))
+    # The box, what lies under it and the boxes it lies under keep their colour.
+    branch = {i for i in ids if node_id in _line_up(i, parent_of)} | set(_line_up(node_id, parent_of))
+    out = go.Figure(fig)
+    picked = out.data[icicles[0]]
+    picked.marker.line.color = [PALETTE["ink"] if i == node_id else "white" for i in ids]
+    # One width for every box: plotly's zoom on a click draws NaN paths from a per-box width.
+    picked.marker.line.width = PICKED_LINE_PX
+    colours = list(picked.marker.colors)
+    picked.marker.colors = [c if i in branch else _faded(c) for i, c in zip(ids, colours, strict=True)]
+    picked.insidetextfont.color = ["white" if i in branch else PALETTE["ink"] for i in ids]  # white on a pale box fades out
+    picked.meta = {**(picked.meta or {}), "picked": node_id}
+    return out
+
+
+def _line_up(node_id: str, parent_of: dict[str, str]) -> list[str]:
+    """`node_id` and the boxes it lies under, up to the root."""
+    line = []
+    while node_id:
+        line.append(node_id)
+        node_id = parent_of.get(node_id, "")
+    return line
+
+
+def _faded(colour: str) -> str:
+    """`colour` (#rrggbb) mixed with white to FADED_OPACITY: a faded box keeps its layer's hue."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    mix = [round(c * FADED_OPACITY + 255 * (1 - FADED_OPACITY)) for c in (red, green, blue)]
+    return "#" + "".join(f"{c:02x}" for c in mix)
 
 
 def pin_source_line(fig: go.Figure) -> go.Figure:

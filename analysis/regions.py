@@ -95,7 +95,6 @@ FILL = {
 # text layer, which MapLibre refuses without glyphs), so the built-in style is the offline one.
 MAP_STYLE = "white-bg"
 CHINA_BOUNDS = (73.0, 135.5, 17.5, 54.0)  # west, east, south, north (°): every province and the 南海诸岛 inset
-MAP_HEIGHT_PX = 440  # the map itself; legend and source line add their own rows below
 MAP_TILE_PX = 512  # MapLibre's world width at zoom 0
 MAP_PAD_PX = 10
 MAP_TEMPLATE_KEYS = ("font", "paper_bgcolor", "hoverlabel", "hovermode", "title", "colorway")
@@ -122,11 +121,6 @@ def fit_map_view(width_px: float, height_px: float, bounds: tuple[float, float, 
     return {"center": {"lon": (west + east) / 2, "lat": round(centre_lat, 3)}, "zoom": round(zoom, 3)}
 
 
-# The app cannot know the screen's width, so the map is framed for the narrowest we support (a phone):
-# on a wider screen China sits whole in the middle, and the user zooms in.
-APP_MAP_WIDTH_PX = 340
-MAP_VIEW = fit_map_view(APP_MAP_WIDTH_PX, MAP_HEIGHT_PX)
-
 # Two insets at a larger scale, where the hubs' own clusters, centres and cities sit a few pixels apart on the
 # whole-China map and would print over each other: subplot -> (locale key, west, east, south, north in °).
 INSETS = {
@@ -147,6 +141,22 @@ def mercator_px(lon: float, lat: float, zoom: float) -> tuple[float, float]:
     world = MAP_TILE_PX * 2**zoom
     y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
     return (lon + 180) / 360 * world, (1 - y / math.pi) / 2 * world
+
+
+def fitted_height_px(width_px: float, bounds: tuple[float, float, float, float] = CHINA_BOUNDS) -> float:
+    """Height of a map width_px wide in which `bounds` fill the width: no empty band above or below them."""
+    west, east, south, north = bounds
+    zoom = math.log2((width_px - 2 * MAP_PAD_PX) / ((east - west) / 360 * MAP_TILE_PX))
+    return mercator_px(west, south, zoom)[1] - mercator_px(west, north, zoom)[1] + 2 * MAP_PAD_PX
+
+
+# The app cannot know the screen's width, so the map is framed for the narrowest we support (a phone):
+# China fills a phone's column (the main map is as tall as China is at that width, about 4:3, so no empty
+# band above or below it); on a wider screen China sits whole in the middle, and the user zooms in.
+APP_MAP_WIDTH_PX = 340
+# The map area on screen: the main map (what fitted_height_px gives) over the gap and the insets' band.
+MAP_HEIGHT_PX = math.ceil((fitted_height_px(APP_MAP_WIDTH_PX) + INSET_GAP * INSET_BAND_PX) / (1 - INSET_GAP))
+MAP_VIEW = fit_map_view(APP_MAP_WIDTH_PX, MAP_HEIGHT_PX)
 
 
 def map_domains(width_px: float, height_px: float) -> dict[str, dict]:

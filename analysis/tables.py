@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.charts import display_width
 from analysis.data import source_title
 from analysis.format import column_decimals, format_figure, is_blank
 from analysis.i18n import t, with_aside
@@ -152,6 +153,21 @@ def aligned_table(table: pd.DataFrame) -> AlignedTable:
         decimals = column_decimals((), table[column].dropna())  # the decimals its most precise value carries
         shown[column] = [NO_VALUE if pd.isna(v) else f"{v:,.{decimals}f}" for v in table[column]]
     return AlignedTable(shown, tuple(numbers))
+
+
+FIGURE_CHAR_PX = 8  # one character of a table's figure (13 px tabular digits)
+FIGURE_CELL_PAD_PX = 28  # a grid cell's padding, left and right
+HEADER_SHOWN_PX = 132  # of a figure column's header, the most a column is widened for: a phone shows the year
+# and two such columns side by side; the rest of a long header is in its tooltip
+
+
+def figure_column_width_px(table: AlignedTable, column: str) -> int:
+    """A figure column's width on screen: its longest figure whole, and its header up to HEADER_SHOWN_PX (a header
+    such as "Monte Carlo 50th percentile (median) (USD bn)" would otherwise make the column 300 px wide, and a
+    phone's table show one figure at a time)."""
+    figures_px = max((len(str(v)) for v in table.shown[column]), default=0) * FIGURE_CHAR_PX + FIGURE_CELL_PAD_PX
+    header_px = display_width(str(column)) * FIGURE_CHAR_PX + FIGURE_CELL_PAD_PX
+    return max(figures_px, min(header_px, HEADER_SHOWN_PX))
 
 
 def _is_numeric(column: pd.Series) -> bool:

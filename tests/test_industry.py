@@ -172,6 +172,29 @@ def test_every_node_of_the_value_chain_chart_is_a_database_row(db_con, lang):
     assert spec.native is None, "a hierarchy goes into a deck as an image"
 
 
+def test_the_chosen_node_is_outlined_and_the_rest_of_the_chart_faded(db_con):
+    from analysis.chart_layout import SCREEN, lay_out
+    from analysis.industry_charts import PICKED_LINE_PX, highlight_node
+
+    screen = lay_out(chart_def("industry-value-chain").build(db_con, {}, "en").figure, SCREEN).figure
+    before = screen.to_json()
+    picked = highlight_node(screen, "gpu")
+    assert screen.to_json() == before  # a copy: the shared screen figure is never changed
+    trace = picked.data[0]
+    ids, colours = list(trace.ids), list(trace.marker.colors)
+    lines, chosen = list(trace.marker.line.color), ids.index("gpu")
+    assert trace.marker.line.width == PICKED_LINE_PX > screen.data[0].marker.line.width
+    assert lines[chosen] != "white" and {c for i, c in enumerate(lines) if i != chosen} == {"white"}
+    assert trace.meta["picked"] == "gpu"
+    original = dict(zip(ids, screen.data[0].marker.colors, strict=True))
+    kept = {i for i, c in zip(ids, colours, strict=True) if c == original[i]}
+    # gpu and the boxes it lies under (general-purpose chips, compute chips, the root) keep their colour; none beside it
+    assert kept == {"gpu", "general_purpose_chips", "compute_chips", industry.PANORAMA_SOURCE_ID}
+    # the root (the whole chart) or an unknown id: nothing to pick out
+    assert highlight_node(screen, industry.PANORAMA_SOURCE_ID) is screen
+    assert highlight_node(screen, "no_such_node") is screen and highlight_node(screen, None) is screen
+
+
 def test_value_chain_counts_distinct_companies(db_con):
     nodes = industry.value_chain(db_con).set_index("node_id")
     # Hand count from player_products: cloud platforms hold Alibaba, Baidu, Tencent, Huawei, Sugon,

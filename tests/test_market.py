@@ -325,6 +325,21 @@ def test_the_shown_table_aligns_each_column_and_dashes_missing_years(db_con):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_a_year_tables_figure_columns_are_as_wide_as_their_figures_not_their_headers(db_con, lang):
+    """At 390 px the market's year table was 2,158 px wide: each column as wide as its header ("Monte Carlo 50th
+    percentile (median) (USD bn)"), a phone showed one figure at a time. Now a column holds its longest
+    figure whole, and the year and two figure columns fit a phone's 358 px table."""
+    from analysis.tables import FIGURE_CHAR_PX, HEADER_SHOWN_PX, figure_column_width_px
+
+    shown = market.forecast_table_aligned(db_con, "market", None, lang)
+    widths = [figure_column_width_px(shown, c) for c in shown.numeric_columns]
+    for column, width in zip(shown.numeric_columns, widths, strict=True):
+        assert width >= max(len(v) for v in shown.shown[column]) * FIGURE_CHAR_PX, column  # figures whole
+        assert width <= HEADER_SHOWN_PX, (column, width)
+    assert 60 + widths[0] + widths[1] <= 358
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_series_note_rounds_the_derived_figures_it_quotes(db_con, lang):
     """The derived figures (our arithmetic) read as every computed value does: three significant figures,
     a rate to one decimal; the stored 0.8671 million, 1.9209 million and 16.98% no longer show."""

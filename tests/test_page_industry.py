@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 import streamlit as st
@@ -12,6 +14,7 @@ from analysis import industry
 from analysis.build import build
 from analysis.i18n import LANGS, t
 from analysis.sitemap import PAGES_BY_ID
+from ui.industry import clicked_key
 
 TIMEOUT = 60
 INDUSTRY = PAGES_BY_ID["industry"].file
@@ -130,6 +133,48 @@ def test_choosing_a_node_fills_the_detail_panel(con, lang):
     table = at.dataframe[0].value
     assert list(dict.fromkeys(table[t("industry.col.player", lang)])) == players
     assert query_value(at, "ind_node") == "cloud_platforms"
+
+
+def dialogs(at: AppTest) -> list:
+    """The open dialogs of the last run (AppTest keeps them as blocks of type `dialog`)."""
+    found = []
+
+    def walk(node) -> None:
+        if getattr(node, "type", None) == "dialog":
+            found.append(node)
+        for child in (getattr(node, "children", None) or {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def picked_box(at: AppTest) -> str | None:
+    icicle = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    return (icicle.get("meta") or {}).get("picked")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_click_on_the_icicle_shows_the_details_over_the_chart_and_outlines_the_box(con, lang):
+    at = run_page(INDUSTRY, lang)
+    assert dialogs(at) == [] and picked_box(at) is None
+    # What the chart's on_select callback (ui.industry.select_from_chart) leaves for a click on a box:
+    at.session_state["ind_node"] = "cloud_platforms"
+    at.session_state[clicked_key("ind_node")] = "cloud_platforms"
+    at.run()
+    assert not at.exception
+    detail = industry.node_detail(con, "cloud_platforms", lang)
+    [dialog] = dialogs(at)
+    assert dialog.proto.dialog.title == t("industry.detail.dialog_title", lang) and dialog.proto.dialog.is_open
+    assert detail["name"] in [h.value for h in dialog.subheader]
+    players = list(dict.fromkeys(p["player"] for p in detail["products"]))
+    assert list(dict.fromkeys(dialog.dataframe[0].value[t("industry.col.player", lang)])) == players
+    assert picked_box(at) == "cloud_platforms"
+    # The panel under the chart keeps the same details; the next run (e.g. the picker) opens no dialog again.
+    assert [h.value for h in at.subheader].count(detail["name"]) == 2
+    at.selectbox(key="ind_node").set_value("asic").run()
+    assert not at.exception and dialogs(at) == [] and picked_box(at) == "asic"
+    assert "ASIC" in [h.value for h in at.subheader]
 
 
 def test_a_node_link_opens_its_panel():

@@ -217,3 +217,17 @@ def test_a_saved_scenario_survives_a_new_process_and_a_rebuild(tmp_path):
     assert loaded["values"]["ship_spread"] == 2.0
     assert loaded["values"]["icc_horizon"] == 2028
     assert loaded["values"]["ship_cagr"] == all_params()["ship_cagr"].default
+
+
+def test_the_year_table_keeps_the_year_in_view_and_its_columns_as_wide_as_their_figures():
+    """The grid's column settings (what Streamlit sends the browser): the year pinned, each figure column given a
+    width that fits its figures rather than its long header, which is whole in the column's tooltip."""
+    at = open_page("market")
+    grid = at.dataframe[0].proto
+    columns = json.loads(grid.columns)
+    shown = at.dataframe[0].value
+    assert columns[shown.columns[0]].get("pinned") is True
+    for name in shown.columns[1:]:
+        config = columns[name]
+        assert isinstance(config.get("width"), int) and config["width"] <= 160, (name, config)
+        assert config.get("help") == name

@@ -479,3 +479,22 @@ def test_the_chosen_site_is_picked_out_on_the_map_and_in_its_inset(db_con):
         assert trace.unselected.marker.opacity == regions.UNSELECTED_OPACITY
     assert regions.highlight_site(figure, None) is figure
     assert regions.highlight_site(figure, "no_such_site") is figure
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_on_a_phone_china_fills_the_screen_maps_frame_both_ways(db_con, lang):
+    """At a phone's width the screen's main map is as tall as China is wide-fitted: no empty band above or
+    below it (before, China took 239 px of a 428 px high map area on a 390 px phone)."""
+    from analysis.chart_layout import SCREEN, lay_out
+
+    picture = lay_out(regions.regions_map_chart(db_con, ALL_ON, lang).figure, SCREEN)
+    west, east, south, north = regions.CHINA_BOUNDS
+    box, view = _map_area(picture, "map")
+    left, top = _to_px(west, north, box, view)
+    right, bottom = _to_px(east, south, box, view)
+    assert box[0] - 1 <= left and right <= box[0] + box[2] + 1 and box[1] - 1 <= top and bottom <= box[1] + box[3] + 1
+    assert right - left >= 0.9 * box[2], (right - left, box)
+    assert bottom - top >= 0.9 * box[3], (bottom - top, box)  # no empty band above or below China
+    for subplot in regions.INSETS:  # the insets keep a legible size under it
+        inset, _view = _map_area(picture, subplot)
+        assert inset[2] >= 150 and inset[3] >= 150, (subplot, inset)

@@ -162,3 +162,32 @@ def test_the_report_cards_error_chart_gets_the_left_margin_its_labels_need(db_co
     # Its x-axis title (21 characters in zh) is wider than a phone's plot: wrapped, not cut at the right.
     assert all(display_width(line) <= SCREEN_X_TITLE_COLS for line in screen.layout.xaxis.title.text.split("<br>"))
     assert not screen.layout.title.text
+
+
+def _text_fields(trace) -> list[str]:
+    values = []
+    for field in ("name", "hovertemplate", "hovertext", "text", "texttemplate"):
+        value = getattr(trace, field, None)
+        if isinstance(value, str):
+            values.append(value)
+        elif value is not None:
+            values += [str(v) for v in value]
+    return values
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_hover_label_on_screen_cuts_a_name_or_shows_a_legend_line_break(con, lang):
+    """The screen wraps long legend names with <br>: a hover label names the series whole (plotly's default
+    cuts it at 15 characters: "Derived from...", "英伟达 A100（SXM4..."), on one line where the template names
+    it (`%{fullData.name}`), and no text carries an escaped tag plotly would print literally."""
+    for chart in chart_defs():
+        screen = lay_out(chart.build(con, defaults(), lang).figure, SCREEN).figure
+        for trace in screen.data:
+            shows_name = trace.hoverinfo not in ("skip", "none") and trace.name
+            if shows_name and trace.hovertemplate is None:
+                namelength = trace.hoverlabel.namelength
+                namelength = screen.layout.hoverlabel.namelength if namelength is None else namelength
+                assert namelength == -1, (chart.slug, trace.name)
+            if "<br>" in (trace.name or "") and isinstance(trace.hovertemplate, str):
+                assert "%{fullData.name}" not in trace.hovertemplate, (chart.slug, trace.name)
+            assert not [v for v in _text_fields(trace) if "&lt;br" in v or "&lt;b&gt;" in v], (chart.slug, trace.name)

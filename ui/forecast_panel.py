@@ -10,7 +10,7 @@ from analysis.format import display_unit, format_number
 from analysis.market import SERIES, SETTING_NAMES, settings
 from analysis.market_charts import MAX_COMPARED, scenario_display_name
 from analysis.scenario import StoredScenarioInvalid
-from analysis.tables import AlignedTable, aligned_table
+from analysis.tables import AlignedTable, aligned_table, figure_column_width_px
 from analysis.textsafe import csv_safe_cell, escape_markdown, redact_paths
 from analysis.userstore import ScenarioStore, StoreError, open_scenario_store, visible_names
 from ui import scenario as scenario_state
@@ -64,7 +64,12 @@ def show_table(table: pd.DataFrame | AlignedTable, key: str) -> None:
     """A year table right-aligned as `analysis.tables.aligned_table` formats it (pass it pre-formatted when it
     comes from a cache, so a rerun does not format it again)."""
     aligned = table if isinstance(table, AlignedTable) else aligned_table(table)
-    config = {c: st.column_config.TextColumn(alignment="right") for c in aligned.numeric_columns}
+    # On a phone the year stays in view while the figures scroll sideways under it; each figure column is as
+    # wide as its figures (its header, cut short, is whole in its tooltip).
+    config = {aligned.shown.columns[0]: st.column_config.Column(pinned=True)}
+    for column in aligned.numeric_columns:
+        width = figure_column_width_px(aligned, column)
+        config[column] = st.column_config.TextColumn(alignment="right", width=width, help=column)
     st.dataframe(aligned.shown, hide_index=True, width="stretch", key=key, column_config=config)
 
 

@@ -59,12 +59,23 @@ def url_choice(frame: Frame, key: str, options: dict[str, str], *, label: str, h
 
 
 def select_from_chart(chart_state_key: str, key: str, options: list[str]) -> None:
-    """on_select callback: a clicked node of a hierarchical chart becomes the choice `key` (url_choice writes the URL)."""
+    """on_select callback: a clicked node of a hierarchical chart becomes the choice `key` (url_choice writes the URL),
+    and is kept as the click to answer on this run (`take_click`)."""
     event = st.session_state.get(chart_state_key) or {}
     points = (event.get("selection") or {}).get("points") or []
     clicked = points[0].get("id") if points else None
     if clicked in options:
         st.session_state[key] = clicked
+        st.session_state[clicked_key(key)] = clicked
+
+
+def clicked_key(key: str) -> str:
+    return f"{key}.clicked"
+
+
+def take_click(key: str) -> str | None:
+    """The node a click on the chart chose, once: the run that answers it shows its details where the click was."""
+    return st.session_state.pop(clicked_key(key), None)
 
 
 # ---------------------------------------------------------------- cards

@@ -72,7 +72,9 @@ def test_node_picker_by_keyboard_and_chart_click_set_the_node(page, app_url):
     server_box = page.locator(".js-plotly-plot g.slice").filter(has_text="Server vendors").first
     server_box.locator("path").first.click(force=True)
     _wait_for_query(page, "ind_node=server_vendors")
-    expect(page.get_by_role("heading", name="Server vendors", exact=True)).to_be_visible(timeout=PAGE_READY_MS)
+    # ... and shows its details in a dialog over the chart (tests/browser/test_click_details.py), as in the panel
+    panel = page.get_by_test_id("stMainBlockContainer")
+    expect(panel.get_by_role("heading", name="Server vendors", exact=True)).to_be_visible(timeout=PAGE_READY_MS)
     _no_errors(page)
 
 
