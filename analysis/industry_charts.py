@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from analysis import data, industry
 from analysis.charts import PALETTE, apply_house_style
 from analysis.chartspec import ChartDef, ChartSpec
+from analysis.figure_copy import copy_figure
 from analysis.i18n import normalize_lang, t
 
 # One colour per panorama layer, in the layers' sort order.
@@ -107,7 +108,7 @@ def highlight_node(fig: go.Figure, node_id: str | None) -> go.Figure:
     parent_of = dict(zip(ids, parents, strict=True))
     # The box, what lies under it and the boxes it lies under keep their colour.
     branch = {i for i in ids if node_id in _line_up(i, parent_of)} | set(_line_up(node_id, parent_of))
-    out = go.Figure(fig)
+    out = copy_figure(fig)
     picked = out.data[icicles[0]]
     picked.marker.line.color = [PALETTE["ink"] if i == node_id else "white" for i in ids]
     # One width for every box: plotly's zoom on a click draws NaN paths from a per-box width.
