@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import pandas as pd
@@ -328,6 +328,13 @@ def forecast_table(
 ) -> pd.DataFrame:
     """Per year: baseline, scenario, their difference (absolute and percent), the fan's percentiles, then the
     stated figure and the derived series for reference."""
+    return _forecast_table(con, series_id, scenario, lang)[0]
+
+
+def _forecast_table(
+    con: duckdb.DuckDBPyConnection, series_id: str, scenario: Mapping[str, object] | None, lang: str
+) -> tuple[pd.DataFrame, str]:
+    """`forecast_table` and the unit its figures are in (as printed in `lang`)."""
     view = series_view(con, series_id, scenario)
     scale, unit = display_scale(view.unit, lang), unit_label(view.unit, lang)
     stated = view.stated.set_index("year")["value"]
@@ -349,14 +356,22 @@ def forecast_table(
     for code in ("report", "derived", "baseline", "scenario", "difference", "p10", "p50", "p90"):
         name = t("market.column.difference", lang) if code == "difference" else series_label(code, series_id, lang)
         headers[code] = t("market.column.with_unit", lang, name=name, unit=unit)
-    return wide.reset_index().rename(columns=headers)
+    return wide.reset_index().rename(columns=headers), unit
 
 
 def forecast_table_aligned(
     con: duckdb.DuckDBPyConnection, series_id: str, scenario: Mapping[str, object] | None, lang: str
 ) -> AlignedTable:
-    """`forecast_table` as the page shows it (`analysis.tables.aligned_table`), for a cache to keep formatted."""
-    return aligned_table(forecast_table(con, series_id, scenario, lang))
+    """`forecast_table` as the page shows it (`analysis.tables.aligned_table`), for a cache to keep formatted:
+    with short column labels, the unit said once in the heading (`unit`)."""
+    table, unit = _forecast_table(con, series_id, scenario, lang)
+    aligned = aligned_table(table)
+    short = {"year": t("chart.year", lang)}
+    for code in TABLE_COLUMNS:
+        supplementary = code in ("report", "derived") and series_def(series_id).supplementary
+        short[code] = t(f"market.column_short.{code}{'_supplementary' if supplementary else ''}", lang)
+    labels = dict(zip(table.columns, [short["year"], *(short[c] for c in TABLE_COLUMNS)], strict=True))
+    return replace(aligned, labels=labels, unit=unit)
 
 
 LINE_CODES = ("report", "imported", "derived", "baseline", "scenario", "p10", "p50", "p90")

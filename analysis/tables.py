@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -142,6 +143,10 @@ class AlignedTable:
 
     shown: pd.DataFrame
     numeric_columns: tuple[str, ...]
+    # Shown in place of a header where it is long (the full header stays the column's name, its tooltip and the
+    # CSV's); `unit`: the one unit those short labels leave out, for the table's heading.
+    labels: Mapping[str, str] = field(default_factory=dict)
+    unit: str = ""
 
 
 def aligned_table(table: pd.DataFrame) -> AlignedTable:
@@ -157,7 +162,7 @@ def aligned_table(table: pd.DataFrame) -> AlignedTable:
 
 FIGURE_CHAR_PX = 8  # one character of a table's figure (13 px tabular digits)
 FIGURE_CELL_PAD_PX = 28  # a grid cell's padding, left and right
-HEADER_SHOWN_PX = 132  # of a figure column's header, the most a column is widened for: a phone shows the year
+HEADER_SHOWN_PX = 140  # of a figure column's header, the most a column is widened for: a phone shows the year
 # and two such columns side by side; the rest of a long header is in its tooltip
 
 
@@ -166,7 +171,7 @@ def figure_column_width_px(table: AlignedTable, column: str) -> int:
     such as "Monte Carlo 50th percentile (median) (USD bn)" would otherwise make the column 300 px wide, and a
     phone's table show one figure at a time)."""
     figures_px = max((len(str(v)) for v in table.shown[column]), default=0) * FIGURE_CHAR_PX + FIGURE_CELL_PAD_PX
-    header_px = display_width(str(column)) * FIGURE_CHAR_PX + FIGURE_CELL_PAD_PX
+    header_px = display_width(table.labels.get(column, str(column))) * FIGURE_CHAR_PX + FIGURE_CELL_PAD_PX
     return max(figures_px, min(header_px, HEADER_SHOWN_PX))
 
 

@@ -340,6 +340,25 @@ def test_a_year_tables_figure_columns_are_as_wide_as_their_figures_not_their_hea
 
 
 @pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("series_id", list(market.SERIES))
+def test_a_year_tables_short_labels_show_whole_and_its_unit_is_said_once(db_con, series_id, lang):
+    """Headers cut at the column's width lost their unit ("Baseline (the source's"): each column is shown under a
+    short label that fits its width whole, and the unit the labels leave out is the table's own."""
+    from analysis.charts import display_width
+    from analysis.tables import FIGURE_CELL_PAD_PX, FIGURE_CHAR_PX, figure_column_width_px
+
+    shown = market.forecast_table_aligned(db_con, series_id, None, lang)
+    assert set(shown.labels) == set(shown.shown.columns)
+    assert shown.unit and all(shown.unit in column for column in shown.numeric_columns if "%" not in column)
+    for column in shown.numeric_columns:
+        label = shown.labels[column]
+        assert shown.unit not in label and display_width(label) < display_width(column), column
+        text_px = display_width(label) * FIGURE_CHAR_PX + FIGURE_CELL_PAD_PX
+        assert text_px <= figure_column_width_px(shown, column), (label, text_px)
+    assert len(set(shown.labels.values())) == len(shown.labels)  # no two columns read alike
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_series_note_rounds_the_derived_figures_it_quotes(db_con, lang):
     """The derived figures (our arithmetic) read as every computed value does: three significant figures,
     a rate to one decimal; the stored 0.8671 million, 1.9209 million and 16.98% no longer show."""

@@ -53,8 +53,9 @@ def forecast_section(frame: Frame, series_id: str, slug: str) -> None:
         spec = frame_chart(frame, slug)
         st.markdown(f"**{spec.takeaway}**")
         show_spec(frame, spec)
-    st.markdown(f"**{frame.t('market.table_heading')}**", help=frame.t("market.table_help"))
     table = frame_load(frame, market.forecast_table_aligned, series_id=series_id, scenario=frame.scenario, lang=frame.lang)
+    heading = frame.t("market.table_heading_unit", unit=table.unit) if table.unit else frame.t("market.table_heading")
+    st.markdown(f"**{escape_markdown(heading)}**", help=frame.t("market.table_help"))
     show_table(table, key=f"table-{slug}")
     st.caption(frame_load(frame, market.series_note, series_id=series_id, lang=frame.lang))
     later_sources(frame, series_id)
@@ -65,11 +66,13 @@ def show_table(table: pd.DataFrame | AlignedTable, key: str) -> None:
     comes from a cache, so a rerun does not format it again)."""
     aligned = table if isinstance(table, AlignedTable) else aligned_table(table)
     # On a phone the year stays in view while the figures scroll sideways under it; each figure column is as
-    # wide as its figures (its header, cut short, is whole in its tooltip).
-    config = {aligned.shown.columns[0]: st.column_config.Column(pinned=True)}
+    # wide as its figures, under a short label where the table has one (the full header is its tooltip).
+    year = aligned.shown.columns[0]
+    config = {year: st.column_config.Column(aligned.labels.get(year), pinned=True)}
     for column in aligned.numeric_columns:
         width = figure_column_width_px(aligned, column)
-        config[column] = st.column_config.TextColumn(alignment="right", width=width, help=column)
+        label = aligned.labels.get(column)
+        config[column] = st.column_config.TextColumn(label, alignment="right", width=width, help=column)
     st.dataframe(aligned.shown, hide_index=True, width="stretch", key=key, column_config=config)
 
 
