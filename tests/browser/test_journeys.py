@@ -30,7 +30,8 @@ STAYED_IDLE_JS = """(ms) => {
   const idle = a && a.getAttribute('data-test-script-state') === 'notRunning';
   const now = performance.now();
   // Charts draw after the script has finished (plotly loads lazily); a widget can be remounted meanwhile.
-  const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
+  // A chart in a closed tab or expander is drawn when it is opened (ui/plot_element.js): only shown ones count.
+  const charts = [...document.querySelectorAll('.atlas-plot')].filter((c) => c.getBoundingClientRect().width > 0);
   const drawn = charts.every((c) => c.querySelector('.main-svg'));
   const loading = document.querySelector('[data-testid=stSkeleton]');
   if (!idle || !drawn || loading) { window.__busySince = now; return false; }
