@@ -160,6 +160,7 @@ async function draw(state) {
   } catch (error) {
     state.caption.textContent = state.latest.unavailable || String(error);
     state.caption.className = "atlas-plot-unavailable";
+    state.node.dataset.state = "unavailable";
     return;
   }
   if (state.dead) return;
@@ -175,9 +176,11 @@ async function draw(state) {
       // Inside a closed tab or expander the node has no width yet: it is drawn when it gets one.
       if (!state.graph.clientWidth) {
         state.waiting = true;
+        state.node.dataset.state = "waiting";
         break;
       }
       state.waiting = false;
+      state.node.dataset.state = "drawing"; // "drawn" once plotly.js has finished (tests wait for it)
       const { data, layout, config } = figureFor(state);
       state.graph.style.height = `${layout.height || 450}px`;
       if (!state.drawn) {
@@ -187,6 +190,7 @@ async function draw(state) {
       } else {
         await Plotly.react(state.graph, data, layout, config);
       }
+      if (!state.again) state.node.dataset.state = "drawn";
     } while (state.again && !state.dead);
   } finally {
     state.busy = false;
@@ -208,6 +212,7 @@ function mount(host) {
   graph.className = "atlas-plot-graph";
   const caption = document.createElement("figcaption");
   caption.className = "atlas-plot-description";
+  node.dataset.state = "loading";
   node.append(graph, caption);
   host.appendChild(node);
   const state = { host, node, graph, caption, drawn: false, busy: false, again: false, dead: false };
