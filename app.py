@@ -64,7 +64,7 @@ else:
 
     from starlette.middleware import Middleware
 
-    from ui.http_api import ApiPathGuard, routes
+    from ui.http_api import ApiPathGuard, plotly_js_route, routes
     from ui.unknown_page import UnknownPageRedirect
 
     @asynccontextmanager
@@ -77,5 +77,8 @@ else:
         yield
 
     app = st.App(
-        "app.py", routes=routes(), middleware=[Middleware(ApiPathGuard), Middleware(UnknownPageRedirect)], lifespan=lifespan
+        "app.py",
+        routes=[*routes(), plotly_js_route()],  # the API, and plotly.js for the chart element (ui/plot_element.py)
+        middleware=[Middleware(ApiPathGuard), Middleware(UnknownPageRedirect)],
+        lifespan=lifespan,
     )

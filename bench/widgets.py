@@ -228,4 +228,12 @@ def find_perturbation(at) -> Perturbation | None:
 
 
 def count_charts(at) -> int:
-    return sum(1 for node in walk(at.main) if getattr(node, "type", "") == "plotly_chart")
+    # The app's charts are the chart element (ui/plot_element.py, a components v2 element); the bench's own
+    # yardstick pages still use st.plotly_chart.
+    from ui.plot_element import ELEMENT_NAME
+
+    def is_chart(node) -> bool:
+        kind = getattr(node, "type", "")
+        return kind == "plotly_chart" or (kind == "bidi_component" and node.proto.component_name == ELEMENT_NAME)
+
+    return sum(1 for node in walk(at.main) if is_chart(node))

@@ -12,7 +12,6 @@ import hashlib
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-import streamlit as st
 from conftest import PROJECT_ROOT, isolated_app
 from streamlit.testing.v1 import AppTest
 
@@ -126,11 +125,11 @@ def test_a_chart_is_built_once_and_the_same_object_is_served_again(shared_specs)
 
 def test_a_rerun_shows_the_shared_laid_out_figure_without_copying_it(shared_specs, monkeypatch):
     """Laying a figure out copies it (analysis.chart_layout.lay_out): done when the shared spec is built, never
-    on a rerun, and st.plotly_chart gets the shared screen figure itself."""
+    on a rerun, and the chart element gets the shared screen figure itself."""
     at = open_page(PAGES_BY_ID["market"].file, "en")
     assert not at.exception
     layouts, shown = [], []
-    original_fit, original_plot = ui_widgets.lay_out, st.plotly_chart
+    original_fit, original_plot = ui_widgets.lay_out, ui_widgets.plot_element
 
     def counting_fit(fig, *args, **kwargs):
         layouts.append(1)
@@ -141,7 +140,7 @@ def test_a_rerun_shows_the_shared_laid_out_figure_without_copying_it(shared_spec
         return original_plot(fig, *args, **kwargs)
 
     monkeypatch.setattr(ui_widgets, "lay_out", counting_fit)
-    monkeypatch.setattr(st, "plotly_chart", recording_plot)
+    monkeypatch.setattr(ui_widgets, "plot_element", recording_plot)
     move = find_perturbation(at)
     assert move is not None
     move.apply(at, 0)  # a slider: the section's charts are built anew (laid out once), the others reused
@@ -152,3 +151,21 @@ def test_a_rerun_shows_the_shared_laid_out_figure_without_copying_it(shared_spec
     screens = {id(spec.screen_figure) for spec, _ in shared_specs if isinstance(spec, ChartSpec)}
     registered = [fig for fig in shown if id(fig) in screens]
     assert len(registered) >= 3, "the forecast charts are the shared specs' screen figures themselves"
+
+
+def test_a_rerun_that_changes_nothing_makes_no_figure(shared_specs, monkeypatch):
+    """Issue 23, item 4: showing a chart copies no figure. st.plotly_chart made a `go.Figure` of every figure it
+    was given (plotly's validation, about 7 ms each); the chart element sends the shared figure's JSON as it is."""
+    at = open_page(PAGES_BY_ID["market"].file, "en")
+    assert not at.exception
+    made = []
+    original = go.Figure.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(type(self).__name__)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(go.Figure, "__init__", counting)
+    at.run()  # nothing changed: every chart comes from a cache, and is shown without a copy
+    assert not at.exception
+    assert made == [], f"figures made on a rerun that changed nothing: {made}"

@@ -7,6 +7,7 @@ Expected values are hand calculations from the report's 3640 PF-days for GPT-3 1
 from __future__ import annotations
 
 import pytest
+from chart_elements import chart_specs
 from conftest import PROJECT_ROOT, isolated_app
 from streamlit.testing.v1 import AppTest
 
@@ -120,4 +121,4 @@ def test_audit_page_follows_utilisation(lang):
     assert not at.exception
     after = at.table[0].value[gap].tolist()
     assert after[0] == "-33.3%"  # 23,333 against 35,000
-    assert len(at.get("plotly_chart")) == 1
+    assert len(chart_specs(at)) == 1

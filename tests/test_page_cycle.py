@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from chart_elements import chart_specs
 from conftest import PROJECT_ROOT, isolated_app
 from streamlit.testing.v1 import AppTest
 
@@ -30,7 +31,7 @@ def open_cycle(lang: str = "en", **query) -> AppTest:
 
 
 def curves_spec(at: AppTest) -> str:
-    return at.get("plotly_chart")[0].proto.spec
+    return json.dumps(chart_specs(at)[0], sort_keys=True)
 
 
 def starts(at: AppTest) -> list[str]:
@@ -81,7 +82,7 @@ def test_assumptions_that_never_overtake_say_so_instead_of_failing():
 
 def test_bad_maturity_scores_warn_and_keep_the_last_good_chart():
     at = open_cycle()
-    charts_before = [c.proto.spec for c in at.get("plotly_chart")]
+    charts_before = chart_specs(at)
     editor = at.get("arrow_data_editor")[0] if at.get("arrow_data_editor") else None
     if editor is None:  # AppTest cannot drive st.data_editor: set its state as the frontend would
         at.session_state["cycle.scores.development"] = {
@@ -92,8 +93,8 @@ def test_bad_maturity_scores_warn_and_keep_the_last_good_chart():
     at.run()
     assert not at.exception
     assert any("Scores must be numbers from 0 to 10" in w.value for w in at.warning)
-    bubble = [c.proto.spec for c in at.get("plotly_chart")][1]
-    assert json.loads(bubble)["data"] == json.loads(charts_before[1])["data"]
+    bubble = chart_specs(at)[1]
+    assert bubble["data"] == charts_before[1]["data"]
 
 
 def test_linking_to_a_faster_inference_path_moves_the_development_phase_earlier():

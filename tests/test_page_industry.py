@@ -7,6 +7,7 @@ import json
 import duckdb
 import pytest
 import streamlit as st
+from chart_elements import chart_specs
 from conftest import PROJECT_ROOT
 from streamlit.testing.v1 import AppTest
 
@@ -123,7 +124,7 @@ def test_a_route_without_profiled_companies_names_the_reports_companies():
 @pytest.mark.parametrize("lang", LANGS)
 def test_choosing_a_node_fills_the_detail_panel(con, lang):
     at = run_page(INDUSTRY, lang)
-    assert len(at.get("plotly_chart")) == 1
+    assert len(chart_specs(at)) == 1
     at.selectbox(key="ind_node").set_value("cloud_platforms").run()
     assert not at.exception
     detail = industry.node_detail(con, "cloud_platforms", lang)

@@ -3,9 +3,8 @@ one click sets a CAGR slider to the rate the later figures imply."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from chart_elements import chart_specs
 from conftest import isolated_app, open_app_page
 from streamlit.testing.v1 import AppTest
 
@@ -39,7 +38,7 @@ def test_report_card_is_filled_without_any_import(lang):
 
 
 def later_traces(at: AppTest, index: int) -> list[str]:
-    names = [trace.get("name", "") for trace in json.loads(at.get("plotly_chart")[index].proto.spec)["data"]]
+    names = [trace.get("name", "") for trace in chart_specs(at)[index]["data"]]
     return [n for n in names if n.startswith("Later")]
 
 

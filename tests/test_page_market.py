@@ -11,6 +11,7 @@ import sys
 from decimal import Decimal
 
 import pytest
+from chart_elements import chart_specs
 from conftest import PROJECT_ROOT, isolated_app
 from streamlit.testing.v1 import AppTest
 
@@ -66,7 +67,7 @@ def open_page(page_id: str, lang: str = "en", **query) -> AppTest:
 
 
 def chart_json(at: AppTest, index: int) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+    return chart_specs(at)[index]
 
 
 def table(at: AppTest, index: int):
@@ -131,7 +132,7 @@ def test_a_bad_link_value_opens_with_a_warning_the_allowed_range_and_the_default
     assert f"{label} (mkt_cagr): “{given}” is not a number from 0% to 80%; using the default 19%" in warning
     assert at.slider(key="sc.mkt_cagr").value == 19.0
     assert "mkt_cagr" not in at.query_params
-    assert len(at.get("plotly_chart")) >= 2
+    assert len(chart_specs(at)) >= 2
 
 
 def test_a_copied_link_reproduces_the_view():

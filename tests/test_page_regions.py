@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from chart_elements import chart_specs
 from conftest import PROJECT_ROOT, isolated_app
 from streamlit.testing.v1 import AppTest
 
@@ -35,7 +34,7 @@ def open_page(lang: str = "zh", **query) -> AppTest:
 
 
 def legend_names(at: AppTest) -> list[str]:
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = chart_specs(at)[0]
     return [trace.get("name") for trace in spec["data"] if trace.get("showlegend", True) is not False]
 
 
@@ -103,7 +102,7 @@ def test_all_site_layers_off_says_so_and_keeps_the_map():
     at = open_page("en", reg_hubs="0", reg_clusters="0", reg_centres="0", reg_cities="0")
     assert [i.value for i in at.info] == [t("regions.no_sites", "en")]
     assert at.selectbox(key=SITE_KEY).disabled
-    assert len(at.get("plotly_chart")) == 1
+    assert len(chart_specs(at)) == 1
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from chart_elements import chart_specs
 from conftest import PROJECT_ROOT, isolated_app
 from streamlit.testing.v1 import AppTest
 
@@ -33,7 +34,7 @@ def open_page(lang: str = "en", **query: str) -> AppTest:
 
 
 def chart(at: AppTest) -> dict:
-    return json.loads(at.get("plotly_chart")[0].proto.spec)
+    return chart_specs(at)[0]
 
 
 def year_table(at: AppTest):

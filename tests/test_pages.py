@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
+from chart_elements import chart_payload, chart_specs, is_chart
 from conftest import DATASETS_DIR, PROJECT_ROOT, set_cell
 from streamlit.testing.v1 import AppTest
 
@@ -72,8 +73,8 @@ def rendered_texts(at: AppTest) -> list[str]:
                 texts.append(value)
         if kind == "page_link":
             texts.append(node.proto.label)
-        elif kind == "plotly_chart":
-            texts.append(json.dumps(json.loads(node.proto.spec), ensure_ascii=False))
+        elif is_chart(node):
+            texts.append(json.dumps(chart_payload(node)["figure"], ensure_ascii=False))
         elif kind in ("multiselect", "selectbox", "radio", "button_group"):
             texts.extend(str(o) for o in getattr(node, "options", []))
         try:
@@ -119,11 +120,11 @@ def test_every_chart_has_its_source_line_and_export_name(page, lang):
     for parent in [at._tree, *_walk(at._tree)]:
         siblings = _children(parent)
         for i, node in enumerate(siblings):
-            if getattr(node, "type", "") != "plotly_chart":
+            if not is_chart(node):
                 continue
             # One source line, as text under the chart (at least 11 px at any width); not drawn in the screen's
             # figure as well (exported pictures carry theirs: tests/test_chart_layout.py).
-            spec = json.loads(node.proto.spec)
+            spec = chart_payload(node)["figure"]
             notes = [a for a in spec["layout"].get("annotations", []) if a.get("name") == SOURCE_ANNOTATION_NAME]
             assert notes == [], "the source line drawn in the screen's figure too"
             after = []
@@ -132,7 +133,7 @@ def test_every_chart_has_its_source_line_and_export_name(page, lang):
                     break
                 after.append(re.sub(r"\\(.)", r"\1", sibling.value))  # Markdown's escapes undone
             assert sum(text.startswith(prefix) for text in after) == 1, f"no source line under the chart: {after}"
-            config = json.loads(node.proto.config)
+            config = chart_payload(node)["config"]
             filename = config["toImageButtonOptions"]["filename"]
             assert filename.startswith("compute-atlas_") and filename.endswith(f"_{lang}")
 
@@ -140,7 +141,7 @@ def test_every_chart_has_its_source_line_and_export_name(page, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_home_has_a_chart(lang):
     at = run_page("app.py", lang)
-    assert len(at.get("plotly_chart")) >= 1
+    assert len(chart_specs(at)) >= 1
 
 
 # ---------------------------------------------------------------- the figures page

@@ -16,7 +16,7 @@ from analysis.userstore import ScenarioStore, StoreError, open_scenario_store, v
 from ui import scenario as scenario_state
 from ui.auth import current_identity
 from ui.choice import relabel
-from ui.frame import Frame, frame_chart, frame_load, interactive_section
+from ui.frame import Frame, frame_chart, frame_load, frame_view, interactive_section
 from ui.later_panel import implied_cagr_control, later_sources
 from ui.widgets import show_spec
 
@@ -127,7 +127,8 @@ def scenario_comparison(frame: Frame, series_ids: tuple[str, ...]) -> None:
         st.info(frame.t("market.compare.none"))
         return
     bands = bool(frame.scenario.get("phase_bands"))
-    spec = frame_load(
+    # frame_view: built once per key and shown as it is (frame_load's st.cache_data unpickled a copy on every rerun).
+    spec = frame_view(
         frame, market_charts.compare_chart, series_id=series_id, scenarios=scenarios, lang=frame.lang, phase_bands=bands
     )
     if spec.takeaway:  # it quotes a saved scenario's name, which anyone could have chosen

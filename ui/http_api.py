@@ -11,10 +11,13 @@ warm-up (ui.warmup), not before the server answers.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import logging
 import os
 import threading
+from functools import cache
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
@@ -128,3 +131,46 @@ def busy(request: Request, allow_origin: str | None = None) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False), status_code=503, headers=headers, media_type="application/json; charset=utf-8"
     )
+
+
+# ---------------------------------------------------------------- plotly.js for the chart element
+
+PLOTLY_JS_PATH = "/vendor/plotly-{version}.min.js"  # the version in the address: a new plotly is a new URL
+PLOTLY_JS_CACHE = "public, max-age=31536000, immutable"
+
+
+def plotly_js_version() -> str:
+    from plotly.offline import get_plotlyjs_version
+
+    return get_plotlyjs_version()
+
+
+def plotly_js_url() -> str:
+    """Where the chart element (ui/plot_element.py) loads plotly.js: this server, never a CDN."""
+    return PLOTLY_JS_PATH.format(version=plotly_js_version())
+
+
+@cache
+def plotly_js_bytes() -> tuple[bytes, bytes]:
+    """The installed plotly package's plotly.min.js, as it is and gzipped (once per process: about 0.3 s)."""
+    import plotly
+
+    raw = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
+    return raw, gzip.compress(raw, compresslevel=9, mtime=0)
+
+
+def plotly_js_route() -> Route:
+    """GET/HEAD of `plotly_js_url()`: gzipped when the client accepts it, cached by the browser for a year
+    (the address changes with the version). A synchronous endpoint: Starlette runs it in its thread pool,
+    so the first request's compression does not hold the sessions' event loop."""
+
+    def endpoint(request: Request) -> Response:
+        raw, packed = plotly_js_bytes()
+        zipped = "gzip" in request.headers.get("accept-encoding", "").lower()
+        headers = {"Cache-Control": PLOTLY_JS_CACHE, "Vary": "Accept-Encoding", "X-Content-Type-Options": "nosniff"}
+        if zipped:
+            headers["Content-Encoding"] = "gzip"
+        body = packed if zipped else raw
+        return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
+
+    return Route(plotly_js_url(), endpoint, methods=["GET", "HEAD"])

@@ -17,6 +17,7 @@ from analysis.charts import chart_file_name, plotly_config
 from analysis.scenario import defaults
 from analysis.textsafe import csv_safe_frame, escape_markdown
 from ui.frame import Frame
+from ui.plot_element import plot_element
 from ui.share import share_links
 
 
@@ -47,7 +48,7 @@ def show_chart(
     for a file. `screen_figure`: `fig` already laid out for the screen (a cached spec's), shown as it is.
     `subtitle`: makes what the exported pictures add under the title (the scenario shown), when one is asked for.
     """
-    selection = {} if on_select is None else {"on_select": on_select, "selection_mode": "points"}
+    selection = {} if on_select is None else {"on_select": on_select}
     screen = screen_figure if screen_figure is not None else lay_out(fig, SCREEN).figure
     # The toolbar keeps no picture button: it would draw the screen's layout at the file's size. The
     # "Image (PNG)" download below is the file's layout, as the SVG and the live PNG link are.
@@ -113,12 +114,21 @@ def screen_chart(frame: Frame, fig: go.Figure, screen: go.Figure, *, key: str, c
     """A figure on screen: its title (and subtitle) above it and its source line once under it, as text the
     browser wraps at the column's width (`analysis.chart_layout.screen_layout` leaves them out of `screen`)."""
     title, subtitle, source = screen_texts(fig)
+    plain_title = html.unescape(title or "")
     with st.container(key=f"{key}-title"):
         if title:
             st.markdown(f"**{_shown(title)}**")
         if subtitle:
             st.caption(_shown(subtitle))
-    event = st.plotly_chart(screen, config=config, key=key, **selection)
+    event = plot_element(
+        screen,
+        key=key,
+        config=config,
+        title=plain_title,
+        description=frame.t("chart.text_alternative", title=plain_title or frame.t("chart.untitled")),
+        unavailable=frame.t("chart.plotly_unavailable"),
+        on_select=selection.get("on_select"),
+    )
     if any(is_off_axis(trace) for trace in screen.data):
         st.caption(frame.t("chart.off_axis_hidden"))
     if source:

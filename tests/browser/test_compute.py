@@ -16,7 +16,7 @@ BENIGN_CONSOLE = re.compile(r"Failed to load resource: the server responded with
 def open_calculator(page, app_url: str, query: str = "lang=en"):
     page.goto(f"{app_url}/{PAGES_BY_ID['compute'].url_path}?{query}")
     page.get_by_role("heading", name=t("page.compute.title", "en")).wait_for(timeout=PAGE_READY_MS)
-    chart = page.locator("[data-testid=stPlotlyChart]").first
+    chart = page.locator(".atlas-plot").first
     chart.locator(".main-svg").first.wait_for(timeout=PAGE_READY_MS)
     return chart
 

@@ -30,8 +30,11 @@ STAYED_IDLE_JS = """(ms) => {
   const idle = a && a.getAttribute('data-test-script-state') === 'notRunning';
   const now = performance.now();
   // Charts draw after the script has finished (plotly loads lazily); a widget can be remounted meanwhile.
-  const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
-  const drawn = charts.every((c) => c.querySelector('.main-svg'));
+  // A chart in a closed tab or expander is drawn when it is opened (ui/plot_element.js: state "waiting").
+  const drawn = [...document.querySelectorAll('.stBidiComponent')].every((element) => {
+    const chart = element.querySelector('.atlas-plot');
+    return chart && (chart.dataset.state === 'drawn' || chart.dataset.state === 'waiting');
+  });
   const loading = document.querySelector('[data-testid=stSkeleton]');
   if (!idle || !drawn || loading) { window.__busySince = now; return false; }
   if (window.__idleSince === undefined || window.__busySince > window.__idleSince) window.__idleSince = now;

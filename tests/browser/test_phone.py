@@ -124,7 +124,10 @@ def phone(browser):
 IDLE_JS = """() => { const app = document.querySelector('[data-testid=stApp]');
   return app && app.getAttribute('data-test-script-state') === 'notRunning'
     && !document.querySelector('[data-testid=stSkeleton]')
-    && document.querySelectorAll('[data-testid=stSidebar] [data-testid=stPageLink-NavLink]').length > 0; }"""
+    && document.querySelectorAll('[data-testid=stSidebar] [data-testid=stPageLink-NavLink]').length > 0
+    && [...document.querySelectorAll('.stBidiComponent')].every((element) => {
+      const chart = element.querySelector('.atlas-plot');  // ui/plot_element.js: drawn, or waiting for a width
+      return chart && (chart.dataset.state === 'drawn' || chart.dataset.state === 'waiting'); }); }"""
 
 
 def open_page(page, url: str) -> None:

@@ -31,7 +31,7 @@ CHARTS_JS = """
   const texts = [...p.querySelectorAll('.main-svg text')].filter(el => (el.textContent || '').trim())
     .map(el => ({text: el.textContent.trim().slice(0, 40), box: box(el)})).filter(x => x.box);
   const legend = p.querySelector('.legend');
-  const element = p.closest('[data-testid=stElementContainer]') || p.closest('[data-testid=stPlotlyChart]') || p;
+  const element = p.closest('[data-testid=stElementContainer]') || p.closest('.atlas-plot') || p;
   let title = null;
   for (let el = element.previousElementSibling; el; el = el.previousElementSibling) {
     const block = el.matches('[class*="-title"]') ? el : el.querySelector('[class*="-title"]');

@@ -16,7 +16,7 @@ BENIGN_CONSOLE = re.compile(r"Failed to load resource: the server responded with
 def open_workload(page, app_url: str, query: str = "lang=en"):
     page.goto(f"{app_url}/{PAGES_BY_ID['workload'].url_path}?{query}")
     page.get_by_role("heading", name=t("page.workload.title", "en")).wait_for(timeout=PAGE_READY_MS)
-    chart = page.locator("[data-testid=stPlotlyChart]").first
+    chart = page.locator(".atlas-plot").first
     chart.locator(".main-svg").first.wait_for(timeout=PAGE_READY_MS)
     return chart
 
@@ -67,7 +67,7 @@ def test_chart_toolbar_tooltips_follow_the_page_language(page, app_url):
     for lang in ("zh", "en"):
         page.goto(f"{app_url}/{PAGES_BY_ID['workload'].url_path}?lang={lang}")
         page.get_by_role("heading", name=t("page.workload.title", lang)).wait_for(timeout=PAGE_READY_MS)
-        chart = page.locator("[data-testid=stPlotlyChart]").first
+        chart = page.locator(".atlas-plot").first
         chart.locator(".main-svg").first.wait_for(timeout=PAGE_READY_MS)
         titles = chart.locator(".modebar-btn").evaluate_all("buttons => buttons.map(b => b.getAttribute('data-title'))")
         assert t("modebar.zoom_in", lang) in titles and t("modebar.autoscale", lang) in titles, titles
