@@ -168,9 +168,7 @@ def test_a_good_upload_is_previewed_applied_listed_and_rolled_back(isolated):
     at.run()
     assert not at.exception
     assert [v.status for v in ImportStore().versions()] == ["rolled_back"]
-    assert list(versions_table(at)[t("imports.col_status", "en")]) == [
-        t("imports.status.rolled_back", "en")
-    ]
+    assert list(versions_table(at)[t("imports.col_status", "en")]) == [t("imports.status.rolled_back", "en")]
     assert at.button(key="imports.action").label == t("imports.restore", "en")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import duckdb
 import pytest
 import streamlit as st
@@ -151,7 +149,7 @@ def dialogs(at: AppTest) -> list:
 
 
 def picked_box(at: AppTest) -> str | None:
-    icicle = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    icicle = chart_specs(at)[0]["data"][0]
     return (icicle.get("meta") or {}).get("picked")
 
 
