@@ -39,19 +39,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """A real `streamlit run` of the app, with its own database in a temp folder."""
+def serve_app(tmp_path_factory, name: str, *extra_args: str):
+    """A real `streamlit run` of the app, with its own database and user data in a temp folder: yields its URL."""
     port = _free_port()
-    work = tmp_path_factory.mktemp("browser-app")
+    work = tmp_path_factory.mktemp(name)
     env = {**os.environ, "ATLAS_DB_PATH": str(work / "atlas.duckdb"), "ATLAS_USER_DATA_DIR": str(work / "userdata")}
     log = (work / "streamlit.log").open("w")
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        [*command, "--server.address", "127.0.0.1", *extra_args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SERVER_START_SECONDS
@@ -73,6 +69,12 @@ def app_url(tmp_path_factory):
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """A real `streamlit run` of the app, with its own database in a temp folder."""
+    yield from serve_app(tmp_path_factory, "browser-app")
 
 
 @pytest.fixture(scope="session")

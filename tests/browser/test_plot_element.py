@@ -4,19 +4,14 @@ and the dark theme's colours. The map's click is tests/browser/test_regions_clic
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
 from analysis.i18n import t
 from analysis.sitemap import PAGES_BY_ID
-from tests.browser.conftest import ROOT, SERVER_START_SECONDS, _free_port
+from tests.browser.conftest import serve_app
 from ui.http_api import plotly_js_url
 
 PAGE_READY_MS = 60_000
@@ -121,33 +116,7 @@ def test_the_chart_has_a_text_alternative_in_the_page_language(page, app_url, la
 @pytest.fixture(scope="module")
 def dark_app_url(tmp_path_factory):
     """The app again, on Streamlit's dark theme (the product's config sets a light one)."""
-    port = _free_port()
-    work = tmp_path_factory.mktemp("browser-dark-app")
-    env = {**os.environ, "ATLAS_DB_PATH": str(work / "atlas.duckdb"), "ATLAS_USER_DATA_DIR": str(work / "userdata")}
-    log = (work / "streamlit.log").open("w")
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--theme.base", "dark"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"streamlit did not start; log:\n{(work / 'streamlit.log').read_text()}")
-        time.sleep(0.5)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    yield from serve_app(tmp_path_factory, "browser-dark-app", "--theme.base", "dark")
 
 
 def test_on_the_dark_theme_the_chart_takes_the_themes_colours(page, dark_app_url):
